@@ -1,0 +1,68 @@
+//! Datasets and agents, for the pages.
+
+use crate::model::agent::AgentInfo;
+use crate::model::dataset::{Dataset, DatasetForm};
+use crate::model::page::{KeysetPage, PageAt};
+use crate::model::run::RunSummary;
+use crate::model::stats::Totals;
+use crate::model::FieldErrors;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server]
+pub async fn list_agents() -> Result<Vec<AgentInfo>, ServerFnError> {
+    Ok(crate::server::state()?.agents.list())
+}
+
+#[server(input = Json)]
+pub async fn list_datasets(search: String, at: PageAt) -> Result<KeysetPage<Dataset>, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::datasets::page(&state.db.read, Some(search), at, super::PAGE_SIZE).await?)
+}
+
+#[server]
+pub async fn get_dataset(id: i64) -> Result<Dataset, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::datasets::find(&state.db.read, id).await?)
+}
+
+/// Creates (`id` none) or updates a dataset; returns its id or the form's field errors.
+#[server(input = Json)]
+pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i64, FieldErrors>, ServerFnError> {
+    use crate::server::{db, error::form_result, error::AppError};
+    let state = crate::server::state()?;
+    let result: Result<i64, AppError> = async {
+        let draft = form.parse()?;
+        draft.validate(&state.agents.names()).into_result()?;
+        match id {
+            Some(id) => db::datasets::update(&state.db.write, id, &draft).await.map(|_| id),
+            None => db::datasets::create(&state.db.write, &draft).await,
+        }
+    }
+    .await;
+    form_result(result)
+}
+
+#[server]
+pub async fn delete_dataset(id: i64) -> Result<(), ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::datasets::delete(&state.db.write, id).await?)
+}
+
+#[server]
+pub async fn list_dataset_runs(id: i64) -> Result<Vec<RunSummary>, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::runs::for_dataset(&state.db.read, id, 200).await?)
+}
+
+/// Totals, recent runs and the newest datasets, for the dashboard.
+#[server]
+pub async fn dashboard() -> Result<(Totals, Vec<RunSummary>, Vec<Dataset>), ServerFnError> {
+    use crate::server::db;
+    let state = crate::server::state()?;
+    let pool = &state.db.read;
+    let totals = db::stats::totals(pool).await?;
+    let runs = db::runs::recent(pool, 10).await?;
+    let datasets = db::datasets::page(pool, None, PageAt::First, 5).await?.rows;
+    Ok((totals, runs, datasets))
+}

@@ -1,0 +1,83 @@
+//! The HTML shell, the `<App/>` root with its top navigation, and the route table.
+
+use crate::ui::pages::{
+    dashboard::DashboardPage,
+    dataset::DatasetPage,
+    dataset_form::DatasetFormPage,
+    datasets::DatasetsPage,
+    item_form::ItemFormPage,
+    sessions::{SessionPage, SessionsPage},
+    traces::{TracePage, TracesPage},
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/observ.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Observ".to_string() } else { format!("{page} · Observ") }/>
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">"Observ"</a>
+                <nav class="nav">
+                    <A href="/" exact=true>"Dashboard"</A>
+                    <A href="/datasets">"Datasets"</A>
+                    <A href="/traces">"Traces"</A>
+                    <A href="/sessions">"Sessions"</A>
+                </nav>
+            </header>
+            <main class="content">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=DashboardPage/>
+                    <Route path=path!("/datasets") view=DatasetsPage/>
+                    <Route path=path!("/datasets/new") view=DatasetFormPage/>
+                    <Route path=path!("/datasets/:id") view=DatasetPage/>
+                    <Route path=path!("/datasets/:id/edit") view=DatasetFormPage/>
+                    <Route path=path!("/datasets/:id/items/new") view=ItemFormPage/>
+                    <Route path=path!("/datasets/:id/items/:item_id/edit") view=ItemFormPage/>
+                    <Route path=path!("/traces") view=TracesPage/>
+                    <Route path=path!("/traces/:id") view=TracePage/>
+                    <Route path=path!("/sessions") view=SessionsPage/>
+                    <Route path=path!("/sessions/:id") view=SessionPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <section class="empty">
+            <h1>"Page not found"</h1>
+            <p>"Nothing lives at this address. " <a href="/datasets">"Go to your datasets"</a> "."</p>
+        </section>
+    }
+}

@@ -1,0 +1,23 @@
+//! Observ: self-hosted LLM observability and evaluation.
+//!
+//! One crate, two builds: the server (`ssr`: axum, SQLite, the REST API) and the
+//! browser bundle (`hydrate`: WASM that takes over the server-rendered pages).
+
+pub mod api;
+pub mod app;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;
+
+/// Entry point of the WASM bundle: hydrates the server-rendered page, then marks
+/// `<body data-hydrated>` so tests (and people) can tell the page is live.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,33 @@
+//! `observ` server binary: reads the configuration, opens (and migrates) the
+//! database, and serves the app. Everything else lives in the library.
+
+use leptos::config::get_configuration;
+use observ::server::{agents::AgentRegistry, app, config::Config, db::Db, AppState};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() {
+    if let Err(message) = run().await {
+        eprintln!("observ: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let config = Config::from_env();
+    let mut leptos_options = get_configuration(None).map_err(|e| format!("configuration: {e}"))?.leptos_options;
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = "observ".into();
+    }
+    let addr = leptos_options.site_addr;
+    let db = Db::open(&config.database_url).await.map_err(|e| format!("database {}: {e}", config.database_url))?;
+    let state = AppState { db, agents: Arc::new(AgentRegistry::builtin()), leptos_options };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    println!("observ: listening on http://{addr} (database {})", config.database_url);
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("server: {e}"))
+}

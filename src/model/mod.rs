@@ -1,0 +1,15 @@
+//! Types shared by the browser (WASM) and the server: the product's nouns, their
+//! serde shapes on the wire and their validation rules. Nothing here may import
+//! server-only crates; sqlx derives sit behind `cfg_attr(feature = "ssr")`.
+
+pub mod agent;
+pub mod dataset;
+pub mod item;
+pub mod json_text;
+pub mod page;
+pub mod run;
+pub mod stats;
+pub mod trace;
+pub mod validation;
+
+pub use validation::FieldErrors;

@@ -1,0 +1,113 @@
+//! Dashboard totals and timestamp arithmetic shared by pages and server.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Totals {
+    pub datasets: i64,
+    pub items: i64,
+    pub runs: i64,
+    pub traces: i64,
+    pub sessions: i64,
+    pub total_cost: f64,
+    pub total_tokens: i64,
+}
+
+/// Milliseconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the only
+/// timestamp form Observ writes.
+pub fn parse_timestamp_ms(ts: &str) -> Option<i64> {
+    let b = ts.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let millis = match b.get(19) {
+        Some(b'.') => {
+            let frac: String = ts[20..].chars().take_while(|c| c.is_ascii_digit()).take(3).collect();
+            format!("{frac:0<3}").parse::<i64>().ok()?
+        }
+        _ => 0,
+    };
+    Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 d ago" or the date.
+pub fn age_label(ts: &str, now_ms: i64) -> String {
+    let Some(then) = parse_timestamp_ms(ts) else {
+        return ts.to_string();
+    };
+    let secs = (now_ms - then).max(0) / 1000;
+    match secs {
+        0..=59 => "just now".to_string(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        86_400..=2_592_000 => format!("{} d ago", secs / 86_400),
+        _ => ts.get(0..10).unwrap_or(ts).to_string(),
+    }
+}
+
+/// "850 ms", "12.3 s", "4 min 05 s".
+pub fn duration_label(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min {:02} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
+
+/// "$0.0123" with enough digits for fractions of a cent.
+pub fn cost_label(usd: f64) -> String {
+    if usd == 0.0 {
+        "$0".to_string()
+    } else if usd < 0.01 {
+        format!("${usd:.6}")
+    } else {
+        format!("${usd:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_observ_timestamps() {
+        assert_eq!(parse_timestamp_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_timestamp_ms("1970-01-01T00:00:01.5Z"), Some(1500));
+        assert_eq!(parse_timestamp_ms("2026-11-25T09:34:14.123Z"), Some(1_795_599_254_123));
+        assert_eq!(parse_timestamp_ms("2000-02-29T12:00:00.000Z"), Some(951_825_600_000));
+        assert_eq!(parse_timestamp_ms("yesterday"), None);
+    }
+
+    #[test]
+    fn labels() {
+        let t = "2026-11-25T09:00:00.000Z";
+        let base = parse_timestamp_ms(t).unwrap();
+        assert_eq!(age_label(t, base + 30_000), "just now");
+        assert_eq!(age_label(t, base + 5 * 60_000), "5 min ago");
+        assert_eq!(age_label(t, base + 3 * 3_600_000), "3 h ago");
+        assert_eq!(age_label(t, base + 100 * 86_400_000), "2026-11-25");
+        assert_eq!(duration_label(850), "850 ms");
+        assert_eq!(duration_label(12_300), "12.3 s");
+        assert_eq!(duration_label(245_000), "4 min 05 s");
+        assert_eq!(cost_label(0.0), "$0");
+        assert_eq!(cost_label(0.00123), "$0.001230");
+        assert_eq!(cost_label(1.5), "$1.5000");
+    }
+}

@@ -1,0 +1,115 @@
+//! The observability core: sessions group traces; a trace holds observations
+//! (generations, spans, events) in a tree.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Session {
+    pub id: i64,
+    pub session_id: String,
+    pub user_id: Option<String>,
+    pub start_time: String,
+    pub end_time: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub metadata: Value,
+    pub total_traces_count: i64,
+    pub total_tokens: i64,
+    pub total_cost: f64,
+}
+
+/// A trace as lists show it (no payloads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TraceSummary {
+    pub id: i64,
+    pub trace_id: String,
+    pub session_id: Option<i64>,
+    pub name: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub tags: Value,
+    pub user_id: Option<String>,
+    pub start_time: String,
+    pub end_time: Option<String>,
+    pub total_cost: f64,
+    pub total_tokens: i64,
+}
+
+/// A whole trace with its payloads and observations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Trace {
+    pub id: i64,
+    pub trace_id: String,
+    pub session_id: Option<i64>,
+    pub name: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub input: Option<Value>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub output: Option<Value>,
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub metadata: Value,
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub tags: Value,
+    pub user_id: Option<String>,
+    pub release: Option<String>,
+    pub version: Option<String>,
+    pub start_time: String,
+    pub end_time: Option<String>,
+    pub total_cost: f64,
+    pub total_tokens: i64,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub observations: Vec<Observation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Observation {
+    pub id: i64,
+    pub observation_id: String,
+    pub parent_observation_id: Option<String>,
+    /// `generation`, `span` or `event`.
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "ssr", sqlx(rename = "type"))]
+    pub kind: String,
+    pub name: Option<String>,
+    pub start_time: String,
+    pub end_time: Option<String>,
+    pub level: Option<String>,
+    pub status_message: Option<String>,
+    pub model: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub model_parameters: Option<Value>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub input: Option<Value>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub output: Option<Value>,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub usage: Option<Value>,
+    pub cost_usd: f64,
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub metadata: Value,
+}
+
+impl Observation {
+    /// Total tokens from `usage` (`total_tokens`, or input + output).
+    pub fn tokens(&self) -> i64 {
+        let usage = match &self.usage {
+            Some(u) => u,
+            None => return 0,
+        };
+        let field = |k: &str| usage.get(k).and_then(Value::as_i64);
+        field("total_tokens").unwrap_or_else(|| {
+            field("input_tokens").or(field("prompt_tokens")).unwrap_or(0)
+                + field("output_tokens").or(field("completion_tokens")).unwrap_or(0)
+        })
+    }
+}
+
+/// Milliseconds between two RFC 3339 timestamps, when both parse.
+pub fn duration_ms(start: &str, end: Option<&str>) -> Option<i64> {
+    let start = crate::model::stats::parse_timestamp_ms(start)?;
+    let end = crate::model::stats::parse_timestamp_ms(end?)?;
+    Some(end - start)
+}

@@ -1,0 +1,85 @@
+//! Agents: what a dataset run calls with each item's input. An agent is anything
+//! implementing [`Agent`]; the [`AgentRegistry`] maps the names datasets store in
+//! `agent_class` to instances.
+
+mod echo;
+
+pub use echo::EchoAgent;
+
+use crate::model::agent::AgentInfo;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AgentError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("timed out after {0} ms")]
+    Timeout(u64),
+}
+
+pub type AgentFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, AgentError>> + Send + 'a>>;
+
+/// An LLM application under test: takes an item's input, returns its output.
+pub trait Agent: Send + Sync {
+    /// `builtin`, `openai`, `http` or `command`.
+    fn kind(&self) -> &'static str;
+    fn description(&self) -> String;
+    fn run<'a>(&'a self, input: &'a Value) -> AgentFuture<'a>;
+}
+
+/// Registered agents by name.
+#[derive(Clone, Default)]
+pub struct AgentRegistry {
+    agents: BTreeMap<String, Arc<dyn Agent>>,
+}
+
+impl AgentRegistry {
+    /// The agents that need no configuration.
+    pub fn builtin() -> Self {
+        let mut registry = Self::default();
+        registry.register("echo", Arc::new(EchoAgent));
+        registry
+    }
+
+    pub fn register(&mut self, name: &str, agent: Arc<dyn Agent>) {
+        self.agents.insert(name.to_string(), agent);
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Agent>> {
+        self.agents.get(name).cloned()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.agents.keys().cloned().collect()
+    }
+
+    pub fn list(&self) -> Vec<AgentInfo> {
+        self.agents
+            .iter()
+            .map(|(name, agent)| AgentInfo {
+                name: name.clone(),
+                kind: agent.kind().to_string(),
+                description: agent.description(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_registry_lists_echo() {
+        let registry = AgentRegistry::builtin();
+        assert_eq!(registry.names(), vec!["echo".to_string()]);
+        let info = &registry.list()[0];
+        assert_eq!((info.name.as_str(), info.kind.as_str()), ("echo", "builtin"));
+        assert!(registry.get("echo").is_some());
+        assert!(registry.get("Echo").is_none());
+    }
+}

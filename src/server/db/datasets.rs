@@ -1,0 +1,159 @@
+//! Queries on `observ_datasets`, with the counters every dataset view shows.
+
+use super::{like_pattern, Listing, NOW};
+use crate::model::dataset::{Dataset, DatasetDraft};
+use crate::model::page::{CursorPage, KeysetPage, PageAt};
+use crate::model::run::RunSummary;
+use crate::server::error::AppError;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
+     COALESCE(d.metadata, '{}') AS metadata, \
+     (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id) AS items_count, \
+     (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = 0) AS active_items_count, \
+     (SELECT count(*) FROM observ_dataset_runs r WHERE r.dataset_id = d.id) AS runs_count, \
+     d.created_at, d.updated_at";
+
+fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+    Listing { columns: COLUMNS, from: "observ_datasets d", id: "d.id", filters }
+}
+
+fn name_filter(search: Option<String>) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+    move |q| {
+        if let Some(text) = search.as_ref().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            q.push(" AND d.name LIKE ").push_bind(like_pattern(text)).push(" ESCAPE '\\'");
+        }
+    }
+}
+
+/// Newest first, for the datasets page.
+pub async fn page(
+    pool: &SqlitePool,
+    search: Option<String>,
+    at: PageAt,
+    limit: i64,
+) -> Result<KeysetPage<Dataset>, AppError> {
+    let filters = name_filter(search);
+    let mut page = super::keyset_page(pool, &listing(&filters), at, limit, |d: &Dataset| d.id).await?;
+    attach_last_runs(pool, &mut page.rows).await?;
+    Ok(page)
+}
+
+/// Oldest first with a cursor, for `GET /api/v1/datasets`.
+pub async fn cursor_page(
+    pool: &SqlitePool,
+    search: Option<String>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<CursorPage<Dataset>, AppError> {
+    let filters = name_filter(search);
+    let mut page = super::cursor_page(pool, &listing(&filters), cursor, limit, |d: &Dataset| d.id).await?;
+    attach_last_runs(pool, &mut page.data).await?;
+    Ok(page)
+}
+
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
+    let mut dataset: Dataset = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("dataset", id))?;
+    attach_last_runs(pool, std::slice::from_mut(&mut dataset)).await?;
+    Ok(dataset)
+}
+
+/// Whether a dataset exists (for item routes that must 404 on an unknown dataset).
+pub async fn ensure_exists(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
+    sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| AppError::not_found("dataset", id))
+}
+
+async fn ensure_name_free(conn: &mut SqliteConnection, name: &str, except_id: i64) -> Result<(), AppError> {
+    let taken = sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE name = ? AND id <> ?")
+        .bind(name)
+        .bind(except_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match taken {
+        Some(_) => Err(AppError::field("name", "has already been taken")),
+        None => Ok(()),
+    }
+}
+
+/// Inserts a validated draft; the name check and the insert share one transaction.
+pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    ensure_name_free(&mut tx, &draft.name, -1).await?;
+    let id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO observ_datasets (name, description, agent_class, metadata, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
+    ))
+    .bind(&draft.name)
+    .bind(&draft.description)
+    .bind(&draft.agent_class)
+    .bind(draft.metadata.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    ensure_exists(&mut tx, id).await?;
+    ensure_name_free(&mut tx, &draft.name, id).await?;
+    sqlx::query(&format!(
+        "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, updated_at = {NOW} WHERE id = ?"
+    ))
+    .bind(&draft.name)
+    .bind(&draft.description)
+    .bind(&draft.agent_class)
+    .bind(draft.metadata.to_string())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the dataset with its runs, their results, and its items, in one transaction.
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    ensure_exists(&mut tx, id).await?;
+    for sql in [
+        "DELETE FROM observ_dataset_run_items WHERE dataset_run_id IN (SELECT id FROM observ_dataset_runs WHERE dataset_id = ?)",
+        "DELETE FROM observ_dataset_runs WHERE dataset_id = ?",
+        "DELETE FROM observ_dataset_items WHERE dataset_id = ?",
+        "DELETE FROM observ_datasets WHERE id = ?",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Fills `last_run` with one query for all the datasets of a page.
+async fn attach_last_runs(pool: &SqlitePool, datasets: &mut [Dataset]) -> Result<(), AppError> {
+    if datasets.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {} FROM observ_dataset_runs r WHERE r.id IN \
+         (SELECT max(id) FROM observ_dataset_runs WHERE dataset_id IN (",
+        super::runs::SUMMARY_COLUMNS
+    ));
+    let mut ids = q.separated(", ");
+    for d in datasets.iter() {
+        ids.push_bind(d.id);
+    }
+    q.push(") GROUP BY dataset_id)");
+    let runs: Vec<RunSummary> = q.build_query_as().fetch_all(pool).await?;
+    for d in datasets.iter_mut() {
+        d.last_run = runs.iter().find(|r| r.dataset_id == d.id).cloned();
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Keyset pagination shared by every list: pages are found by id through an
+//! index, so the last page of 100k rows costs what the first does.
+
+use crate::model::page::{decode_cursor, encode_cursor, CursorPage, KeysetPage, PageAt};
+use crate::server::error::AppError;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{FromRow, QueryBuilder, Sqlite};
+
+/// One list query: `SELECT {columns} FROM {from} WHERE {filters}`, keyed by `{id}`.
+pub(crate) struct Listing<'f> {
+    pub columns: &'f str,
+    pub from: &'f str,
+    /// Qualified id column, e.g. `i.id`.
+    pub id: &'f str,
+    /// Pushes ` AND …` conditions with bound values.
+    pub filters: &'f (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync),
+}
+
+impl Listing<'_> {
+    fn base(&self, select: &str) -> QueryBuilder<'static, Sqlite> {
+        let mut q = QueryBuilder::new(format!("SELECT {select} FROM {} WHERE 1 = 1", self.from));
+        (self.filters)(&mut q);
+        q
+    }
+
+    async fn exists(&self, pool: &SqlitePool, op: &str, id: i64) -> Result<bool, AppError> {
+        let mut q = self.base("1");
+        q.push(format!(" AND {} {op} ", self.id)).push_bind(id).push(" LIMIT 1");
+        Ok(q.build().fetch_optional(pool).await?.is_some())
+    }
+}
+
+/// A newest-first page for the UI, with the total and both pager directions.
+pub(crate) async fn keyset_page<T>(
+    pool: &SqlitePool,
+    listing: &Listing<'_>,
+    at: PageAt,
+    limit: i64,
+    id_of: fn(&T) -> i64,
+) -> Result<KeysetPage<T>, AppError>
+where
+    T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let mut q = listing.base(listing.columns);
+    let ascending = matches!(at, PageAt::Before(_) | PageAt::Last);
+    match at {
+        PageAt::After(id) => {
+            q.push(format!(" AND {} < ", listing.id)).push_bind(id);
+        }
+        PageAt::Before(id) => {
+            q.push(format!(" AND {} > ", listing.id)).push_bind(id);
+        }
+        PageAt::First | PageAt::Last => {}
+    }
+    let order = if ascending { "ASC" } else { "DESC" };
+    q.push(format!(" ORDER BY {} {order} LIMIT ", listing.id)).push_bind(limit + 1);
+    let mut rows: Vec<T> = q.build_query_as().fetch_all(pool).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if ascending {
+        rows.reverse();
+    }
+    let (has_newer, has_older) = match (rows.first().map(id_of), rows.last().map(id_of)) {
+        (Some(newest), Some(oldest)) => {
+            if ascending {
+                (more, listing.exists(pool, "<", oldest).await?)
+            } else {
+                (listing.exists(pool, ">", newest).await?, more)
+            }
+        }
+        _ => (false, false),
+    };
+    let total: i64 = listing.base("count(*)").build_query_scalar().fetch_one(pool).await?;
+    Ok(KeysetPage { rows, total, has_newer, has_older })
+}
+
+/// An oldest-first page for the REST API: `?cursor=` continues after the last id.
+pub(crate) async fn cursor_page<T>(
+    pool: &SqlitePool,
+    listing: &Listing<'_>,
+    cursor: Option<&str>,
+    limit: i64,
+    id_of: fn(&T) -> i64,
+) -> Result<CursorPage<T>, AppError>
+where
+    T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let after = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => decode_cursor(c)
+            .ok_or_else(|| AppError::BadRequest(format!("cursor: `{c}` is not a cursor from this API")))?,
+        None => -1,
+    };
+    let mut q = listing.base(listing.columns);
+    q.push(format!(" AND {} > ", listing.id)).push_bind(after);
+    q.push(format!(" ORDER BY {} ASC LIMIT ", listing.id)).push_bind(limit + 1);
+    let mut data: Vec<T> = q.build_query_as().fetch_all(pool).await?;
+    let more = data.len() as i64 > limit;
+    data.truncate(limit as usize);
+    let next_cursor = if more { data.last().map(|row| encode_cursor(id_of(row))) } else { None };
+    Ok(CursorPage { data, next_cursor })
+}

@@ -1,0 +1,212 @@
+//! Queries on `observ_sessions`, `observ_traces` and `observ_observations`.
+
+use super::{like_pattern, Listing, NOW};
+use crate::model::page::{CursorPage, KeysetPage, PageAt};
+use crate::model::trace::{Session, Trace, TraceSummary};
+use crate::server::error::AppError;
+use serde_json::Value;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+const SUMMARY_COLUMNS: &str = "t.id, t.trace_id, t.observ_session_id AS session_id, t.name, \
+     COALESCE(t.tags, '[]') AS tags, t.user_id, t.start_time, t.end_time, \
+     CAST(COALESCE(t.total_cost, 0) AS REAL) AS total_cost, COALESCE(t.total_tokens, 0) AS total_tokens";
+
+const TRACE_COLUMNS: &str = "t.id, t.trace_id, t.observ_session_id AS session_id, t.name, t.input, t.output, \
+     COALESCE(t.metadata, '{}') AS metadata, COALESCE(t.tags, '[]') AS tags, t.user_id, t.release, t.version, \
+     t.start_time, t.end_time, CAST(COALESCE(t.total_cost, 0) AS REAL) AS total_cost, \
+     COALESCE(t.total_tokens, 0) AS total_tokens";
+
+const OBSERVATION_COLUMNS: &str = "o.id, o.observation_id, o.parent_observation_id, o.type, o.name, o.start_time, \
+     o.end_time, o.level, o.status_message, o.model, o.model_parameters, o.input, o.output, o.usage, \
+     CAST(COALESCE(o.cost_usd, 0) AS REAL) AS cost_usd, COALESCE(o.metadata, '{}') AS metadata";
+
+const SESSION_COLUMNS: &str = "s.id, s.session_id, s.user_id, s.start_time, s.end_time, \
+     COALESCE(s.metadata, '{}') AS metadata, COALESCE(s.total_traces_count, 0) AS total_traces_count, \
+     COALESCE(s.total_tokens, 0) AS total_tokens, CAST(COALESCE(s.total_cost, 0) AS REAL) AS total_cost";
+
+#[derive(Debug, Clone, Default)]
+pub struct TraceFilter {
+    /// Substring of the trace name.
+    pub name: Option<String>,
+    pub session_id: Option<i64>,
+}
+
+fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+    let name = filter.name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(|s| like_pattern(&s));
+    move |q| {
+        if let Some(pattern) = &name {
+            q.push(" AND t.name LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
+        }
+        if let Some(session) = filter.session_id {
+            q.push(" AND t.observ_session_id = ").push_bind(session);
+        }
+    }
+}
+
+fn trace_listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+    Listing { columns: SUMMARY_COLUMNS, from: "observ_traces t", id: "t.id", filters }
+}
+
+pub async fn page(
+    pool: &SqlitePool,
+    filter: TraceFilter,
+    at: PageAt,
+    limit: i64,
+) -> Result<KeysetPage<TraceSummary>, AppError> {
+    let f = trace_filters(filter);
+    super::keyset_page(pool, &trace_listing(&f), at, limit, |t: &TraceSummary| t.id).await
+}
+
+pub async fn cursor_page(
+    pool: &SqlitePool,
+    filter: TraceFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<CursorPage<TraceSummary>, AppError> {
+    let f = trace_filters(filter);
+    super::cursor_page(pool, &trace_listing(&f), cursor, limit, |t: &TraceSummary| t.id).await
+}
+
+/// One trace with its observations in start order.
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Trace, AppError> {
+    let mut trace: Trace = sqlx::query_as(&format!("SELECT {TRACE_COLUMNS} FROM observ_traces t WHERE t.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("trace", id))?;
+    trace.observations = sqlx::query_as(&format!(
+        "SELECT {OBSERVATION_COLUMNS} FROM observ_observations o WHERE o.observ_trace_id = ? ORDER BY o.start_time, o.id"
+    ))
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(trace)
+}
+
+pub async fn session_page(pool: &SqlitePool, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
+    let no_filters = |_: &mut QueryBuilder<'static, Sqlite>| {};
+    let listing = Listing { columns: SESSION_COLUMNS, from: "observ_sessions s", id: "s.id", filters: &no_filters };
+    super::keyset_page(pool, &listing, at, limit, |s: &Session| s.id).await
+}
+
+pub async fn find_session(pool: &SqlitePool, id: i64) -> Result<Session, AppError> {
+    sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM observ_sessions s WHERE s.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("session", id))
+}
+
+/// A trace to record; totals are summed from its observations when it is finalized.
+#[derive(Debug, Clone, Default)]
+pub struct NewTrace {
+    pub trace_id: String,
+    pub name: String,
+    pub input: Option<Value>,
+    pub metadata: Value,
+    pub tags: Vec<String>,
+    pub user_id: Option<String>,
+}
+
+/// An observation to record under a trace.
+#[derive(Debug, Clone, Default)]
+pub struct NewObservation {
+    pub observation_id: String,
+    pub parent_observation_id: Option<String>,
+    /// `generation`, `span` or `event`.
+    pub kind: String,
+    pub name: String,
+    pub start_time: String,
+    pub end_time: Option<String>,
+    pub model: Option<String>,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub usage: Option<Value>,
+    pub cost_usd: f64,
+    pub status_message: Option<String>,
+}
+
+/// Creates a session (by its external id) and returns its row id.
+pub async fn insert_session(
+    conn: &mut SqliteConnection,
+    session_id: &str,
+    user_id: Option<&str>,
+    metadata: &Value,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(&format!(
+        "INSERT INTO observ_sessions (session_id, user_id, start_time, metadata, created_at, updated_at) \
+         VALUES (?, ?, {NOW}, ?, {NOW}, {NOW}) RETURNING id"
+    ))
+    .bind(session_id)
+    .bind(user_id)
+    .bind(metadata.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(&format!(
+        "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, input, metadata, tags, user_id, created_at, updated_at) \
+         VALUES (?, ?, ?, {NOW}, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
+    ))
+    .bind(&trace.trace_id)
+    .bind(session)
+    .bind(&trace.name)
+    .bind(trace.input.as_ref().map(Value::to_string))
+    .bind(trace.metadata.to_string())
+    .bind(serde_json::to_string(&trace.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(&trace.user_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &NewObservation) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(&format!(
+        "INSERT INTO observ_observations (observation_id, observ_trace_id, parent_observation_id, type, name, \
+         start_time, end_time, model, input, output, usage, cost_usd, status_message, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
+    ))
+    .bind(&o.observation_id)
+    .bind(trace)
+    .bind(&o.parent_observation_id)
+    .bind(&o.kind)
+    .bind(&o.name)
+    .bind(&o.start_time)
+    .bind(&o.end_time)
+    .bind(&o.model)
+    .bind(o.input.as_ref().map(Value::to_string))
+    .bind(o.output.as_ref().map(Value::to_string))
+    .bind(o.usage.as_ref().map(Value::to_string))
+    .bind(o.cost_usd)
+    .bind(&o.status_message)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Sets the output and end time, sums the observations' cost and tokens into the
+/// trace, and rolls the trace into its session's totals.
+pub async fn finalize_trace(conn: &mut SqliteConnection, trace: i64, output: Option<&Value>) -> Result<(), AppError> {
+    sqlx::query(&format!(
+        "UPDATE observ_traces SET output = ?2, end_time = {NOW}, updated_at = {NOW}, \
+         total_cost = (SELECT COALESCE(sum(cost_usd), 0) FROM observ_observations WHERE observ_trace_id = ?1), \
+         total_tokens = (SELECT COALESCE(sum(COALESCE(json_extract(usage, '$.total_tokens'), \
+             COALESCE(json_extract(usage, '$.input_tokens'), 0) + COALESCE(json_extract(usage, '$.output_tokens'), 0))), 0) \
+             FROM observ_observations WHERE observ_trace_id = ?1) \
+         WHERE id = ?1"
+    ))
+    .bind(trace)
+    .bind(output.map(Value::to_string))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE observ_sessions SET end_time = {NOW}, updated_at = {NOW}, \
+         total_traces_count = (SELECT count(*) FROM observ_traces WHERE observ_session_id = observ_sessions.id), \
+         total_cost = (SELECT COALESCE(sum(total_cost), 0) FROM observ_traces WHERE observ_session_id = observ_sessions.id), \
+         total_tokens = (SELECT COALESCE(sum(total_tokens), 0) FROM observ_traces WHERE observ_session_id = observ_sessions.id) \
+         WHERE id = (SELECT observ_session_id FROM observ_traces WHERE id = ?)"
+    ))
+    .bind(trace)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! The server's one error type, mapped once to an HTTP status with a JSON body
+//! and once to `ServerFnError` for the pages.
+
+use crate::model::FieldErrors;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The body or a query parameter could not be read (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Well-formed but invalid (422), per field.
+    #[error("validation failed: {0}")]
+    Validation(FieldErrors),
+    /// `what` names the missing thing: "dataset 12 not found" (404).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The resource's state does not allow it (409).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body is larger than the {0} MB limit")]
+    TooLarge(usize),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl AppError {
+    pub fn not_found(what: &str, id: i64) -> Self {
+        AppError::NotFound(format!("{what} {id}"))
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(FieldErrors::single(field, message))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Validation(_) => "validation_failed",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "payload_too_large",
+            AppError::Database(_) => "internal_error",
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+// `ServerFnError` converts from any `std::error::Error` by its message.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Database(err) = &self {
+            eprintln!("observ: database error: {err}");
+        }
+        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        if let AppError::Validation(fields) = &self {
+            error["fields"] = json!(fields.0);
+        }
+        (self.status(), Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// For form server functions: validation failures are a normal answer the form
+/// shows next to its fields; anything else is an error.
+pub fn form_result<T>(result: Result<T, AppError>) -> Result<Result<T, FieldErrors>, leptos::prelude::ServerFnError> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(AppError::Validation(fields)) => Ok(Err(fields)),
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,100 @@
+//! `/api/v1/datasets`: list, create, read, update, delete.
+
+use super::body::{limit, Fields, JsonObject};
+use crate::model::dataset::{Dataset, DatasetDraft};
+use crate::model::page::CursorPage;
+use crate::server::db;
+use crate::server::error::AppError;
+use crate::server::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Keys a client may send back from a GET without them being errors.
+const OUTPUT_ONLY: &[&str] =
+    &["id", "items_count", "active_items_count", "runs_count", "last_run", "created_at", "updated_at"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/datasets", get(list).post(create))
+        .route("/datasets/{id}", get(show).patch(update).delete(destroy))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    search: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<CursorPage<Dataset>>, AppError> {
+    let limit = limit(q.limit.as_deref())?;
+    Ok(Json(db::datasets::cursor_page(&state.db.read, q.search, q.cursor.as_deref(), limit).await?))
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Dataset>, AppError> {
+    Ok(Json(db::datasets::find(&state.db.read, id).await?))
+}
+
+/// Applies the body's fields over `base` (all of them for a create).
+fn read_draft(body: JsonObject, mut draft: DatasetDraft, agents: &[String]) -> Result<DatasetDraft, AppError> {
+    let mut f = Fields::new(body.0);
+    if let Some(name) = f.string("name") {
+        draft.name = name;
+    }
+    if let Some(description) = f.optional_string("description") {
+        draft.description = description;
+    }
+    if let Some(agent) = f.string("agent_class") {
+        draft.agent_class = agent;
+    }
+    if let Some(metadata) = f.object("metadata") {
+        draft.metadata = metadata;
+    }
+    let mut errors = f.finish(OUTPUT_ONLY);
+    let draft = draft.normalized();
+    // A field that already failed its type check is not re-reported as blank.
+    for (field, messages) in draft.validate(agents).0 {
+        if !errors.0.contains_key(&field) {
+            messages.into_iter().for_each(|m| errors.add(field.clone(), m));
+        }
+    }
+    errors.into_result()?;
+    Ok(draft)
+}
+
+async fn create(State(state): State<AppState>, body: JsonObject) -> Result<(StatusCode, Json<Dataset>), AppError> {
+    let empty =
+        DatasetDraft { name: String::new(), description: None, agent_class: String::new(), metadata: json!({}) };
+    let draft = read_draft(body, empty, &state.agents.names())?;
+    let id = db::datasets::create(&state.db.write, &draft).await?;
+    Ok((StatusCode::CREATED, Json(db::datasets::find(&state.db.write, id).await?)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: JsonObject,
+) -> Result<Json<Dataset>, AppError> {
+    let current = db::datasets::find(&state.db.read, id).await?;
+    let base = DatasetDraft {
+        name: current.name,
+        description: current.description,
+        agent_class: current.agent_class,
+        metadata: current.metadata,
+    };
+    let draft = read_draft(body, base, &state.agents.names())?;
+    db::datasets::update(&state.db.write, id, &draft).await?;
+    Ok(Json(db::datasets::find(&state.db.write, id).await?))
+}
+
+async fn destroy(State(state): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
+    db::datasets::delete(&state.db.write, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

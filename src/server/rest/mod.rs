@@ -1,0 +1,27 @@
+//! The public REST API, `/api/v1` (contract in API.md): JSON in and out, cursor
+//! pagination, errors as `{"error": {code, message, fields?}}`.
+
+mod body;
+mod datasets;
+mod items;
+mod traces;
+
+use super::AppState;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use body::BODY_LIMIT_MB;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agents", get(list_agents))
+        .merge(datasets::routes())
+        .merge(items::routes())
+        .merge(traces::routes())
+        .fallback(|| async { super::error::AppError::NotFound("API route".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_MB * 1024 * 1024))
+}
+
+async fn list_agents(State(state): State<AppState>) -> Json<Vec<crate::model::agent::AgentInfo>> {
+    Json(state.agents.list())
+}

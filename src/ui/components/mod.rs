@@ -1,0 +1,12 @@
+//! Reusable views: badges, ages, JSON viewer and editor, pager, confirm button,
+//! progress bar, empty states.
+
+mod confirm;
+mod json;
+mod misc;
+mod pager;
+
+pub use confirm::ConfirmButton;
+pub use json::{JsonEditor, JsonView};
+pub use misc::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};
+pub use pager::Pager;

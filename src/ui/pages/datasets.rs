@@ -1,0 +1,93 @@
+//! `/datasets`: every dataset with its counters, searchable by name.
+
+use crate::api::datasets::list_datasets;
+use crate::model::dataset::Dataset;
+use crate::model::page::PageAt;
+use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, Pager, StatusBadge};
+use crate::ui::query_param;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+
+#[component]
+pub fn DatasetsPage() -> impl IntoView {
+    let search = query_param("search");
+    let (after, before, last) = (query_param("after"), query_param("before"), query_param("last"));
+    let at = move || PageAt::from_query(Some(after()), Some(before()), Some(last()).filter(|l| !l.is_empty()));
+    let datasets = Resource::new(move || (search(), at()), |(search, at)| list_datasets(search, at));
+    view! {
+        <Title text="Datasets"/>
+        <div class="page-head">
+            <h1>"Datasets"</h1>
+            <a href="/datasets/new" class="btn btn-primary">"New dataset"</a>
+        </div>
+        <Form method="GET" action="/datasets" attr:class="filters">
+            <input type="search" name="search" placeholder="Search by name" prop:value=search aria-label="Search datasets by name"/>
+            <button type="submit" class="btn">"Search"</button>
+        </Form>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match datasets.await {
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    Ok(page) if page.rows.is_empty() && search().is_empty() => view! {
+                        <EmptyState title="No datasets yet">
+                            <p>"A dataset is a set of test cases — a JSON input and, optionally, the output you expect — that you run your agent against."</p>
+                            <a href="/datasets/new" class="btn btn-primary">"Create your first dataset"</a>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(page) if page.rows.is_empty() => view! {
+                        <EmptyState title="No dataset matches">
+                            <p>{format!("Nothing is named like “{}”. ", search())} <a href="/datasets">"Show all datasets"</a></p>
+                        </EmptyState>
+                    }.into_any(),
+                    Ok(page) => {
+                        let pager = view! {
+                            <Pager
+                                path="/datasets".to_string()
+                                params=vec![("search", search())]
+                                total=page.total
+                                shown=page.rows.len()
+                                has_newer=page.has_newer
+                                has_older=page.has_older
+                                newest_id=page.rows.first().map(|d| d.id)
+                                oldest_id=page.rows.last().map(|d| d.id)
+                            />
+                        };
+                        view! {
+                            <table class="table" id="datasets-table">
+                                <thead><tr>
+                                    <th>"Name"</th><th>"Agent"</th><th class="num">"Items"</th>
+                                    <th class="num">"Runs"</th><th>"Last run"</th><th>"Updated"</th>
+                                </tr></thead>
+                                <tbody>{page.rows.into_iter().map(|d| view! { <DatasetRow dataset=d/> }).collect_view()}</tbody>
+                            </table>
+                            {pager}
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DatasetRow(dataset: Dataset) -> impl IntoView {
+    let link = format!("/datasets/{}", dataset.id);
+    let last_run = match dataset.last_run.clone() {
+        Some(run) => view! { <StatusBadge status=run.status.as_str()/> " " <Age ts=run.created_at/> }.into_any(),
+        None => view! { <span class="muted">"never"</span> }.into_any(),
+    };
+    view! {
+        <tr>
+            <td>
+                <a href=link class="strong">{dataset.name.clone()}</a>
+                <div class="muted small">{dataset.description.clone().unwrap_or_default()}</div>
+            </td>
+            <td><code>{dataset.agent_class.clone()}</code></td>
+            <td class="num">{dataset.items_count}<span class="muted small">{format!(" ({} active)", dataset.active_items_count)}</span></td>
+            <td class="num">{dataset.runs_count}</td>
+            <td>{last_run}</td>
+            <td><Age ts=dataset.updated_at.clone()/></td>
+        </tr>
+    }
+}

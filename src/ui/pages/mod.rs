@@ -1,0 +1,11 @@
+//! One module per page or route group (routes in `app.rs`).
+
+pub mod dashboard;
+pub mod dataset;
+pub mod dataset_form;
+pub mod datasets;
+pub mod item_form;
+mod items_tab;
+mod runs_tab;
+pub mod sessions;
+pub mod traces;
