@@ -148,7 +148,7 @@ mod tests {
     fn metadata_must_be_an_object() {
         let err = parse_json_text("metadata", "[1]", JsonField::Object).unwrap_err();
         assert!(err.starts_with("metadata: must be a JSON object"), "{err}");
-        let err = parse_json_text("metadata", "tags", JsonField::Object).unwrap_err();
+        let err = parse_json_text("metadata", "owner", JsonField::Object).unwrap_err();
         assert!(err.starts_with("metadata: expected value"), "{err}");
     }
 

@@ -1,0 +1,8 @@
+//! HTTP-level tests: a real server on loopback over a real SQLite file in a
+//! temporary directory, driven with a real HTTP client.
+
+mod datasets;
+mod items;
+mod pages;
+mod server;
+mod traces;
