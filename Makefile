@@ -1,0 +1,46 @@
+# Observ — `make run` serves the app, `make test` runs every test.
+# Both first install whatever is missing (idempotent; quick when nothing is).
+
+SHELL := /bin/bash
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test deps build release bench fmt lint clean
+
+run: deps
+	cargo leptos build
+	@echo "Observ on http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (database $${OBSERV_DATABASE_URL:-sqlite://data/observ.db})"
+	LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=observ $${CARGO_TARGET_DIR:-target}/debug/observ
+
+test: deps
+	cargo test --features ssr
+	cargo leptos build
+	end2end/run.sh
+
+# A release build: optimised server and WASM (needs wasm-opt, installed here).
+release: deps
+	@command -v wasm-opt > /dev/null || npm install -g binaryen
+	cargo leptos build --release
+
+bench: deps
+	cargo bench --features ssr --bench datasets
+
+fmt:
+	cargo fmt
+
+lint:
+	cargo fmt --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+deps:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@[ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] \
+		|| (cd end2end && npm ci --no-audit --no-fund)
+
+clean:
+	cargo clean
