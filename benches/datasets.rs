@@ -25,7 +25,12 @@ async fn main() {
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
     let client = reqwest::Client::new();
 
-    let res = client.post(format!("{base}/api/v1/datasets")).json(&json!({"name": "bench", "agent_class": "echo"})).send().await.unwrap();
+    let res = client
+        .post(format!("{base}/api/v1/datasets"))
+        .json(&json!({"name": "bench", "agent_class": "echo"}))
+        .send()
+        .await
+        .unwrap();
     let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
 
     println!("Observ datasets benchmark ({ITEMS} items, {SAMPLES} samples per figure)\n");
@@ -40,13 +45,23 @@ async fn main() {
             .collect();
         let body = serde_json::to_vec(&json!({ "items": items })).unwrap();
         let started = Instant::now();
-        let res = client.post(format!("{base}/api/v1/datasets/{id}/items")).header("content-type", "application/json").body(body).send().await.unwrap();
+        let res = client
+            .post(format!("{base}/api/v1/datasets/{id}/items"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201);
         res.bytes().await.unwrap();
         bulk.push(started.elapsed());
     }
     bulk.sort();
-    println!("bulk create, 10,000 items per request (10 requests): p50 {} · max {}", ms(bulk[bulk.len() / 2]), ms(*bulk.last().unwrap()));
+    println!(
+        "bulk create, 10,000 items per request (10 requests): p50 {} · max {}",
+        ms(bulk[bulk.len() / 2]),
+        ms(*bulk.last().unwrap())
+    );
 
     let last_cursor = {
         // The cursor of the page before the last API page (ids ascend).

@@ -1,5 +1,7 @@
 use crate::server::{read, TestServer};
-use observ::server::db::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace};
+use observ::server::db::traces::{
+    finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace,
+};
 use serde_json::json;
 
 /// Records a session with one trace and two generations, as the run engine does.

@@ -55,6 +55,11 @@ fn DatasetFormView(agents: Vec<AgentInfo>, dataset: Option<Dataset>) -> impl Int
     let saving = RwSignal::new(false);
     let navigate = use_navigate();
     let error_for = move |field: &'static str| Signal::derive(move || errors.read().get(field));
+    // The server's verdict is about the values it saw; editing clears it.
+    Effect::new(move |_| {
+        (name.track(), agent.track(), metadata.track());
+        errors.set(FieldErrors::new());
+    });
     let cancel_href = id.map(|id| format!("/datasets/{id}")).unwrap_or_else(|| "/datasets".into());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -68,8 +73,8 @@ fn DatasetFormView(agents: Vec<AgentInfo>, dataset: Option<Dataset>) -> impl Int
             agent_class: agent.get_untracked(),
             metadata: metadata.get_untracked(),
         };
-        if let Err(field_errors) = form.parse() {
-            errors.set(field_errors);
+        // Broken metadata JSON never leaves the page; its editor already shows why.
+        if form.parse().is_err() {
             return;
         }
         saving.set(true);

@@ -57,6 +57,11 @@ fn ItemFormView(dataset_id: i64, item: Option<DatasetItem>) -> impl IntoView {
     let navigate = use_navigate();
     let back = format!("/datasets/{dataset_id}?tab=items");
     let error_for = move |field: &'static str| Signal::derive(move || errors.read().get(field));
+    // The server's verdict is about the text it saw; editing clears it.
+    Effect::new(move |_| {
+        (input.track(), expected.track(), metadata.track(), status.track());
+        errors.set(FieldErrors::new());
+    });
 
     let submit = {
         let back = back.clone();
@@ -72,8 +77,7 @@ fn ItemFormView(dataset_id: i64, item: Option<DatasetItem>) -> impl IntoView {
                 status: status.get_untracked(),
             };
             // Broken JSON never leaves the page; the editors already show why.
-            if let Err(field_errors) = form.parse() {
-                errors.set(field_errors);
+            if form.parse().is_err() {
                 return;
             }
             saving.set(true);
