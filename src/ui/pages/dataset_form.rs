@@ -57,7 +57,9 @@ fn DatasetFormView(agents: Vec<AgentInfo>, dataset: Option<Dataset>) -> impl Int
     let error_for = move |field: &'static str| Signal::derive(move || errors.read().get(field));
     // The server's verdict is about the values it saw; editing clears it.
     Effect::new(move |_| {
-        (name.track(), agent.track(), metadata.track());
+        name.track();
+        agent.track();
+        metadata.track();
         errors.set(FieldErrors::new());
     });
     let cancel_href = id.map(|id| format!("/datasets/{id}")).unwrap_or_else(|| "/datasets".into());

@@ -59,7 +59,10 @@ fn ItemFormView(dataset_id: i64, item: Option<DatasetItem>) -> impl IntoView {
     let error_for = move |field: &'static str| Signal::derive(move || errors.read().get(field));
     // The server's verdict is about the text it saw; editing clears it.
     Effect::new(move |_| {
-        (input.track(), expected.track(), metadata.track(), status.track());
+        input.track();
+        expected.track();
+        metadata.track();
+        status.track();
         errors.set(FieldErrors::new());
     });
 
