@@ -8,7 +8,6 @@
 use leptos::prelude::LeptosOptions;
 use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const ITEMS: usize = 100_000;
@@ -19,7 +18,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
     let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
-    let state = AppState { db, agents: Arc::new(AgentRegistry::builtin()), leptos_options };
+    let state = AppState::new(db, AgentRegistry::builtin(), leptos_options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });

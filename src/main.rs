@@ -3,7 +3,6 @@
 
 use leptos::config::get_configuration;
 use observ::server::{agents::AgentRegistry, app, config::Config, db::Db, AppState};
-use std::sync::Arc;
 
 #[tokio::main]
 async fn main() {
@@ -21,7 +20,11 @@ async fn run() -> Result<(), String> {
     }
     let addr = leptos_options.site_addr;
     let db = Db::open(&config.database_url).await.map_err(|e| format!("database {}: {e}", config.database_url))?;
-    let state = AppState { db, agents: Arc::new(AgentRegistry::builtin()), leptos_options };
+    let state = AppState::new(db, AgentRegistry::builtin(), leptos_options);
+    let resumed = state.runner.resume_unfinished().await.map_err(|e| format!("resuming runs: {e}"))?;
+    if !resumed.is_empty() {
+        println!("observ: resumed unfinished runs {resumed:?}");
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("observ: listening on http://{addr} (database {})", config.database_url);
     axum::serve(listener, app(state))

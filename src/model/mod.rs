@@ -8,6 +8,7 @@ pub mod item;
 pub mod json_text;
 pub mod page;
 pub mod run;
+pub mod run_item;
 pub mod stats;
 pub mod trace;
 pub mod validation;

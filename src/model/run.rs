@@ -24,6 +24,10 @@ impl RunStatus {
         }
     }
 
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+
     pub fn is_finished(self) -> bool {
         matches!(self, RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled)
     }
@@ -67,6 +71,70 @@ impl RunSummary {
     }
 }
 
+/// A run as the API and the run page show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DatasetRun {
+    pub id: i64,
+    pub dataset_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "i64"))]
+    pub status: RunStatus,
+    pub concurrency: i64,
+    pub repetitions: i64,
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub metadata: serde_json::Value,
+    pub total_items: i64,
+    pub completed_items: i64,
+    pub failed_items: i64,
+    pub total_cost: f64,
+    pub total_tokens: i64,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub progress_percentage: f64,
+    /// Finished-item events so far: the id of the run's latest SSE event.
+    pub event_seq: i64,
+    pub latency_ms_p50: Option<i64>,
+    pub latency_ms_p95: Option<i64>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+/// Limits on what a run may ask for.
+pub const MAX_CONCURRENCY: i64 = 64;
+pub const DEFAULT_CONCURRENCY: i64 = 8;
+pub const MAX_REPETITIONS: i64 = 100;
+
+/// What starting a run asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDraft {
+    pub name: String,
+    pub description: Option<String>,
+    pub concurrency: i64,
+    pub repetitions: i64,
+}
+
+impl RunDraft {
+    /// Name present; concurrency 1–64; repetitions 1–100. Uniqueness is the database's check.
+    pub fn validate(&self) -> super::FieldErrors {
+        let mut errors = super::FieldErrors::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "can't be blank");
+        } else if name.chars().count() > super::dataset::NAME_MAX_CHARS {
+            errors.add("name", format!("is too long (at most {} characters)", super::dataset::NAME_MAX_CHARS));
+        }
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            errors.add("concurrency", format!("must be from 1 to {MAX_CONCURRENCY}, got {}", self.concurrency));
+        }
+        if !(1..=MAX_REPETITIONS).contains(&self.repetitions) {
+            errors.add("repetitions", format!("must be from 1 to {MAX_REPETITIONS}, got {}", self.repetitions));
+        }
+        errors
+    }
+}
+
 /// The seed's `progress_percentage`: finished items over total, rounded to 0.1.
 pub fn progress_percentage(completed: i64, failed: i64, total: i64) -> f64 {
     if total <= 0 {
@@ -88,6 +156,17 @@ mod tests {
         assert!(RunStatus::try_from(9).is_err());
         assert!(RunStatus::Cancelled.is_finished());
         assert!(!RunStatus::Running.is_finished());
+    }
+
+    #[test]
+    fn run_draft_bounds() {
+        let ok = RunDraft { name: "r1".into(), description: None, concurrency: 8, repetitions: 1 };
+        assert!(ok.validate().is_empty());
+        let bad = RunDraft { name: " ".into(), description: None, concurrency: 65, repetitions: 0 };
+        let errors = bad.validate();
+        assert_eq!(errors.get("name").unwrap(), "can't be blank");
+        assert_eq!(errors.get("concurrency").unwrap(), "must be from 1 to 64, got 65");
+        assert_eq!(errors.get("repetitions").unwrap(), "must be from 1 to 100, got 0");
     }
 
     #[test]

@@ -34,6 +34,27 @@ pub fn parse_timestamp_ms(ts: &str) -> Option<i64> {
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.fffZ` for milliseconds since the Unix epoch.
+pub fn format_timestamp_ms(ms: i64) -> String {
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, m, d) = civil_from_days(days);
+    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+}
+
+/// The date of a day count since 1970-01-01 (inverse of `days_from_civil`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -93,6 +114,9 @@ mod tests {
         assert_eq!(parse_timestamp_ms("2026-11-25T09:34:14.123Z"), Some(1_795_599_254_123));
         assert_eq!(parse_timestamp_ms("2000-02-29T12:00:00.000Z"), Some(951_825_600_000));
         assert_eq!(parse_timestamp_ms("yesterday"), None);
+        for ts in ["1970-01-01T00:00:00.000Z", "2026-11-25T09:34:14.123Z", "2000-02-29T23:59:59.999Z"] {
+            assert_eq!(format_timestamp_ms(parse_timestamp_ms(ts).unwrap()), ts);
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod rest;
+pub mod runner;
+pub mod sse;
 
 use crate::app::{shell, App};
 use agents::AgentRegistry;
@@ -21,12 +23,21 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub agents: Arc<AgentRegistry>,
+    pub runner: Arc<runner::Runner>,
     pub leptos_options: LeptosOptions,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, agents: AgentRegistry, leptos_options: LeptosOptions) -> AppState {
+        let agents = Arc::new(agents);
+        let runner = runner::Runner::new(db.clone(), agents.clone());
+        AppState { db, agents, runner, leptos_options }
     }
 }
 

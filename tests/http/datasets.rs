@@ -62,7 +62,10 @@ async fn unknown_agent_and_missing_fields_are_422() {
     let s = TestServer::start().await;
     let (status, body) = read(s.post("/api/v1/datasets", &json!({"name": "a", "agent_class": "Nope"})).await).await;
     assert_eq!(status, 422);
-    assert_eq!(body["error"]["fields"]["agent_class"][0], "must name a registered agent (echo), got `Nope`");
+    assert_eq!(
+        body["error"]["fields"]["agent_class"][0],
+        "must name a registered agent (echo, language-detector), got `Nope`"
+    );
 
     let (status, body) = read(s.post("/api/v1/datasets", &json!({})).await).await;
     assert_eq!(status, 422);

@@ -4,5 +4,6 @@
 mod datasets;
 mod items;
 mod pages;
+mod runs;
 mod server;
 mod traces;

@@ -4,7 +4,6 @@ use leptos::prelude::LeptosOptions;
 use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
 use reqwest::{Client, Response};
 use serde_json::Value;
-use std::sync::Arc;
 
 pub struct TestServer {
     pub base: String,
@@ -15,10 +14,14 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(AgentRegistry::builtin()).await
+    }
+
+    pub async fn start_with(agents: AgentRegistry) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
         let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
-        let state = AppState { db: db.clone(), agents: Arc::new(AgentRegistry::builtin()), leptos_options };
+        let state = AppState::new(db.clone(), agents, leptos_options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });

@@ -10,6 +10,7 @@ async fn record(s: &TestServer) -> i64 {
     let session = insert_session(&mut tx, "sess-1", Some("tester"), &json!({"k": 1})).await.unwrap();
     let trace = NewTrace {
         trace_id: "tr-1".into(),
+        start_time: None,
         name: "dataset_run_item".into(),
         input: Some(json!({"q": "hi"})),
         metadata: json!({"dataset_id": 1}),
@@ -32,7 +33,9 @@ async fn record(s: &TestServer) -> i64 {
         };
         insert_observation(&mut tx, trace_row, &o).await.unwrap();
     }
-    finalize_trace(&mut tx, trace_row, Some(&json!("hello"))).await.unwrap();
+    let (cost, tokens) = finalize_trace(&mut tx, trace_row, Some(&json!("hello"))).await.unwrap();
+    assert_eq!(tokens, 22);
+    assert!((cost - 0.003).abs() < 1e-9);
     tx.commit().await.unwrap();
     trace_row
 }

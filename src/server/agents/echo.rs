@@ -1,6 +1,6 @@
 //! `echo`: returns the input unchanged. Useful to check a dataset's plumbing.
 
-use super::{Agent, AgentFuture};
+use super::{Agent, AgentContext, AgentFuture};
 use serde_json::Value;
 
 pub struct EchoAgent;
@@ -14,7 +14,7 @@ impl Agent for EchoAgent {
         "Returns each item's input as its output (no model call).".to_string()
     }
 
-    fn run<'a>(&'a self, input: &'a Value) -> AgentFuture<'a> {
+    fn run<'a>(&'a self, input: &'a Value, _cx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(async move { Ok(input.clone()) })
     }
 }
@@ -27,7 +27,7 @@ mod tests {
     #[tokio::test]
     async fn echoes_any_json() {
         for input in [json!({"q": "2+2"}), json!("plain"), json!([1, 2])] {
-            assert_eq!(EchoAgent.run(&input).await.unwrap(), input);
+            assert_eq!(EchoAgent.run(&input, &AgentContext::new()).await.unwrap(), input);
         }
     }
 }

@@ -2,9 +2,13 @@
 //! implementing [`Agent`]; the [`AgentRegistry`] maps the names datasets store in
 //! `agent_class` to instances.
 
+pub mod context;
 mod echo;
+mod language;
 
+pub use context::AgentContext;
 pub use echo::EchoAgent;
+pub use language::LanguageDetector;
 
 use crate::model::agent::AgentInfo;
 use serde_json::Value;
@@ -28,7 +32,8 @@ pub trait Agent: Send + Sync {
     /// `builtin`, `openai`, `http` or `command`.
     fn kind(&self) -> &'static str;
     fn description(&self) -> String;
-    fn run<'a>(&'a self, input: &'a Value) -> AgentFuture<'a>;
+    /// Runs one input. Model calls and steps are recorded through `cx`.
+    fn run<'a>(&'a self, input: &'a Value, cx: &'a AgentContext) -> AgentFuture<'a>;
 }
 
 /// Registered agents by name.
@@ -42,6 +47,7 @@ impl AgentRegistry {
     pub fn builtin() -> Self {
         let mut registry = Self::default();
         registry.register("echo", Arc::new(EchoAgent));
+        registry.register("language-detector", Arc::new(LanguageDetector));
         registry
     }
 
@@ -76,7 +82,7 @@ mod tests {
     #[test]
     fn builtin_registry_lists_echo() {
         let registry = AgentRegistry::builtin();
-        assert_eq!(registry.names(), vec!["echo".to_string()]);
+        assert_eq!(registry.names(), vec!["echo".to_string(), "language-detector".to_string()]);
         let info = &registry.list()[0];
         assert_eq!((info.name.as_str(), info.kind.as_str()), ("echo", "builtin"));
         assert!(registry.get("echo").is_some());

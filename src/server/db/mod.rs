@@ -8,6 +8,7 @@
 pub mod datasets;
 pub mod items;
 mod pages;
+pub mod run_items;
 pub mod runs;
 pub mod stats;
 pub mod traces;

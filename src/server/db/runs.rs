@@ -1,6 +1,9 @@
-//! Queries on `observ_dataset_runs` (the run engine arrives with its own writes).
+//! Queries on `observ_dataset_runs`: creating a run (with its snapshot of
+//! items), reading it with its aggregates, and its lifecycle transitions.
 
-use crate::model::run::RunSummary;
+use super::NOW;
+use crate::model::run::{progress_percentage, DatasetRun, RunDraft, RunStatus, RunSummary};
+use crate::model::run_item::RunProgress;
 use crate::server::error::AppError;
 use sqlx::SqlitePool;
 
@@ -8,6 +11,12 @@ pub(crate) const SUMMARY_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.status, 
      COALESCE(r.total_items, 0) AS total_items, COALESCE(r.completed_items, 0) AS completed_items, \
      COALESCE(r.failed_items, 0) AS failed_items, CAST(COALESCE(r.total_cost, 0) AS REAL) AS total_cost, \
      COALESCE(r.total_tokens, 0) AS total_tokens, r.created_at";
+
+const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, r.concurrency, r.repetitions, \
+     COALESCE(r.metadata, '{}') AS metadata, COALESCE(r.total_items, 0) AS total_items, \
+     COALESCE(r.completed_items, 0) AS completed_items, COALESCE(r.failed_items, 0) AS failed_items, \
+     CAST(COALESCE(r.total_cost, 0) AS REAL) AS total_cost, COALESCE(r.total_tokens, 0) AS total_tokens, \
+     r.event_seq, NULL AS latency_ms_p50, NULL AS latency_ms_p95, r.created_at, r.started_at, r.finished_at";
 
 /// A dataset's runs, newest first.
 pub async fn for_dataset(pool: &SqlitePool, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {
@@ -26,4 +35,270 @@ pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<RunSummary>, Ap
         .bind(limit)
         .fetch_all(pool)
         .await?)
+}
+
+/// A run with its progress and latency percentiles.
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
+    let mut run: DatasetRun =
+        sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM observ_dataset_runs r WHERE r.id = ?"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| AppError::not_found("run", id))?;
+    let latencies: Vec<i64> = sqlx::query_scalar(
+        "SELECT latency_ms FROM observ_dataset_run_items WHERE dataset_run_id = ? AND latency_ms IS NOT NULL ORDER BY latency_ms",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    run.latency_ms_p50 = percentile(&latencies, 0.50);
+    run.latency_ms_p95 = percentile(&latencies, 0.95);
+    run.progress_percentage = progress_percentage(run.completed_items, run.failed_items, run.total_items);
+    Ok(run)
+}
+
+/// A run's counters, cheaply (no percentiles), for progress events.
+pub async fn find_progress(pool: &SqlitePool, id: i64) -> Result<RunProgress, AppError> {
+    let (status, total, completed, failed, cost, tokens): (i64, i64, i64, i64, f64, i64) = sqlx::query_as(
+        "SELECT status, COALESCE(total_items, 0), COALESCE(completed_items, 0), COALESCE(failed_items, 0), \
+         CAST(COALESCE(total_cost, 0) AS REAL), COALESCE(total_tokens, 0) FROM observ_dataset_runs WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("run", id))?;
+    Ok(RunProgress {
+        id,
+        status: RunStatus::try_from(status).map_err(AppError::Conflict)?,
+        total_items: total,
+        completed_items: completed,
+        failed_items: failed,
+        total_cost: cost,
+        total_tokens: tokens,
+        progress_percentage: progress_percentage(completed, failed, total),
+    })
+}
+
+/// Nearest-rank percentile of sorted values.
+pub(crate) fn percentile(sorted: &[i64], q: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+/// Creates a pending run and snapshots the dataset's active items into run
+/// items (× repetitions), in one transaction. Returns the run id.
+pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE dataset_id = ? AND name = ?")
+        .bind(dataset_id)
+        .bind(&draft.name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::field("name", "has already been taken in this dataset"));
+    }
+    let run_id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO observ_dataset_runs (dataset_id, name, description, status, metadata, concurrency, repetitions, \
+         created_at, updated_at) VALUES (?, ?, ?, 0, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"
+    ))
+    .bind(dataset_id)
+    .bind(&draft.name)
+    .bind(&draft.description)
+    .bind(draft.concurrency)
+    .bind(draft.repetitions)
+    .fetch_one(&mut *tx)
+    .await?;
+    let inserted = sqlx::query(&format!(
+        "WITH RECURSIVE reps(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM reps WHERE n + 1 < ?) \
+         INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, repetition, status, input, \
+         expected_output, created_at, updated_at) \
+         SELECT ?, i.id, reps.n, 0, i.input, i.expected_output, {NOW}, {NOW} \
+         FROM observ_dataset_items i, reps WHERE i.dataset_id = ? AND i.status = 0 ORDER BY i.id, reps.n"
+    ))
+    .bind(draft.repetitions)
+    .bind(run_id)
+    .bind(dataset_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("UPDATE observ_dataset_runs SET total_items = ? WHERE id = ?")
+        .bind(inserted as i64)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(run_id)
+}
+
+/// The next free default name: `Run 1`, `Run 2`, …
+pub async fn suggest_name(pool: &SqlitePool, dataset_id: i64) -> Result<String, AppError> {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_runs WHERE dataset_id = ?")
+        .bind(dataset_id)
+        .fetch_one(pool)
+        .await?;
+    for n in count + 1.. {
+        let name = format!("Run {n}");
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE dataset_id = ? AND name = ?")
+                .bind(dataset_id)
+                .bind(&name)
+                .fetch_optional(pool)
+                .await?;
+        if taken.is_none() {
+            return Ok(name);
+        }
+    }
+    unreachable!("an unbounded range always yields a free name")
+}
+
+/// pending → running (keeps the first start time when resuming).
+pub async fn mark_running(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    sqlx::query(&format!(
+        "UPDATE observ_dataset_runs SET status = 1, started_at = COALESCE(started_at, {NOW}), updated_at = {NOW} WHERE id = ?"
+    ))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Ends a run: cancelled when asked (its unstarted items become cancelled),
+/// failed when every item failed, otherwise completed.
+pub async fn finish(pool: &SqlitePool, id: i64, cancelled: bool) -> Result<RunStatus, AppError> {
+    let mut tx = pool.begin().await?;
+    if cancelled {
+        sqlx::query(&format!(
+            "UPDATE observ_dataset_run_items SET status = 4, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (0, 1)"
+        ))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let (completed, failed): (i64, i64) =
+        sqlx::query_as("SELECT completed_items, failed_items FROM observ_dataset_runs WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let status = final_status(cancelled, completed, failed);
+    sqlx::query(&format!(
+        "UPDATE observ_dataset_runs SET status = ?, finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"
+    ))
+    .bind(status.code())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// The one rule for how a run ends.
+pub fn final_status(cancelled: bool, completed: i64, failed: i64) -> RunStatus {
+    if cancelled {
+        RunStatus::Cancelled
+    } else if completed == 0 && failed > 0 {
+        RunStatus::Failed
+    } else {
+        RunStatus::Completed
+    }
+}
+
+/// Puts a finished run's failed items back to pending and takes them out of the
+/// counters, in one transaction. Returns how many will run again.
+pub async fn reset_failed(pool: &SqlitePool, id: i64) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    let status: i64 = sqlx::query_scalar("SELECT status FROM observ_dataset_runs WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("run", id))?;
+    if !RunStatus::try_from(status).map(RunStatus::is_finished).unwrap_or(false) {
+        return Err(AppError::Conflict("run: only a finished run can be retried".into()));
+    }
+    let (count, cost, tokens): (i64, f64, i64) = sqlx::query_as(
+        "SELECT count(*), CAST(COALESCE(sum(cost), 0) AS REAL), COALESCE(sum(tokens), 0) \
+         FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = 3",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if count == 0 {
+        return Err(AppError::Conflict("run: there are no failed items to retry".into()));
+    }
+    sqlx::query(&format!(
+        "UPDATE observ_dataset_run_items SET status = 0, error = NULL, output = NULL, trace_id = NULL, latency_ms = NULL, \
+         cost = 0, tokens = 0, seq = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status = 3"
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE observ_dataset_runs SET status = 0, finished_at = NULL, failed_items = failed_items - ?, \
+         total_cost = total_cost - ?, total_tokens = total_tokens - ?, updated_at = {NOW} WHERE id = ?"
+    ))
+    .bind(count)
+    .bind(cost)
+    .bind(tokens)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// A run that could not start (e.g. its agent is gone): failed, with the reason kept.
+pub async fn fail_to_start(pool: &SqlitePool, id: i64, reason: &str) -> Result<(), AppError> {
+    sqlx::query(&format!(
+        "UPDATE observ_dataset_runs SET status = 3, metadata = json_set(COALESCE(metadata, '{{}}'), '$.error', ?), \
+         finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"
+    ))
+    .bind(reason)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Runs a restarted server must pick up again.
+pub async fn unfinished(pool: &SqlitePool) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (0, 1) ORDER BY id")
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Deletes a run with its results (its traces stay, as history).
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM observ_dataset_run_items WHERE dataset_run_id = ?").bind(id).execute(&mut *tx).await?;
+    let done = sqlx::query("DELETE FROM observ_dataset_runs WHERE id = ?").bind(id).execute(&mut *tx).await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::not_found("run", id));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile(&[7], 0.95), Some(7));
+        let values: Vec<i64> = (1..=100).collect();
+        assert_eq!(percentile(&values, 0.5), Some(50));
+        assert_eq!(percentile(&values, 0.95), Some(95));
+    }
+
+    #[test]
+    fn how_a_run_ends() {
+        assert_eq!(final_status(true, 5, 0), RunStatus::Cancelled);
+        assert_eq!(final_status(false, 0, 3), RunStatus::Failed);
+        assert_eq!(final_status(false, 1, 3), RunStatus::Completed);
+        assert_eq!(final_status(false, 0, 0), RunStatus::Completed);
+    }
 }

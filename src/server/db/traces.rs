@@ -101,6 +101,8 @@ pub async fn find_session(pool: &SqlitePool, id: i64) -> Result<Session, AppErro
 #[derive(Debug, Clone, Default)]
 pub struct NewTrace {
     pub trace_id: String,
+    /// When the work began; now when absent.
+    pub start_time: Option<String>,
     pub name: String,
     pub input: Option<Value>,
     pub metadata: Value,
@@ -147,11 +149,12 @@ pub async fn insert_session(
 pub async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(&format!(
         "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, input, metadata, tags, user_id, created_at, updated_at) \
-         VALUES (?, ?, ?, {NOW}, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
+         VALUES (?, ?, ?, COALESCE(?, {NOW}), ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
     .bind(&trace.trace_id)
     .bind(session)
     .bind(&trace.name)
+    .bind(&trace.start_time)
     .bind(trace.input.as_ref().map(Value::to_string))
     .bind(trace.metadata.to_string())
     .bind(serde_json::to_string(&trace.tags).unwrap_or_else(|_| "[]".into()))
@@ -184,19 +187,24 @@ pub async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &New
 }
 
 /// Sets the output and end time, sums the observations' cost and tokens into the
-/// trace, and rolls the trace into its session's totals.
-pub async fn finalize_trace(conn: &mut SqliteConnection, trace: i64, output: Option<&Value>) -> Result<(), AppError> {
-    sqlx::query(&format!(
+/// trace, and rolls the trace into its session's totals. Returns the trace's
+/// (cost, tokens).
+pub async fn finalize_trace(
+    conn: &mut SqliteConnection,
+    trace: i64,
+    output: Option<&Value>,
+) -> Result<(f64, i64), AppError> {
+    let totals: (f64, i64) = sqlx::query_as(&format!(
         "UPDATE observ_traces SET output = ?2, end_time = {NOW}, updated_at = {NOW}, \
          total_cost = (SELECT COALESCE(sum(cost_usd), 0) FROM observ_observations WHERE observ_trace_id = ?1), \
          total_tokens = (SELECT COALESCE(sum(COALESCE(json_extract(usage, '$.total_tokens'), \
              COALESCE(json_extract(usage, '$.input_tokens'), 0) + COALESCE(json_extract(usage, '$.output_tokens'), 0))), 0) \
              FROM observ_observations WHERE observ_trace_id = ?1) \
-         WHERE id = ?1"
+         WHERE id = ?1 RETURNING CAST(total_cost AS REAL), total_tokens"
     ))
     .bind(trace)
     .bind(output.map(Value::to_string))
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     sqlx::query(&format!(
         "UPDATE observ_sessions SET end_time = {NOW}, updated_at = {NOW}, \
@@ -208,5 +216,5 @@ pub async fn finalize_trace(conn: &mut SqliteConnection, trace: i64, output: Opt
     .bind(trace)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(totals)
 }

@@ -4,6 +4,7 @@
 mod body;
 mod datasets;
 mod items;
+mod runs;
 mod traces;
 
 use super::AppState;
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/agents", get(list_agents))
         .merge(datasets::routes())
         .merge(items::routes())
+        .merge(runs::routes())
         .merge(traces::routes())
         .fallback(|| async { super::error::AppError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_MB * 1024 * 1024))

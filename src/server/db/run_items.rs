@@ -1,0 +1,180 @@
+//! Queries on `observ_dataset_run_items`, and recording a finished item: its
+//! session, trace and observations, its result and the run's counters, all in
+//! the caller's transaction.
+
+use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace};
+use super::{Listing, NOW};
+use crate::model::page::{CursorPage, KeysetPage, PageAt};
+use crate::model::run_item::{RunItem, RunItemStatus};
+use crate::server::error::AppError;
+use serde_json::{json, Value};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+const COLUMNS: &str = "ri.id, ri.dataset_run_id, ri.dataset_item_id, ri.repetition, ri.status, \
+     COALESCE(ri.input, 'null') AS input, ri.expected_output, ri.output, ri.error, ri.trace_id, ri.latency_ms, \
+     CAST(COALESCE(ri.cost, 0) AS REAL) AS cost, COALESCE(ri.tokens, 0) AS tokens, ri.seq";
+
+fn filters(run_id: i64, status: Option<RunItemStatus>) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+    move |q| {
+        q.push(" AND ri.dataset_run_id = ").push_bind(run_id);
+        if let Some(status) = status {
+            q.push(" AND ri.status = ").push_bind(status.code());
+        }
+    }
+}
+
+fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+    Listing { columns: COLUMNS, from: "observ_dataset_run_items ri", id: "ri.id", filters }
+}
+
+pub async fn page(
+    pool: &SqlitePool,
+    run_id: i64,
+    status: Option<RunItemStatus>,
+    at: PageAt,
+    limit: i64,
+) -> Result<KeysetPage<RunItem>, AppError> {
+    let f = filters(run_id, status);
+    super::keyset_page(pool, &listing(&f), at, limit, |i: &RunItem| i.id).await
+}
+
+pub async fn cursor_page(
+    pool: &SqlitePool,
+    run_id: i64,
+    status: Option<RunItemStatus>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<CursorPage<RunItem>, AppError> {
+    let f = filters(run_id, status);
+    super::cursor_page(pool, &listing(&f), cursor, limit, |i: &RunItem| i.id).await
+}
+
+/// Items finished after event `seq`, in event order (for SSE resume).
+pub async fn finished_after(pool: &SqlitePool, run_id: i64, seq: i64) -> Result<Vec<RunItem>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? ORDER BY ri.seq"
+    ))
+    .bind(run_id)
+    .bind(seq)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// What an item needs to run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingItem {
+    pub id: i64,
+    pub dataset_item_id: i64,
+    #[sqlx(json)]
+    pub input: Value,
+}
+
+pub async fn pending(pool: &SqlitePool, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input FROM observ_dataset_run_items \
+         WHERE dataset_run_id = ? AND status IN (0, 1) ORDER BY id",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Names that go on each item's trace.
+#[derive(Debug, Clone)]
+pub struct RunLabels {
+    pub run_id: i64,
+    pub run_name: String,
+    pub dataset_id: i64,
+    pub dataset_name: String,
+}
+
+/// One finished item, as the engine hands it to the writer.
+#[derive(Debug, Clone)]
+pub struct ItemResult {
+    pub run_item_id: i64,
+    pub dataset_item_id: i64,
+    pub input: Value,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub started_at: String,
+    pub latency_ms: i64,
+    pub observations: Vec<NewObservation>,
+}
+
+/// Writes one result with its trace and moves the run's counters; returns the
+/// stored run item. Must run inside a transaction.
+pub async fn record(conn: &mut SqliteConnection, labels: &RunLabels, result: &ItemResult) -> Result<RunItem, AppError> {
+    let run_id = labels.run_id;
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq")
+            .bind(run_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let key = format!("{run_id}-{}-{seq}", result.run_item_id);
+    let metadata = json!({
+        "dataset_id": labels.dataset_id, "dataset_name": labels.dataset_name,
+        "dataset_run_id": run_id, "dataset_run_name": labels.run_name,
+        "dataset_item_id": result.dataset_item_id, "dataset_run_item_id": result.run_item_id,
+    });
+    let session =
+        insert_session(conn, &format!("dataset-run-{key}"), Some(&format!("dataset_run_{run_id}")), &metadata).await?;
+    let trace = NewTrace {
+        trace_id: format!("trace-{key}"),
+        start_time: Some(result.started_at.clone()),
+        name: "dataset_run_item".into(),
+        input: Some(result.input.clone()),
+        metadata,
+        tags: vec!["dataset".into(), format!("dataset:{}", labels.dataset_name), format!("run:{}", labels.run_name)],
+        user_id: Some(format!("dataset_run_{run_id}")),
+    };
+    let trace_id = insert_trace(conn, session, &trace).await?;
+    for (n, observation) in result.observations.iter().enumerate() {
+        let mut observation = observation.clone();
+        observation.observation_id = format!("obs-{key}-{}", n + 1);
+        insert_observation(conn, trace_id, &observation).await?;
+    }
+    let output = result.output.clone().unwrap_or(Value::Null);
+    let (cost, tokens) = finalize_trace(conn, trace_id, Some(&output)).await?;
+    let status = if result.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
+    let item: RunItem = sqlx::query_as(&format!(
+        "UPDATE observ_dataset_run_items SET status = ?, output = ?, error = ?, trace_id = ?, latency_ms = ?, \
+         cost = ?, tokens = ?, seq = ?, updated_at = {NOW} WHERE id = ? RETURNING {}",
+        COLUMNS.replace("ri.", "")
+    ))
+    .bind(status.code())
+    .bind(result.output.as_ref().map(Value::to_string))
+    .bind(&result.error)
+    .bind(trace_id)
+    .bind(result.latency_ms)
+    .bind(cost)
+    .bind(tokens)
+    .bind(seq)
+    .bind(result.run_item_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    count_result(conn, run_id, status, cost, tokens).await?;
+    Ok(item)
+}
+
+/// The one place run counters move: one finished item at a time.
+async fn count_result(
+    conn: &mut SqliteConnection,
+    run_id: i64,
+    status: RunItemStatus,
+    cost: f64,
+    tokens: i64,
+) -> Result<(), AppError> {
+    let (completed, failed) = if status == RunItemStatus::Succeeded { (1, 0) } else { (0, 1) };
+    sqlx::query(&format!(
+        "UPDATE observ_dataset_runs SET completed_items = completed_items + ?, failed_items = failed_items + ?, \
+         total_cost = total_cost + ?, total_tokens = total_tokens + ?, updated_at = {NOW} WHERE id = ?"
+    ))
+    .bind(completed)
+    .bind(failed)
+    .bind(cost)
+    .bind(tokens)
+    .bind(run_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

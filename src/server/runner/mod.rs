@@ -1,0 +1,209 @@
+//! The run engine: executes a dataset's agent over a run's pending items with
+//! bounded concurrency in a server task, hands each result to a writer that
+//! commits it (trace, result, counters) and then tells the run's watchers.
+//!
+//! Everything a run has finished is in the database, so a restarted server
+//! resumes unfinished runs by running their pending items only.
+
+mod writer;
+
+use crate::model::run::{DatasetRun, RunDraft, RunStatus};
+use crate::model::run_item::RunEvent;
+use crate::server::agents::context::now_ms;
+use crate::server::agents::{AgentContext, AgentRegistry};
+use crate::server::db::run_items::{ItemResult, PendingItem, RunLabels};
+use crate::server::db::{self, Db};
+use crate::server::error::AppError;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc, Notify, Semaphore};
+use tokio::task::JoinSet;
+
+/// Events a slow watcher may fall behind by before it re-reads from the database.
+const EVENT_BUFFER: usize = 1024;
+
+/// A run executing in this process.
+pub struct ActiveRun {
+    cancelled: AtomicBool,
+    cancel: Notify,
+    pub events: broadcast::Sender<RunEvent>,
+}
+
+impl ActiveRun {
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Runner {
+    db: Db,
+    agents: Arc<AgentRegistry>,
+    active: Mutex<HashMap<i64, Arc<ActiveRun>>>,
+}
+
+impl Runner {
+    pub fn new(db: Db, agents: Arc<AgentRegistry>) -> Arc<Runner> {
+        Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()) })
+    }
+
+    fn active(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<ActiveRun>>> {
+        self.active.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Live events of a run executing here (none when it is not running).
+    pub fn subscribe(&self, run_id: i64) -> Option<broadcast::Receiver<RunEvent>> {
+        self.active().get(&run_id).map(|run| run.events.subscribe())
+    }
+
+    /// Picks up the runs a previous server process left pending or running.
+    pub async fn resume_unfinished(self: &Arc<Self>) -> Result<Vec<i64>, AppError> {
+        let ids = db::runs::unfinished(&self.db.read).await?;
+        for &id in &ids {
+            self.launch(id);
+        }
+        Ok(ids)
+    }
+
+    /// Creates the run (snapshotting the active items) and starts it.
+    pub async fn start(self: &Arc<Self>, dataset_id: i64, draft: &RunDraft) -> Result<DatasetRun, AppError> {
+        let id = db::runs::create(&self.db.write, dataset_id, draft).await?;
+        self.launch(id);
+        db::runs::find(&self.db.write, id).await
+    }
+
+    /// Stops a pending or running run: no new items start; finished ones stay.
+    pub async fn cancel(&self, run_id: i64) -> Result<DatasetRun, AppError> {
+        let run = db::runs::find(&self.db.read, run_id).await?;
+        if run.status.is_finished() {
+            return Err(AppError::Conflict(format!("run: it is already {}", run.status.as_str())));
+        }
+        let active = self.active().get(&run_id).cloned();
+        match active {
+            Some(active) => {
+                // Subscribe first: `Done` is sent only after the status is written.
+                let mut events = active.events.subscribe();
+                active.cancelled.store(true, Ordering::SeqCst);
+                active.cancel.notify_waiters();
+                // Answer once the run has stopped, so the caller sees `cancelled`.
+                while !db::runs::find_progress(&self.db.read, run_id).await?.status.is_finished() {
+                    match events.recv().await {
+                        Ok(RunEvent::Done(_)) | Err(broadcast::error::RecvError::Closed) => break,
+                        _ => {}
+                    }
+                }
+            }
+            None => {
+                db::runs::finish(&self.db.write, run_id, true).await?;
+            }
+        }
+        db::runs::find(&self.db.read, run_id).await
+    }
+
+    /// Runs a finished run's failed items again.
+    pub async fn retry(self: &Arc<Self>, run_id: i64) -> Result<DatasetRun, AppError> {
+        db::runs::reset_failed(&self.db.write, run_id).await?;
+        self.launch(run_id);
+        db::runs::find(&self.db.write, run_id).await
+    }
+
+    /// Starts executing a run in a server task, unless it already runs here.
+    fn launch(self: &Arc<Self>, run_id: i64) {
+        let handle = {
+            let mut active = self.active();
+            if active.contains_key(&run_id) {
+                return;
+            }
+            let (events, _) = broadcast::channel(EVENT_BUFFER);
+            let handle = Arc::new(ActiveRun { cancelled: AtomicBool::new(false), cancel: Notify::new(), events });
+            active.insert(run_id, handle.clone());
+            handle
+        };
+        let runner = self.clone();
+        tokio::spawn(async move {
+            let task = tokio::spawn(runner.clone().execute(run_id, handle.clone()));
+            let outcome = match task.await {
+                Ok(result) => result,
+                Err(panic) => Err(AppError::Conflict(format!("run task panicked: {panic}"))),
+            };
+            if let Err(err) = outcome {
+                // Nobody awaits this task, so its failure is logged and kept on the run.
+                eprintln!("observ: run {run_id} failed: {err}");
+                let _ = db::runs::fail_to_start(&runner.db.write, run_id, &err.to_string()).await;
+            }
+            if let Ok(run) = db::runs::find(&runner.db.read, run_id).await {
+                let _ = handle.events.send(RunEvent::Done(run));
+            }
+            runner.active().remove(&run_id);
+        });
+    }
+
+    async fn execute(self: Arc<Self>, run_id: i64, handle: Arc<ActiveRun>) -> Result<(), AppError> {
+        let run = db::runs::find(&self.db.read, run_id).await?;
+        let dataset = db::datasets::find(&self.db.read, run.dataset_id).await?;
+        let Some(agent) = self.agents.get(&dataset.agent_class) else {
+            let reason = format!("agent `{}` is not registered", dataset.agent_class);
+            db::runs::fail_to_start(&self.db.write, run_id, &reason).await?;
+            return Ok(());
+        };
+        db::runs::mark_running(&self.db.write, run_id).await?;
+        let _ = handle.events.send(RunEvent::Progress(db::runs::find_progress(&self.db.read, run_id).await?));
+
+        let labels = RunLabels {
+            run_id,
+            run_name: run.name.clone(),
+            dataset_id: dataset.id,
+            dataset_name: dataset.name.clone(),
+        };
+        let (results, inbox) = mpsc::channel::<ItemResult>(run.concurrency as usize * 4);
+        let writer = tokio::spawn(writer::write_results(self.db.clone(), labels, inbox, handle.events.clone()));
+
+        let permits = Arc::new(Semaphore::new(run.concurrency.max(1) as usize));
+        let mut tasks = JoinSet::new();
+        for item in db::run_items::pending(&self.db.read, run_id).await? {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                _ = handle.cancel.notified() => break,
+            };
+            if handle.is_cancelled() {
+                break;
+            }
+            let (agent, results) = (agent.clone(), results.clone());
+            tasks.spawn(async move {
+                let result = run_item(agent.as_ref(), item).await;
+                let _ = results.send(result).await;
+                drop(permit);
+            });
+            while tasks.try_join_next().is_some() {}
+        }
+        while tasks.join_next().await.is_some() {}
+        drop(results);
+        writer.await.map_err(|e| AppError::Conflict(format!("result writer stopped: {e}")))??;
+        let status = db::runs::finish(&self.db.write, run_id, handle.is_cancelled()).await?;
+        debug_assert!(status.is_finished() && status != RunStatus::Pending);
+        Ok(())
+    }
+}
+
+/// Calls the agent on one item and times it; an error is a result too.
+async fn run_item(agent: &dyn crate::server::agents::Agent, item: PendingItem) -> ItemResult {
+    let cx = AgentContext::new();
+    let started_ms = now_ms();
+    let clock = std::time::Instant::now();
+    let outcome = agent.run(&item.input, &cx).await;
+    let latency_ms = clock.elapsed().as_millis() as i64;
+    let (output, error) = match outcome {
+        Ok(output) => (Some(output), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    ItemResult {
+        run_item_id: item.id,
+        dataset_item_id: item.dataset_item_id,
+        input: item.input,
+        output,
+        error,
+        started_at: crate::model::stats::format_timestamp_ms(started_ms),
+        latency_ms,
+        observations: cx.into_observations(),
+    }
+}

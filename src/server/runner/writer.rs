@@ -1,0 +1,36 @@
+//! Commits finished items in batches: each item's trace, result and the run's
+//! counters share one transaction; watchers hear about items only once committed.
+
+use crate::model::run_item::RunEvent;
+use crate::server::db::run_items::{record, ItemResult, RunLabels};
+use crate::server::db::{self, Db};
+use crate::server::error::AppError;
+use tokio::sync::{broadcast, mpsc};
+
+/// Most results one transaction commits.
+const BATCH: usize = 256;
+
+pub async fn write_results(
+    db: Db,
+    labels: RunLabels,
+    mut inbox: mpsc::Receiver<ItemResult>,
+    events: broadcast::Sender<RunEvent>,
+) -> Result<(), AppError> {
+    let mut batch = Vec::with_capacity(BATCH);
+    while inbox.recv_many(&mut batch, BATCH).await > 0 {
+        let mut tx = db.write.begin().await?;
+        let mut items = Vec::with_capacity(batch.len());
+        for result in batch.drain(..) {
+            items.push(record(&mut tx, &labels, &result).await?);
+        }
+        tx.commit().await?;
+        // Events go out after the commit: a watcher never sees what a crash could undo.
+        if events.receiver_count() > 0 {
+            for item in items {
+                let _ = events.send(RunEvent::Item(item));
+            }
+            let _ = events.send(RunEvent::Progress(db::runs::find_progress(&db.read, labels.run_id).await?));
+        }
+    }
+    Ok(())
+}
