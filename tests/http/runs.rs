@@ -72,6 +72,18 @@ async fn wait_finished(s: &TestServer, run: i64) -> Value {
     panic!("run {run} did not finish");
 }
 
+/// Waits until a run has finished at least `n` items (mid-run, on any machine speed).
+async fn wait_done_at_least(s: &TestServer, run: i64, n: i64) {
+    for _ in 0..400 {
+        let (_, r) = read(s.get(&format!("/api/v1/runs/{run}")).await).await;
+        if r["completed_items"].as_i64().unwrap() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("run {run} never reached {n} items");
+}
+
 async fn run_items(s: &TestServer, run: i64) -> Vec<Value> {
     let (status, page) = read(s.get(&format!("/api/v1/runs/{run}/items?limit=500")).await).await;
     assert_eq!(status, 200, "{page}");
@@ -155,7 +167,7 @@ async fn cancel_stops_new_items_and_keeps_finished_ones() {
     let (_, run) =
         read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({"name": "c", "concurrency": 2})).await).await;
     let id = run["id"].as_i64().unwrap();
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    wait_done_at_least(&s, id, 2).await;
     let (status, cancelled) = read(s.post(&format!("/api/v1/runs/{id}/cancel"), &json!({})).await).await;
     assert_eq!(status, 200, "{cancelled}");
     assert_eq!(cancelled["status"], "cancelled");
@@ -230,7 +242,7 @@ async fn sse_mid_run_gets_snapshot_every_remaining_item_and_done_and_resumes() {
     let (_, run) =
         read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({"name": "live", "concurrency": 2})).await).await;
     let id = run["id"].as_i64().unwrap();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    wait_done_at_least(&s, id, 4).await;
     let res = s.get(&format!("/api/v1/runs/{id}/events")).await;
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let events = read_events(res).await;
