@@ -5,8 +5,9 @@
 //!
 //! Run with `make bench` (release build).
 
-use leptos::prelude::LeptosOptions;
-use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
+#[path = "support/mod.rs"]
+mod support;
+
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -15,14 +16,8 @@ const SAMPLES: usize = 200;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
-    let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
-    let state = AppState::new(db, AgentRegistry::builtin(), leptos_options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    let client = reqwest::Client::new();
+    let server = support::start().await;
+    let (base, client) = (server.base.clone(), server.client.clone());
 
     let res = client
         .post(format!("{base}/api/v1/datasets"))

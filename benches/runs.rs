@@ -4,8 +4,9 @@
 //!
 //! Run with `cargo bench --features ssr --bench runs`.
 
-use leptos::prelude::LeptosOptions;
-use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
+#[path = "support/mod.rs"]
+mod support;
+
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -13,14 +14,8 @@ const ITEMS: usize = 10_000;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
-    let options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
-    let state = AppState::new(db.clone(), AgentRegistry::builtin(), options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    let client = reqwest::Client::new();
+    let server = support::start().await;
+    let (base, db, client) = (server.base.clone(), server.db.clone(), server.client.clone());
 
     let res = client
         .post(format!("{base}/api/v1/datasets"))

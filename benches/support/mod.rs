@@ -1,0 +1,24 @@
+//! A real server for the benchmarks: loopback HTTP over a fresh SQLite file.
+
+use leptos::prelude::LeptosOptions;
+use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
+
+pub struct BenchServer {
+    pub base: String,
+    /// Direct database access (the runs bench measures raw commits with it).
+    #[allow(dead_code)]
+    pub db: Db,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn start() -> BenchServer {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
+    let options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
+    let state = AppState::new(db.clone(), AgentRegistry::builtin(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    BenchServer { base, db, client: reqwest::Client::new(), _dir: dir }
+}
