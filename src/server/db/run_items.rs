@@ -101,15 +101,36 @@ pub struct ItemResult {
     pub observations: Vec<NewObservation>,
 }
 
-/// Writes one result with its trace and moves the run's counters; returns the
-/// stored run item. Must run inside a transaction.
-pub async fn record(conn: &mut SqliteConnection, labels: &RunLabels, result: &ItemResult) -> Result<RunItem, AppError> {
-    let run_id = labels.run_id;
-    let seq: i64 =
-        sqlx::query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq")
-            .bind(run_id)
+/// Writes a batch of results with their traces and moves the run's counters
+/// once for the batch; returns the stored run items. Must run inside a transaction.
+pub async fn record_batch(
+    conn: &mut SqliteConnection,
+    labels: &RunLabels,
+    results: &[ItemResult],
+) -> Result<Vec<RunItem>, AppError> {
+    let last_seq: i64 =
+        sqlx::query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
+            .bind(results.len() as i64)
+            .bind(labels.run_id)
             .fetch_one(&mut *conn)
             .await?;
+    let first_seq = last_seq - results.len() as i64 + 1;
+    let mut items = Vec::with_capacity(results.len());
+    for (n, result) in results.iter().enumerate() {
+        items.push(record(conn, labels, result, first_seq + n as i64).await?);
+    }
+    count_results(conn, labels.run_id, &items).await?;
+    Ok(items)
+}
+
+/// Writes one result (event number `seq`) with its session, trace and observations.
+async fn record(
+    conn: &mut SqliteConnection,
+    labels: &RunLabels,
+    result: &ItemResult,
+    seq: i64,
+) -> Result<RunItem, AppError> {
+    let run_id = labels.run_id;
     let key = format!("{run_id}-{}-{seq}", result.run_item_id);
     let metadata = json!({
         "dataset_id": labels.dataset_id, "dataset_name": labels.dataset_name,
@@ -152,19 +173,15 @@ pub async fn record(conn: &mut SqliteConnection, labels: &RunLabels, result: &It
     .bind(result.run_item_id)
     .fetch_one(&mut *conn)
     .await?;
-    count_result(conn, run_id, status, cost, tokens).await?;
     Ok(item)
 }
 
-/// The one place run counters move: one finished item at a time.
-async fn count_result(
-    conn: &mut SqliteConnection,
-    run_id: i64,
-    status: RunItemStatus,
-    cost: f64,
-    tokens: i64,
-) -> Result<(), AppError> {
-    let (completed, failed) = if status == RunItemStatus::Succeeded { (1, 0) } else { (0, 1) };
+/// The one place run counters move: by the items just recorded, in their transaction.
+async fn count_results(conn: &mut SqliteConnection, run_id: i64, items: &[RunItem]) -> Result<(), AppError> {
+    let completed = items.iter().filter(|i| i.status == RunItemStatus::Succeeded).count() as i64;
+    let failed = items.iter().filter(|i| i.status == RunItemStatus::Failed).count() as i64;
+    let cost: f64 = items.iter().map(|i| i.cost).sum();
+    let tokens: i64 = items.iter().map(|i| i.tokens).sum();
     sqlx::query(&format!(
         "UPDATE observ_dataset_runs SET completed_items = completed_items + ?, failed_items = failed_items + ?, \
          total_cost = total_cost + ?, total_tokens = total_tokens + ?, updated_at = {NOW} WHERE id = ?"

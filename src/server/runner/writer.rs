@@ -2,7 +2,7 @@
 //! counters share one transaction; watchers hear about items only once committed.
 
 use crate::model::run_item::RunEvent;
-use crate::server::db::run_items::{record, ItemResult, RunLabels};
+use crate::server::db::run_items::{record_batch, ItemResult, RunLabels};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use tokio::sync::{broadcast, mpsc};
@@ -19,11 +19,9 @@ pub async fn write_results(
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
         let mut tx = db.write.begin().await?;
-        let mut items = Vec::with_capacity(batch.len());
-        for result in batch.drain(..) {
-            items.push(record(&mut tx, &labels, &result).await?);
-        }
+        let items = record_batch(&mut tx, &labels, &batch).await?;
         tx.commit().await?;
+        batch.clear();
         // Events go out after the commit: a watcher never sees what a crash could undo.
         if events.receiver_count() > 0 {
             for item in items {
