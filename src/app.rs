@@ -6,6 +6,8 @@ use crate::ui::pages::{
     dataset_form::DatasetFormPage,
     datasets::DatasetsPage,
     item_form::ItemFormPage,
+    run::RunPage,
+    run_form::RunFormPage,
     sessions::{SessionPage, SessionsPage},
     traces::{TracePage, TracesPage},
 };
@@ -58,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/datasets/:id/edit") view=DatasetFormPage/>
                     <Route path=path!("/datasets/:id/items/new") view=ItemFormPage/>
                     <Route path=path!("/datasets/:id/items/:item_id/edit") view=ItemFormPage/>
+                    <Route path=path!("/datasets/:id/runs/new") view=RunFormPage/>
+                    <Route path=path!("/datasets/:id/runs/:run_id") view=RunPage/>
                     <Route path=path!("/traces") view=TracesPage/>
                     <Route path=path!("/traces/:id") view=TracePage/>
                     <Route path=path!("/sessions") view=SessionsPage/>

@@ -3,6 +3,7 @@
 
 pub mod datasets;
 pub mod items;
+pub mod runs;
 pub mod traces;
 
 /// Rows per page in the UI's tables.

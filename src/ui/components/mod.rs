@@ -3,10 +3,12 @@
 
 mod confirm;
 mod json;
+mod live;
 mod misc;
 mod pager;
 
 pub use confirm::ConfirmButton;
 pub use json::{JsonEditor, JsonView};
+pub use live::watch_run;
 pub use misc::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};
 pub use pager::Pager;

@@ -37,7 +37,7 @@ pub fn DashboardPage() -> impl IntoView {
                                     } else {
                                         view! { <ul class="list">{runs.into_iter().map(|r| view! {
                                             <li>
-                                                <a href=format!("/datasets/{}?tab=runs", r.dataset_id)>{r.name.clone()}</a> " "
+                                                <a href=format!("/datasets/{}/runs/{}", r.dataset_id, r.id)>{r.name.clone()}</a> " "
                                                 <StatusBadge status=r.status.as_str()/> " "
                                                 <ProgressBar percent=r.progress_percentage()/> " "
                                                 <Age ts=r.created_at.clone()/>

@@ -63,7 +63,8 @@ fn DatasetHeader(dataset: Dataset) -> impl IntoView {
                 <p class="muted">{dataset.description.clone().unwrap_or_default()}</p>
             </div>
             <div class="actions">
-                <a href=format!("/datasets/{id}/items/new") class="btn btn-primary">"Add item"</a>
+                <a href=format!("/datasets/{id}/runs/new") class="btn btn-primary">"New run"</a>
+                <a href=format!("/datasets/{id}/items/new") class="btn">"Add item"</a>
                 <a href=format!("/datasets/{id}/edit") class="btn">"Edit"</a>
                 <ConfirmButton label="Delete" question on_confirm=delete/>
             </div>

@@ -6,6 +6,8 @@ pub mod dataset_form;
 pub mod datasets;
 pub mod item_form;
 mod items_tab;
+pub mod run;
+pub mod run_form;
 mod runs_tab;
 pub mod sessions;
 pub mod traces;

@@ -1,14 +1,20 @@
-//! The Runs tab of a dataset: each run with its status and progress.
+//! The Runs tab of a dataset: each run with its status and a progress bar that
+//! moves live while the run goes.
 
 use crate::api::datasets::list_dataset_runs;
+use crate::model::run::RunSummary;
+use crate::model::run_item::RunEvent;
 use crate::model::stats::cost_label;
-use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};
+use crate::ui::components::{watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge};
 use leptos::prelude::*;
 
 #[component]
 pub fn RunsTab(dataset_id: i64) -> impl IntoView {
     let runs = Resource::new(move || dataset_id, list_dataset_runs);
     view! {
+        <div class="filters">
+            <a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"New run"</a>
+        </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match runs.await {
@@ -16,6 +22,7 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
                     Ok(runs) if runs.is_empty() => view! {
                         <EmptyState title="No runs yet">
                             <p>"A run sends every active item to the dataset's agent and records one trace per item, with cost, tokens and latency."</p>
+                            <a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"Start the first run"</a>
                         </EmptyState>
                     }.into_any(),
                     Ok(runs) => view! {
@@ -24,26 +31,54 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
                                 <th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Cost"</th>
                                 <th class="num">"Tokens"</th><th>"Started"</th>
                             </tr></thead>
-                            <tbody>
-                                {runs.into_iter().map(|run| {
-                                    let done = run.completed_items + run.failed_items;
-                                    let label = format!("{done}/{} ({} failed)", run.total_items, run.failed_items);
-                                    view! {
-                                        <tr>
-                                            <td class="strong">{run.name.clone()}</td>
-                                            <td><StatusBadge status=run.status.as_str()/></td>
-                                            <td><ProgressBar percent=run.progress_percentage() label=label.clone()/> <span class="small muted">{label}</span></td>
-                                            <td class="num">{cost_label(run.total_cost)}</td>
-                                            <td class="num">{run.total_tokens}</td>
-                                            <td><Age ts=run.created_at.clone()/></td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
+                            <tbody>{runs.into_iter().map(|run| view! { <RunRow run/> }).collect_view()}</tbody>
                         </table>
                     }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn RunRow(run: RunSummary) -> impl IntoView {
+    let link = format!("/datasets/{}/runs/{}", run.dataset_id, run.id);
+    let created = run.created_at.clone();
+    let name = run.name.clone();
+    let finished = run.status.is_finished();
+    let current = RwSignal::new(run);
+    if !finished {
+        watch_run(current.get_untracked().id, move |event| {
+            current.update(|r| match event {
+                RunEvent::Snapshot(run) | RunEvent::Done(run) => {
+                    (r.status, r.completed_items, r.failed_items) = (run.status, run.completed_items, run.failed_items);
+                    (r.total_items, r.total_cost, r.total_tokens) = (run.total_items, run.total_cost, run.total_tokens);
+                }
+                RunEvent::Progress(p) => {
+                    (r.status, r.completed_items, r.failed_items) = (p.status, p.completed_items, p.failed_items);
+                    (r.total_cost, r.total_tokens) = (p.total_cost, p.total_tokens);
+                }
+                RunEvent::Item(_) => {}
+            })
+        });
+    }
+    view! {
+        <tr>
+            <td><a href=link class="strong">{name}</a></td>
+            <td>{move || view! { <StatusBadge status=current.read().status.as_str()/> }}</td>
+            <td>
+                <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
+                    <div class="progress-fill" style=move || format!("width: {:.1}%", current.read().progress_percentage())></div>
+                </div>
+                " "
+                <span class="small muted">{move || {
+                    let r = current.read();
+                    format!("{}/{} ({} failed)", r.completed_items + r.failed_items, r.total_items, r.failed_items)
+                }}</span>
+            </td>
+            <td class="num">{move || cost_label(current.read().total_cost)}</td>
+            <td class="num">{move || current.read().total_tokens}</td>
+            <td><Age ts=created/></td>
+        </tr>
     }
 }
