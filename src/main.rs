@@ -2,7 +2,7 @@
 //! database, and serves the app. Everything else lives in the library.
 
 use leptos::config::get_configuration;
-use observ::server::{agents::AgentRegistry, app, config::Config, db::Db, AppState};
+use observ::server::{app, config::Config, db::Db, AppState};
 
 #[tokio::main]
 async fn main() {
@@ -14,13 +14,14 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let config = Config::from_env();
+    let agents = observ::server::config::load_agents()?;
     let mut leptos_options = get_configuration(None).map_err(|e| format!("configuration: {e}"))?.leptos_options;
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = "observ".into();
     }
     let addr = leptos_options.site_addr;
     let db = Db::open(&config.database_url).await.map_err(|e| format!("database {}: {e}", config.database_url))?;
-    let state = AppState::new(db, AgentRegistry::builtin(), leptos_options);
+    let state = AppState::new(db, agents, leptos_options);
     let resumed = state.runner.resume_unfinished().await.map_err(|e| format!("resuming runs: {e}"))?;
     if !resumed.is_empty() {
         println!("observ: resumed unfinished runs {resumed:?}");

@@ -2,10 +2,12 @@
 //! implementing [`Agent`]; the [`AgentRegistry`] maps the names datasets store in
 //! `agent_class` to instances.
 
+mod command;
 pub mod context;
 mod echo;
 mod language;
 
+pub use command::CommandAgent;
 pub use context::AgentContext;
 pub use echo::EchoAgent;
 pub use language::LanguageDetector;
