@@ -4,6 +4,7 @@
 mod datasets;
 mod items;
 mod pages;
+mod resume;
 mod runs;
 mod server;
 mod traces;
