@@ -76,3 +76,13 @@ test('a slow run moves the bar and fills rows live, without reload', async ({ pa
   await expect(page.locator('#run-items-table tbody tr[data-status="succeeded"]')).toHaveCount(12);
   expect(navigations).toBe(0);
 });
+
+test('a newcomer creates the demo dataset and sees its first run finish', async ({ page }) => {
+  await page.goto('/datasets');
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Try a demo dataset' }).click();
+  await expect(page).toHaveURL(/\/datasets\/\d+\/runs\/\d+$/);
+  await expect(page.locator('h1 .badge')).toHaveText('completed');
+  await expect(page.locator('#run-counts')).toHaveText('21/21 done (1 failed)');
+  await expect(page.locator('#run-items-table tbody tr')).toHaveCount(21);
+});

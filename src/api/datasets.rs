@@ -66,3 +66,11 @@ pub async fn dashboard() -> Result<(Totals, Vec<RunSummary>, Vec<Dataset>), Serv
     let datasets = db::datasets::page(pool, None, PageAt::First, 5).await?.rows;
     Ok((totals, runs, datasets))
 }
+
+/// Creates the language-detection demo dataset and starts its first run;
+/// returns (dataset id, run id).
+#[server]
+pub async fn create_demo() -> Result<(i64, i64), ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::demo::create(&state).await?)
+}

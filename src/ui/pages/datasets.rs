@@ -1,13 +1,15 @@
 //! `/datasets`: every dataset with its counters, searchable by name.
 
-use crate::api::datasets::list_datasets;
+use crate::api::datasets::{create_demo, list_datasets};
 use crate::model::dataset::Dataset;
 use crate::model::page::PageAt;
 use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, Pager, StatusBadge};
 use crate::ui::query_param;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::Form;
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn DatasetsPage() -> impl IntoView {
@@ -19,7 +21,10 @@ pub fn DatasetsPage() -> impl IntoView {
         <Title text="Datasets"/>
         <div class="page-head">
             <h1>"Datasets"</h1>
-            <a href="/datasets/new" class="btn btn-primary">"New dataset"</a>
+            <div class="actions">
+                <DemoButton/>
+                <a href="/datasets/new" class="btn btn-primary">"New dataset"</a>
+            </div>
         </div>
         <Form method="GET" action="/datasets" attr:class="filters">
             <input type="search" name="search" placeholder="Search by name" prop:value=search aria-label="Search datasets by name"/>
@@ -89,5 +94,34 @@ fn DatasetRow(dataset: Dataset) -> impl IntoView {
             <td>{last_run}</td>
             <td><Age ts=dataset.updated_at.clone()/></td>
         </tr>
+    }
+}
+
+/// Creates the demo dataset, starts its run, and opens the run page.
+#[component]
+fn DemoButton() -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let create = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match create_demo().await {
+                Ok((dataset, run)) => navigate(&format!("/datasets/{dataset}/runs/{run}"), Default::default()),
+                Err(e) => {
+                    failure.set(Some(e.to_string()));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <button type="button" class="btn" on:click=create disabled=move || busy.get()
+            title="A language-detection dataset over the built-in agent, with a first run">"Try a demo dataset"</button>
+        {move || failure.get().map(|e| view! { <span class="error small" role="alert">{e}</span> })}
     }
 }
