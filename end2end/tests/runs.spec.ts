@@ -34,6 +34,11 @@ test('start a run in the UI and watch it complete with passes and failures', asy
   await expect(page.locator('#run-items-table tbody tr[data-status="failed"]')).toContainText('`text`');
   await expect(page.getByRole('button', { name: 'Retry failed items' })).toBeVisible();
 
+  // The traces list filtered to this run holds one trace per item.
+  await page.getByRole('link', { name: 'Traces of this run' }).click();
+  await expect(page.locator('#traces-table tbody tr')).toHaveCount(31);
+  await page.goBack();
+
   // The double click made one run, and the Runs tab shows it finished.
   const runs = await (await request.get(`/api/v1/datasets/${dataset.id}/runs`)).json();
   expect(runs.data.length).toBe(1);

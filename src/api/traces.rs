@@ -9,11 +9,12 @@ use leptos::server_fn::codec::Json;
 pub async fn list_traces(
     name: String,
     session_id: Option<i64>,
+    run_id: Option<i64>,
     at: PageAt,
 ) -> Result<KeysetPage<TraceSummary>, ServerFnError> {
     use crate::server::db::traces::{page, TraceFilter};
     let state = crate::server::state()?;
-    Ok(page(&state.db.read, TraceFilter { name: Some(name), session_id }, at, super::PAGE_SIZE).await?)
+    Ok(page(&state.db.read, TraceFilter { name: Some(name), session_id, run_id }, at, super::PAGE_SIZE).await?)
 }
 
 #[server]

@@ -121,6 +121,13 @@ async fn a_run_records_one_trace_per_item_with_cost_and_tokens() {
     assert_eq!(trace["output"], ok["output"]);
     assert_eq!(trace["metadata"]["dataset_run_id"], run["id"]);
     assert_eq!(trace["observations"][0]["model"], "mock-1");
+
+    // Traces filter by run.
+    let (_, by_run) = read(s.get(&format!("/api/v1/traces?run_id={}&limit=500", run["id"])).await).await;
+    assert_eq!(by_run["data"].as_array().unwrap().len(), 41);
+    let (_, other) = read(s.get("/api/v1/traces?run_id=999").await).await;
+    assert_eq!(other["data"], json!([]));
+    assert_eq!(read(s.get("/api/v1/traces?run_id=x").await).await.0, 422);
 }
 
 #[tokio::test]

@@ -29,6 +29,8 @@ pub struct TraceFilter {
     /// Substring of the trace name.
     pub name: Option<String>,
     pub session_id: Option<i64>,
+    /// Traces recorded by one dataset run.
+    pub run_id: Option<i64>,
 }
 
 fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
@@ -39,6 +41,9 @@ fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqli
         }
         if let Some(session) = filter.session_id {
             q.push(" AND t.observ_session_id = ").push_bind(session);
+        }
+        if let Some(run) = filter.run_id {
+            q.push(" AND json_extract(t.metadata, '$.dataset_run_id') = ").push_bind(run);
         }
     }
 }

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
 struct ListQuery {
     name: Option<String>,
     session_id: Option<String>,
+    run_id: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
 }
@@ -29,13 +30,15 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<CursorPage<TraceSummary>>, AppError> {
     let limit = limit(q.limit.as_deref())?;
-    let session_id = match q.session_id.as_deref().filter(|s| !s.is_empty()) {
-        Some(text) => {
-            Some(text.parse::<i64>().map_err(|_| AppError::field("session_id", "must be a session id (a number)"))?)
-        }
-        None => None,
+    let id = |field: &str, value: Option<&str>| match value.filter(|s| !s.is_empty()) {
+        Some(text) => text.parse::<i64>().map(Some).map_err(|_| AppError::field(field, "must be an id (a number)")),
+        None => Ok(None),
     };
-    let filter = TraceFilter { name: q.name, session_id };
+    let filter = TraceFilter {
+        name: q.name,
+        session_id: id("session_id", q.session_id.as_deref())?,
+        run_id: id("run_id", q.run_id.as_deref())?,
+    };
     Ok(Json(db::traces::cursor_page(&state.db.read, filter, q.cursor.as_deref(), limit).await?))
 }
 

@@ -111,6 +111,7 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                 <p class="muted">{run.description.clone().unwrap_or_default()}</p>
             </div>
             <div class="actions">
+                <a href=format!("/traces?run_id={id}") class="btn">"Traces of this run"</a>
                 {move || (!current.read().status.is_finished()).then(|| view! {
                     <button type="button" class="btn btn-danger-quiet" on:click=move |_| act(false)>"Cancel run"</button>
                 })}

@@ -58,7 +58,10 @@ pub fn SessionsPage() -> impl IntoView {
 pub fn SessionPage() -> impl IntoView {
     let id = param_id("id");
     let data = Resource::new(id, |id| async move {
-        Ok::<_, ServerFnError>((get_session(id).await?, list_traces(String::new(), Some(id), PageAt::First).await?))
+        Ok::<_, ServerFnError>((
+            get_session(id).await?,
+            list_traces(String::new(), Some(id), None, PageAt::First).await?,
+        ))
     });
     view! {
         <Suspense fallback=Loading>

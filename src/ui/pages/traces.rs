@@ -15,11 +15,12 @@ use leptos_router::components::Form;
 pub fn TracesPage() -> impl IntoView {
     let name = query_param("name");
     let session = query_param("session_id");
+    let run = query_param("run_id");
     let (after, before, last) = (query_param("after"), query_param("before"), query_param("last"));
     let at = move || PageAt::from_query(Some(after()), Some(before()), Some(last()).filter(|l| !l.is_empty()));
     let traces = Resource::new(
-        move || (name(), session(), at()),
-        |(name, session, at)| list_traces(name, session.parse().ok(), at),
+        move || (name(), session(), run(), at()),
+        |(name, session, run, at)| list_traces(name, session.parse().ok(), run.parse().ok(), at),
     );
     view! {
         <Title text="Traces"/>
@@ -27,6 +28,10 @@ pub fn TracesPage() -> impl IntoView {
         <Form method="GET" action="/traces" attr:class="filters">
             <input type="search" name="name" placeholder="Filter by name" prop:value=name aria-label="Filter traces by name"/>
             <input type="hidden" name="session_id" prop:value=session/>
+            <input type="hidden" name="run_id" prop:value=run/>
+            {move || (!run().is_empty()).then(|| view! {
+                <span class="chip active">{format!("run {}", run())} " " <a href="/traces" aria-label="clear run filter">"×"</a></span>
+            })}
             <button type="submit" class="btn">"Filter"</button>
         </Form>
         <Transition fallback=Loading>
@@ -41,7 +46,7 @@ pub fn TracesPage() -> impl IntoView {
                     }.into_any(),
                     Ok(page) => {
                         let pager = view! {
-                            <Pager path="/traces".to_string() params=vec![("name", name()), ("session_id", session())]
+                            <Pager path="/traces".to_string() params=vec![("name", name()), ("session_id", session()), ("run_id", run())]
                                 total=page.total shown=page.rows.len() has_newer=page.has_newer has_older=page.has_older
                                 newest_id=page.rows.first().map(|t| t.id) oldest_id=page.rows.last().map(|t| t.id)/>
                         };
