@@ -19,13 +19,7 @@ async fn main() {
     let server = support::start().await;
     let (base, client) = (server.base.clone(), server.client.clone());
 
-    let res = client
-        .post(format!("{base}/api/v1/datasets"))
-        .json(&json!({"name": "bench", "agent_class": "echo"}))
-        .send()
-        .await
-        .unwrap();
-    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let id = server.dataset("bench", "echo", Vec::new()).await;
 
     println!("Observ datasets benchmark ({ITEMS} items, {SAMPLES} samples per figure)\n");
     let mut bulk = Vec::new();

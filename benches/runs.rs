@@ -36,36 +36,13 @@ async fn main() {
     let mut agents = AgentRegistry::builtin();
     agents.register("sleep-100ms", std::sync::Arc::new(Sleeper));
     let server = support::start_with(agents).await;
-    let (base, db, client) = (server.base.clone(), server.db.clone(), server.client.clone());
+    let db = server.db.clone();
 
-    let res = client
-        .post(format!("{base}/api/v1/datasets"))
-        .json(&json!({"name": "bench", "agent_class": "echo"}))
-        .send()
-        .await
-        .unwrap();
-    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let items: Vec<Value> =
         (0..ITEMS).map(|n| json!({"input": {"question": format!("q{n}")}, "expected_output": n})).collect();
-    client.post(format!("{base}/api/v1/datasets/{id}/items")).json(&json!({ "items": items })).send().await.unwrap();
-
-    let started = Instant::now();
-    let res = client
-        .post(format!("{base}/api/v1/datasets/{id}/runs"))
-        .json(&json!({"name": "bench", "concurrency": 8}))
-        .send()
-        .await
-        .unwrap();
-    let run = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    loop {
-        let r: Value = client.get(format!("{base}/api/v1/runs/{run}")).send().await.unwrap().json().await.unwrap();
-        if r["status"] == "completed" {
-            assert_eq!(r["completed_items"], ITEMS as i64);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let elapsed = started.elapsed();
+    let id = server.dataset("bench", "echo", items).await;
+    let (elapsed, run) = server.timed_run(id, 8).await;
+    assert_eq!(run["completed_items"], ITEMS as i64);
     println!(
         "run: {ITEMS} items, echo agent, concurrency 8: {:.2} s → {:.0} items/s",
         elapsed.as_secs_f64(),
@@ -94,31 +71,8 @@ async fn main() {
     println!("peak RSS after the 10,000-item run: {:.0} MiB", support::peak_rss_mib());
 
     // 100 ms agent, 1,000 items, concurrency 32, against ceil(1000/32) × 100 ms.
-    let res = client
-        .post(format!("{base}/api/v1/datasets"))
-        .json(&json!({"name": "sleepy", "agent_class": "sleep-100ms"}))
-        .send()
-        .await
-        .unwrap();
-    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let items: Vec<Value> = (0..1000).map(|n| json!({ "input": n })).collect();
-    client.post(format!("{base}/api/v1/datasets/{id}/items")).json(&json!({ "items": items })).send().await.unwrap();
-    let started = Instant::now();
-    let res = client
-        .post(format!("{base}/api/v1/datasets/{id}/runs"))
-        .json(&json!({"name": "sleepy", "concurrency": 32}))
-        .send()
-        .await
-        .unwrap();
-    let run = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    loop {
-        let r: Value = client.get(format!("{base}/api/v1/runs/{run}")).send().await.unwrap().json().await.unwrap();
-        if r["status"] == "completed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let wall = started.elapsed().as_secs_f64();
+    let id = server.dataset("sleepy", "sleep-100ms", (0..1000).map(|n| json!({ "input": n })).collect()).await;
+    let wall = server.timed_run(id, 32).await.0.as_secs_f64();
     let ideal = (1000f64 / 32.0).ceil() * 0.1;
     println!(
         "run: 1,000 items, 100 ms agent, concurrency 32: {wall:.2} s vs ideal {ideal:.2} s → {:.3}×",

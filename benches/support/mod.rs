@@ -2,6 +2,8 @@
 
 use leptos::prelude::LeptosOptions;
 use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
 pub struct BenchServer {
     pub base: String,
@@ -38,4 +40,40 @@ pub fn peak_rss_mib() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0);
     kib / 1024.0
+}
+
+impl BenchServer {
+    /// Creates a dataset over the API; its items are added in one bulk request.
+    #[allow(dead_code)]
+    pub async fn dataset(&self, name: &str, agent: &str, items: Vec<Value>) -> i64 {
+        let base = &self.base;
+        let res =
+            self.client.post(format!("{base}/api/v1/datasets")).json(&json!({"name": name, "agent_class": agent}));
+        let id = res.send().await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        if !items.is_empty() {
+            let res = self.client.post(format!("{base}/api/v1/datasets/{id}/items")).json(&json!({ "items": items }));
+            assert_eq!(res.send().await.unwrap().status(), 201);
+        }
+        id
+    }
+
+    /// Starts a run and polls until it completes; returns its wall time and the finished run.
+    #[allow(dead_code)]
+    pub async fn timed_run(&self, dataset: i64, concurrency: i64) -> (Duration, Value) {
+        let base = &self.base;
+        let started = Instant::now();
+        let res = self
+            .client
+            .post(format!("{base}/api/v1/datasets/{dataset}/runs"))
+            .json(&json!({ "concurrency": concurrency }));
+        let run = res.send().await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        loop {
+            let r: Value =
+                self.client.get(format!("{base}/api/v1/runs/{run}")).send().await.unwrap().json().await.unwrap();
+            if r["status"] == "completed" {
+                return (started.elapsed(), r);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
