@@ -19,7 +19,8 @@ impl Config {
     }
 }
 
-use super::agents::{AgentRegistry, CommandAgent};
+use super::agents::{AgentRegistry, CommandAgent, HttpAgent, OpenAiAgent, ReplyFormat};
+use super::llm::{ChatModel, Price, PriceTable};
 use std::sync::Arc;
 
 /// Where agents are configured when `OBSERV_CONFIG` is not set (optional file).
@@ -39,64 +40,260 @@ pub fn load_agents() -> Result<AgentRegistry, String> {
     }
 }
 
-/// Parses `[agents.<name>]` tables. Every error names its key.
+const KINDS: &str = "\"openai\", \"http\" or \"command\"";
+
+/// One `[agents.<name>]` table, read key by key; every error names its key.
+struct Spec<'a> {
+    at: String,
+    table: &'a toml::Table,
+}
+
+impl Spec<'_> {
+    fn key(&self, key: &str) -> String {
+        format!("{}.{key}", self.at)
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, String> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(v) => {
+                v.as_str().map(|s| Some(s.to_string())).ok_or_else(|| format!("{}: must be a string", self.key(key)))
+            }
+        }
+    }
+
+    fn required_string(&self, key: &str, example: &str) -> Result<String, String> {
+        self.string(key)?
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| format!("{}: required, e.g. {key} = {example}", self.key(key)))
+    }
+
+    fn positive(&self, key: &str, default: u64, what: &str) -> Result<u64, String> {
+        match self.table.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_integer()
+                .filter(|t| *t > 0)
+                .map(|t| t as u64)
+                .ok_or_else(|| format!("{}: must be a positive number of {what}", self.key(key))),
+        }
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>, String> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_float()
+                .or_else(|| v.as_integer().map(|i| i as f64))
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| format!("{}: must be a number", self.key(key))),
+        }
+    }
+
+    fn only(&self, allowed: &[&str], kind: &str) -> Result<(), String> {
+        match self.table.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(key) => Err(format!("{}: unknown key for {kind} (allowed: {})", self.key(key), allowed.join(", "))),
+            None => Ok(()),
+        }
+    }
+
+    /// A URL with `${ENV}` expanded; it must be http(s).
+    fn url(&self, key: &str, example: &str) -> Result<String, String> {
+        let url = expand_env(&self.required_string(key, example)?).map_err(|e| format!("{}: {e}", self.key(key)))?;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("{}: must start with http:// or https://, got `{url}`", self.key(key)));
+        }
+        Ok(url)
+    }
+}
+
+/// Replaces `${NAME}` with the environment variable NAME; an unset one is an error.
+pub fn expand_env(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| "`${` is never closed with `}`".to_string())?;
+        let name = &after[..end];
+        let value = std::env::var(name).map_err(|_| format!("the environment variable {name} is not set"))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn prices_from(table: &toml::Table) -> Result<PriceTable, String> {
+    let mut prices = PriceTable::default();
+    let Some(section) = table.get("prices") else {
+        return Ok(prices);
+    };
+    let section = section.as_table().ok_or("prices: must be a table of [prices.\"<model>\"] sections")?;
+    for (model, entry) in section {
+        let spec = Spec {
+            at: format!("prices.{model}"),
+            table: entry.as_table().ok_or_else(|| format!("prices.{model}: must be a table"))?,
+        };
+        spec.only(&["input_per_million", "output_per_million"], "a price")?;
+        let get = |key: &str| match spec.number(key)? {
+            Some(n) if n >= 0.0 => Ok(n),
+            Some(_) => Err(format!("{}: must not be negative", spec.key(key))),
+            None => Err(format!("{}: required (USD per million tokens)", spec.key(key))),
+        };
+        let price =
+            Price { input_per_million: get("input_per_million")?, output_per_million: get("output_per_million")? };
+        prices.0.insert(model.clone(), price);
+    }
+    Ok(prices)
+}
+
+/// Parses `[prices."<model>"]` and `[agents.<name>]` tables. Every error names its key.
 pub fn agents_from_toml(text: &str) -> Result<AgentRegistry, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string().trim().to_string())?;
     let mut registry = AgentRegistry::builtin();
-    if let Some(key) = table.keys().find(|k| *k != "agents") {
-        return Err(format!("{key}: unknown section (expected [agents.<name>])"));
+    if let Some(key) = table.keys().find(|k| !["agents", "prices"].contains(&k.as_str())) {
+        return Err(format!("{key}: unknown section (expected [agents.<name>] or [prices.\"<model>\"])"));
     }
+    let prices = prices_from(&table)?;
     let Some(agents) = table.get("agents") else {
         return Ok(registry);
     };
     let agents = agents.as_table().ok_or("agents: must be a table of [agents.<name>] sections")?;
+    let client = reqwest::Client::new();
     for (name, spec) in agents {
-        let at = |field: &str| format!("agents.{name}.{field}");
         if registry.get(name).is_some() {
             return Err(format!("agents.{name}: the name is taken by a built-in agent"));
         }
-        let spec = spec.as_table().ok_or_else(|| format!("agents.{name}: must be a table"))?;
-        let kind = spec
-            .get("kind")
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| format!("{}: required, one of \"command\"", at("kind")))?;
-        let description = match spec.get("description") {
-            None => None,
-            Some(v) => Some(v.as_str().ok_or_else(|| format!("{}: must be a string", at("description")))?.to_string()),
+        let spec = Spec {
+            at: format!("agents.{name}"),
+            table: spec.as_table().ok_or_else(|| format!("agents.{name}: must be a table"))?,
         };
-        let timeout_ms = match spec.get("timeout_ms") {
-            None => 30_000,
-            Some(v) => v
-                .as_integer()
-                .filter(|t| *t > 0)
-                .ok_or_else(|| format!("{}: must be a positive number of milliseconds", at("timeout_ms")))?
-                as u64,
-        };
-        match kind {
+        let kind = spec.string("kind")?.ok_or_else(|| format!("{}: required, one of {KINDS}", spec.key("kind")))?;
+        let description = spec.string("description")?;
+        let timeout_ms = spec.positive("timeout_ms", 30_000, "milliseconds")?;
+        match kind.as_str() {
             "command" => {
-                let command: Vec<String> = spec
-                    .get("command")
-                    .and_then(|v| v.as_array())
-                    .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect::<Vec<_>>())
-                    .filter(|c: &Vec<String>| {
-                        !c.is_empty() && c.len() == spec["command"].as_array().map_or(0, |a| a.len())
-                    })
-                    .ok_or_else(|| {
-                        format!(
-                            "{}: must be a non-empty array of strings, e.g. [\"python3\", \"agent.py\"]",
-                            at("command")
-                        )
-                    })?;
-                if let Some(key) =
-                    spec.keys().find(|k| !["kind", "description", "timeout_ms", "command"].contains(&k.as_str()))
-                {
-                    return Err(format!("{}: unknown key for a command agent", at(key)));
+                spec.only(&["kind", "description", "timeout_ms", "command"], "a command agent")?;
+                let raw = spec.table.get("command").and_then(|v| v.as_array());
+                let command: Vec<String> =
+                    raw.map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default();
+                if command.is_empty() || command.len() != raw.map_or(0, |a| a.len()) {
+                    return Err(format!(
+                        "{}: must be a non-empty array of strings, e.g. [\"python3\", \"agent.py\"]",
+                        spec.key("command")
+                    ));
                 }
                 let description = description
                     .unwrap_or_else(|| format!("Runs `{}` per item (JSON on stdin and stdout).", command.join(" ")));
                 registry.register(name, Arc::new(CommandAgent { command, timeout_ms, description }));
             }
-            other => return Err(format!("{}: unknown kind `{other}` (expected \"command\")", at("kind"))),
+            "openai" => {
+                spec.only(
+                    &[
+                        "kind",
+                        "description",
+                        "timeout_ms",
+                        "base_url",
+                        "model",
+                        "api_key_env",
+                        "system_prompt",
+                        "user_template",
+                        "temperature",
+                        "max_tokens",
+                        "max_retries",
+                        "output",
+                    ],
+                    "an openai agent",
+                )?;
+                let base_url = spec.url("base_url", "\"https://api.openai.com/v1\"")?;
+                let model = spec.required_string("model", "\"gpt-4o-mini\"")?;
+                let api_key = match spec.string("api_key_env")? {
+                    None => None,
+                    Some(var) => Some(std::env::var(&var).ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+                        format!("{}: the environment variable {var} is not set", spec.key("api_key_env"))
+                    })?),
+                };
+                let temperature = spec.number("temperature")?;
+                if temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
+                    return Err(format!("{}: must be between 0 and 2", spec.key("temperature")));
+                }
+                let max_tokens = match spec.table.get("max_tokens") {
+                    None => None,
+                    Some(_) => Some(spec.positive("max_tokens", 1, "tokens")? as i64),
+                };
+                let max_retries =
+                    match spec.table.get("max_retries") {
+                        None => 2,
+                        Some(v) => v.as_integer().filter(|n| (0..=10).contains(n)).ok_or_else(|| {
+                            format!("{}: must be a whole number from 0 to 10", spec.key("max_retries"))
+                        })? as u32,
+                    };
+                let reply = match spec.string("output")?.as_deref() {
+                    None | Some("text") => ReplyFormat::Text,
+                    Some("json") => ReplyFormat::Json,
+                    Some(other) => {
+                        return Err(format!("{}: must be \"text\" or \"json\", got `{other}`", spec.key("output")))
+                    }
+                };
+                let user_template = spec.string("user_template")?.unwrap_or_else(|| "{{input}}".to_string());
+                // A template naming anything but the input would fail every item: say so now.
+                if let Err(e) =
+                    crate::server::llm::render_template(&user_template, &[("input", &serde_json::json!({}))])
+                {
+                    if !e.contains("has no") {
+                        return Err(format!("{}: {e}", spec.key("user_template")));
+                    }
+                }
+                let description = description.unwrap_or_else(|| {
+                    let priced = if prices.get(&model).is_some() { "" } else { " (no price configured: cost 0)" };
+                    format!("Chat completion with {model} at {base_url}{priced}.")
+                });
+                let chat = ChatModel {
+                    base_url,
+                    model,
+                    api_key,
+                    temperature,
+                    max_tokens,
+                    timeout_ms,
+                    max_retries,
+                    prices: prices.clone(),
+                    client: client.clone(),
+                };
+                let system_prompt = spec.string("system_prompt")?;
+                registry
+                    .register(name, Arc::new(OpenAiAgent { chat, system_prompt, user_template, reply, description }));
+            }
+            "http" => {
+                spec.only(&["kind", "description", "timeout_ms", "url", "headers"], "an http agent")?;
+                let url = spec.url("url", "\"http://127.0.0.1:8000/agent\"")?;
+                let mut headers = Vec::new();
+                if let Some(raw) = spec.table.get("headers") {
+                    let raw = raw.as_table().ok_or_else(|| {
+                        format!(
+                            "{}: must be a table, e.g. {{ Authorization = \"Bearer ${{TOKEN}}\" }}",
+                            spec.key("headers")
+                        )
+                    })?;
+                    for (header, value) in raw {
+                        let at = format!("{}.{header}", spec.key("headers"));
+                        let value = value.as_str().ok_or_else(|| format!("{at}: must be a string"))?;
+                        let value = expand_env(value).map_err(|e| format!("{at}: {e}"))?;
+                        if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err()
+                            || reqwest::header::HeaderValue::from_str(&value).is_err()
+                        {
+                            return Err(format!("{at}: not a valid HTTP header"));
+                        }
+                        headers.push((header.clone(), value));
+                    }
+                }
+                let description = description.unwrap_or_else(|| format!("POSTs each input as JSON to {url}."));
+                let agent =
+                    HttpAgent { url, headers, timeout_ms, prices: prices.clone(), description, client: client.clone() };
+                registry.register(name, Arc::new(agent));
+            }
+            other => return Err(format!("{}: unknown kind `{other}` (expected {KINDS})", spec.key("kind"))),
         }
     }
     Ok(registry)
@@ -124,6 +321,22 @@ mod tests {
         let cases = [
             ("[agents.a]\ncommand = [\"x\"]", "agents.a.kind: required"),
             ("[agents.a]\nkind = \"magic\"", "agents.a.kind: unknown kind `magic`"),
+            ("[agents.a]\nkind = \"openai\"\nmodel = \"m\"", "agents.a.base_url: required"),
+            ("[agents.a]\nkind = \"openai\"\nbase_url = \"ftp://x\"\nmodel = \"m\"", "agents.a.base_url: must start with http"),
+            ("[agents.a]\nkind = \"openai\"\nbase_url = \"http://x\"", "agents.a.model: required"),
+            (
+                "[agents.a]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\napi_key_env = \"OBSERV_TEST_UNSET_KEY\"",
+                "agents.a.api_key_env: the environment variable OBSERV_TEST_UNSET_KEY is not set",
+            ),
+            ("[agents.a]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\ntemperature = 3", "agents.a.temperature: must be between"),
+            ("[agents.a]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\noutput = \"xml\"", "agents.a.output: must be"),
+            ("[agents.a]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\nuser_template = \"{{item}}\"", "agents.a.user_template: unknown placeholder"),
+            ("[agents.a]\nkind = \"openai\"\nbase_url = \"http://x\"\nmodel = \"m\"\ncommand = [\"x\"]", "agents.a.command: unknown key for an openai agent"),
+            ("[agents.a]\nkind = \"http\"", "agents.a.url: required"),
+            ("[agents.a]\nkind = \"http\"\nurl = \"http://x\"\nheaders = \"x\"", "agents.a.headers: must be a table"),
+            ("[agents.a]\nkind = \"http\"\nurl = \"http://x\"\nheaders = { X-Key = \"${OBSERV_TEST_UNSET_KEY}\" }", "agents.a.headers.X-Key: the environment variable OBSERV_TEST_UNSET_KEY is not set"),
+            ("[prices.m]\ninput_per_million = 1", "prices.m.output_per_million: required"),
+            ("[prices.m]\ninput_per_million = -1\noutput_per_million = 1", "prices.m.input_per_million: must not be negative"),
             ("[agents.a]\nkind = \"command\"\ncommand = []", "agents.a.command: must be a non-empty array"),
             ("[agents.a]\nkind = \"command\"\ncommand = [\"x\", 1]", "agents.a.command: must be a non-empty array"),
             (
@@ -139,5 +352,42 @@ mod tests {
             assert!(err.starts_with(expected), "{text:?} gave {err:?}");
         }
         assert!(agents_from_toml("[agents.a\n").err().unwrap_or_default().contains("line 1"));
+    }
+
+    #[test]
+    fn reads_openai_and_http_agents_with_prices() {
+        std::env::set_var("OBSERV_TEST_TOKEN", "s3cret");
+        let registry = agents_from_toml(
+            r#"
+            [prices."gpt-4o-mini"]
+            input_per_million = 0.15
+            output_per_million = 0.6
+
+            [agents.gpt]
+            kind = "openai"
+            base_url = "http://127.0.0.1:11434/v1"
+            model = "gpt-4o-mini"
+            user_template = "Language of: {{input.text}}"
+            temperature = 0
+            max_tokens = 20
+
+            [agents.mine]
+            kind = "http"
+            url = "http://127.0.0.1:8000/agent"
+            headers = { Authorization = "Bearer ${OBSERV_TEST_TOKEN}" }
+            "#,
+        )
+        .unwrap();
+        let list = registry.list();
+        let gpt = list.iter().find(|a| a.name == "gpt").unwrap();
+        assert_eq!(gpt.kind, "openai");
+        assert_eq!(gpt.description, "Chat completion with gpt-4o-mini at http://127.0.0.1:11434/v1.");
+        let mine = list.iter().find(|a| a.name == "mine").unwrap();
+        assert_eq!(
+            (mine.kind.as_str(), mine.description.as_str()),
+            ("http", "POSTs each input as JSON to http://127.0.0.1:8000/agent.")
+        );
+        assert_eq!(expand_env("a ${OBSERV_TEST_TOKEN} b").unwrap(), "a s3cret b");
+        assert!(expand_env("${OBSERV_TEST_TOKEN").unwrap_err().contains("never closed"));
     }
 }

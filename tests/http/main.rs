@@ -1,8 +1,10 @@
 //! HTTP-level tests: a real server on loopback over a real SQLite file in a
 //! temporary directory, driven with a real HTTP client.
 
+mod agents;
 mod datasets;
 mod items;
+mod mock_llm;
 mod pages;
 mod resume;
 mod runs;

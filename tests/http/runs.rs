@@ -51,7 +51,7 @@ async fn server(delay_ms: u64) -> (TestServer, Arc<TestAgent>) {
     (TestServer::start_with(registry).await, agent)
 }
 
-async fn dataset_with(s: &TestServer, agent: &str, inputs: Vec<Value>) -> i64 {
+pub async fn dataset_with(s: &TestServer, agent: &str, inputs: Vec<Value>) -> i64 {
     let (status, d) =
         read(s.post("/api/v1/datasets", &json!({"name": format!("ds-{agent}"), "agent_class": agent})).await).await;
     assert_eq!(status, 201, "{d}");
@@ -61,7 +61,7 @@ async fn dataset_with(s: &TestServer, agent: &str, inputs: Vec<Value>) -> i64 {
     id
 }
 
-async fn wait_finished(s: &TestServer, run: i64) -> Value {
+pub async fn wait_finished(s: &TestServer, run: i64) -> Value {
     for _ in 0..400 {
         let (_, r) = read(s.get(&format!("/api/v1/runs/{run}")).await).await;
         if ["completed", "failed", "cancelled"].contains(&r["status"].as_str().unwrap()) {
@@ -84,7 +84,7 @@ async fn wait_done_at_least(s: &TestServer, run: i64, n: i64) {
     panic!("run {run} never reached {n} items");
 }
 
-async fn run_items(s: &TestServer, run: i64) -> Vec<Value> {
+pub async fn run_items(s: &TestServer, run: i64) -> Vec<Value> {
     let (status, page) = read(s.get(&format!("/api/v1/runs/{run}/items?limit=500")).await).await;
     assert_eq!(status, 200, "{page}");
     page["data"].as_array().unwrap().clone()

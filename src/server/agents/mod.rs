@@ -5,12 +5,16 @@
 mod command;
 pub mod context;
 mod echo;
+mod http;
 mod language;
+mod openai;
 
 pub use command::CommandAgent;
 pub use context::AgentContext;
 pub use echo::EchoAgent;
+pub use http::HttpAgent;
 pub use language::LanguageDetector;
+pub use openai::{OpenAiAgent, ReplyFormat};
 
 use crate::model::agent::AgentInfo;
 use serde_json::Value;
