@@ -1,6 +1,7 @@
 //! `observ` server binary: reads the configuration, opens (and migrates) the
 //! database, and serves the app. Everything else lives in the library.
 
+use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
 use observ::server::{app, config::Config, db::Db, AppState};
 
@@ -28,6 +29,10 @@ async fn run() -> Result<(), String> {
     }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("observ: listening on http://{addr} (database {})", config.database_url);
+    // Events and small responses go out at once, not after a delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

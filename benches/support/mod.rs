@@ -1,5 +1,6 @@
 //! A real server for the benchmarks: loopback HTTP over a fresh SQLite file.
 
+use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
 use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
 use serde_json::{json, Value};
@@ -26,6 +27,9 @@ pub async fn start_with(agents: AgentRegistry) -> BenchServer {
     let state = AppState::new(db.clone(), agents, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
     BenchServer { base, db, client: reqwest::Client::new(), _dir: dir }
 }

@@ -304,6 +304,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shipped_observ_toml_and_its_commented_examples_are_valid() {
+        let shipped = include_str!("../../observ.toml");
+        assert!(agents_from_toml(shipped).unwrap().get("slow-echo").is_some());
+        // Uncomment the examples' TOML lines (not their prose) and read them too.
+        std::env::set_var("OPENAI_API_KEY", "sk-example");
+        std::env::set_var("MY_SERVICE_TOKEN", "example");
+        let examples: String = shipped
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[') || rest.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let registry = agents_from_toml(&examples).unwrap();
+        let kinds: Vec<_> = registry.list().into_iter().map(|a| (a.name, a.kind)).collect();
+        assert!(kinds.contains(&("gpt-language".into(), "openai".into())), "{kinds:?}");
+        assert!(kinds.contains(&("my-service".into(), "http".into())), "{kinds:?}");
+    }
+
+    #[test]
     fn reads_command_agents() {
         let registry = agents_from_toml(
             "[agents.slow]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", \"sleep 1; cat\"]\ntimeout_ms = 5000\n",

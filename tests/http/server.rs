@@ -1,5 +1,6 @@
 //! Starts the whole app (REST, server functions, pages) on 127.0.0.1:0.
 
+use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
 use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
 use reqwest::{Client, Response};
@@ -24,6 +25,9 @@ impl TestServer {
         let state = AppState::new(db.clone(), agents, leptos_options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
         TestServer { base, db, client: Client::new(), _dir: dir }
     }

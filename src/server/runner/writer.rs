@@ -1,7 +1,7 @@
 //! Commits finished items in batches: each item's trace, result and the run's
 //! counters share one transaction; watchers hear about items only once committed.
 
-use crate::model::run_item::RunEvent;
+use super::Published;
 use crate::server::db::run_items::{record_batch, ItemResult, RunLabels};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
@@ -14,7 +14,7 @@ pub async fn write_results(
     db: Db,
     labels: RunLabels,
     mut inbox: mpsc::Receiver<ItemResult>,
-    events: broadcast::Sender<RunEvent>,
+    events: broadcast::Sender<Published>,
 ) -> Result<(), AppError> {
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
@@ -24,10 +24,8 @@ pub async fn write_results(
         batch.clear();
         // Events go out after the commit: a watcher never sees what a crash could undo.
         if events.receiver_count() > 0 {
-            for item in items {
-                let _ = events.send(RunEvent::Item(item));
-            }
-            let _ = events.send(RunEvent::Progress(db::runs::find_progress(&db.read, labels.run_id).await?));
+            let progress = db::runs::find_progress(&db.read, labels.run_id).await?;
+            let _ = events.send(Published::items(items, progress));
         }
     }
     Ok(())
