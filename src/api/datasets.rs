@@ -34,6 +34,7 @@ pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i
     let result: Result<i64, AppError> = async {
         let draft = form.parse()?;
         draft.validate(&state.agents.names()).into_result()?;
+        crate::server::evaluators::check_on_server(&draft.evaluators, &state.agents).into_result()?;
         match id {
             Some(id) => db::datasets::update(&state.db.write, id, &draft).await.map(|_| id),
             None => db::datasets::create(&state.db.write, &draft).await,

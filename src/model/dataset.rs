@@ -1,5 +1,6 @@
 //! Datasets: a named set of test cases bound to the agent that runs them.
 
+use super::evaluator::{check_evaluators, Evaluator};
 use super::json_text::{parse_json_text, JsonField};
 use super::run::RunSummary;
 use super::FieldErrors;
@@ -18,6 +19,9 @@ pub struct Dataset {
     pub agent_class: String,
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub metadata: Value,
+    /// How its runs are scored.
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub evaluators: Vec<Evaluator>,
     pub items_count: i64,
     pub active_items_count: i64,
     pub runs_count: i64,
@@ -34,6 +38,8 @@ pub struct DatasetDraft {
     pub description: Option<String>,
     pub agent_class: String,
     pub metadata: Value,
+    #[serde(default)]
+    pub evaluators: Vec<Evaluator>,
 }
 
 impl DatasetDraft {
@@ -59,6 +65,9 @@ impl DatasetDraft {
         if !self.metadata.is_object() {
             errors.add("metadata", "must be a JSON object");
         }
+        for (field, messages) in check_evaluators(&self.evaluators).0 {
+            messages.into_iter().for_each(|m| errors.add(field.clone(), m));
+        }
         errors
     }
 
@@ -78,6 +87,8 @@ pub struct DatasetForm {
     pub description: String,
     pub agent_class: String,
     pub metadata: String,
+    #[serde(default)]
+    pub evaluators: Vec<Evaluator>,
 }
 
 impl DatasetForm {
@@ -90,6 +101,7 @@ impl DatasetForm {
             description: Some(self.description.clone()),
             agent_class: self.agent_class.clone(),
             metadata,
+            evaluators: self.evaluators.clone(),
         }
         .normalized())
     }
@@ -105,7 +117,13 @@ mod tests {
     }
 
     fn draft(name: &str, agent: &str) -> DatasetDraft {
-        DatasetDraft { name: name.into(), description: None, agent_class: agent.into(), metadata: json!({}) }
+        DatasetDraft {
+            name: name.into(),
+            description: None,
+            agent_class: agent.into(),
+            metadata: json!({}),
+            evaluators: vec![],
+        }
     }
 
     #[test]

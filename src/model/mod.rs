@@ -4,11 +4,13 @@
 
 pub mod agent;
 pub mod dataset;
+pub mod evaluator;
 pub mod item;
 pub mod json_text;
 pub mod page;
 pub mod run;
 pub mod run_item;
+pub mod score;
 pub mod stats;
 pub mod trace;
 pub mod validation;

@@ -5,6 +5,7 @@ use super::db;
 use super::error::AppError;
 use super::AppState;
 use crate::model::dataset::DatasetDraft;
+use crate::model::evaluator::{Evaluator, EvaluatorKind};
 use crate::model::item::ItemDraft;
 use crate::model::run::{RunDraft, DEFAULT_CONCURRENCY};
 use serde_json::json;
@@ -52,6 +53,10 @@ pub async fn create(state: &AppState) -> Result<(i64, i64), AppError> {
         description: Some("Guess the language of short texts. The rule-based agent misses some: compare its outputs with the expected ones.".into()),
         agent_class: "language-detector".into(),
         metadata: json!({"demo": true}),
+        evaluators: vec![
+            Evaluator { name: "correct".into(), kind: EvaluatorKind::ExactMatch { case_insensitive: true } },
+            Evaluator { name: "similarity".into(), kind: EvaluatorKind::Levenshtein { threshold: 0.5 } },
+        ],
     };
     let dataset = db::datasets::create(&state.db.write, &draft).await?;
     let items: Vec<ItemDraft> = CASES

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod evaluators;
 pub mod llm;
 pub mod rest;
 pub mod runner;

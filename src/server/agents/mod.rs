@@ -40,6 +40,10 @@ pub trait Agent: Send + Sync {
     fn description(&self) -> String;
     /// Runs one input. Model calls and steps are recorded through `cx`.
     fn run<'a>(&'a self, input: &'a Value, cx: &'a AgentContext) -> AgentFuture<'a>;
+    /// The chat model behind an `openai` agent, which `llm_judge` evaluators reuse.
+    fn chat_model(&self) -> Option<&crate::server::llm::ChatModel> {
+        None
+    }
 }
 
 /// Registered agents by name.

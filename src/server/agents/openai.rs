@@ -65,4 +65,8 @@ impl Agent for OpenAiAgent {
     fn run<'a>(&'a self, input: &'a Value, cx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(self.call(input, cx))
     }
+
+    fn chat_model(&self) -> Option<&ChatModel> {
+        Some(&self.chat)
+    }
 }

@@ -8,7 +8,7 @@ use crate::server::error::AppError;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
-     COALESCE(d.metadata, '{}') AS metadata, \
+     COALESCE(d.metadata, '{}') AS metadata, COALESCE(d.evaluators, '[]') AS evaluators, \
      (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id) AS items_count, \
      (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = 0) AS active_items_count, \
      (SELECT count(*) FROM observ_dataset_runs r WHERE r.dataset_id = d.id) AS runs_count, \
@@ -89,13 +89,14 @@ pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppE
     let mut tx = pool.begin().await?;
     ensure_name_free(&mut tx, &draft.name, -1).await?;
     let id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO observ_datasets (name, description, agent_class, metadata, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
+        "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
     .bind(&draft.name)
     .bind(&draft.description)
     .bind(&draft.agent_class)
     .bind(draft.metadata.to_string())
+    .bind(sqlx::types::Json(&draft.evaluators))
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -107,12 +108,14 @@ pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<
     ensure_exists(&mut tx, id).await?;
     ensure_name_free(&mut tx, &draft.name, id).await?;
     sqlx::query(&format!(
-        "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, updated_at = {NOW} WHERE id = ?"
+        "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, evaluators = ?, \
+         updated_at = {NOW} WHERE id = ?"
     ))
     .bind(&draft.name)
     .bind(&draft.description)
     .bind(&draft.agent_class)
     .bind(draft.metadata.to_string())
+    .bind(sqlx::types::Json(&draft.evaluators))
     .bind(id)
     .execute(&mut *tx)
     .await?;

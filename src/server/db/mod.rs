@@ -10,6 +10,7 @@ pub mod items;
 mod pages;
 pub mod run_items;
 pub mod runs;
+pub mod scores;
 pub mod stats;
 pub mod traces;
 
@@ -102,6 +103,6 @@ mod tests {
                 .fetch_one(&db.read)
                 .await
                 .unwrap();
-        assert_eq!(tables, 7);
+        assert_eq!(tables, 8);
     }
 }

@@ -2,9 +2,13 @@
 
 use super::body::{limit, Fields, JsonObject};
 use crate::model::dataset::{Dataset, DatasetDraft};
+use crate::model::evaluator::parse_evaluators;
 use crate::model::page::CursorPage;
+use crate::model::FieldErrors;
+use crate::server::agents::AgentRegistry;
 use crate::server::db;
 use crate::server::error::AppError;
+use crate::server::evaluators::check_on_server;
 use crate::server::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -43,7 +47,8 @@ async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json
 }
 
 /// Applies the body's fields over `base` (all of them for a create).
-fn read_draft(body: JsonObject, mut draft: DatasetDraft, agents: &[String]) -> Result<DatasetDraft, AppError> {
+fn read_draft(body: JsonObject, mut draft: DatasetDraft, registry: &AgentRegistry) -> Result<DatasetDraft, AppError> {
+    let agents = &registry.names();
     let mut f = Fields::new(body.0);
     if let Some(name) = f.string("name") {
         draft.name = name;
@@ -57,10 +62,26 @@ fn read_draft(body: JsonObject, mut draft: DatasetDraft, agents: &[String]) -> R
     if let Some(metadata) = f.object("metadata") {
         draft.metadata = metadata;
     }
+    let mut evaluator_errors = FieldErrors::new();
+    if let Some(evaluators) = f.value("evaluators") {
+        match parse_evaluators(&evaluators) {
+            Ok(list) => {
+                evaluator_errors = check_on_server(&list, registry);
+                draft.evaluators = list;
+            }
+            Err(e) => evaluator_errors = e,
+        }
+    }
     let mut errors = f.finish(OUTPUT_ONLY);
+    for (field, messages) in evaluator_errors.0 {
+        messages.into_iter().for_each(|m| errors.add(field.clone(), m));
+    }
     let draft = draft.normalized();
     // A field that already failed its type check is not re-reported as blank.
     for (field, messages) in draft.validate(agents).0 {
+        if field.starts_with("evaluators[") && errors.0.keys().any(|k| k.starts_with("evaluators[")) {
+            continue;
+        }
         if !errors.0.contains_key(&field) {
             messages.into_iter().for_each(|m| errors.add(field.clone(), m));
         }
@@ -70,9 +91,14 @@ fn read_draft(body: JsonObject, mut draft: DatasetDraft, agents: &[String]) -> R
 }
 
 async fn create(State(state): State<AppState>, body: JsonObject) -> Result<(StatusCode, Json<Dataset>), AppError> {
-    let empty =
-        DatasetDraft { name: String::new(), description: None, agent_class: String::new(), metadata: json!({}) };
-    let draft = read_draft(body, empty, &state.agents.names())?;
+    let empty = DatasetDraft {
+        name: String::new(),
+        description: None,
+        agent_class: String::new(),
+        metadata: json!({}),
+        evaluators: vec![],
+    };
+    let draft = read_draft(body, empty, &state.agents)?;
     let id = db::datasets::create(&state.db.write, &draft).await?;
     Ok((StatusCode::CREATED, Json(db::datasets::find(&state.db.write, id).await?)))
 }
@@ -88,8 +114,9 @@ async fn update(
         description: current.description,
         agent_class: current.agent_class,
         metadata: current.metadata,
+        evaluators: current.evaluators,
     };
-    let draft = read_draft(body, base, &state.agents.names())?;
+    let draft = read_draft(body, base, &state.agents)?;
     db::datasets::update(&state.db.write, id, &draft).await?;
     Ok(Json(db::datasets::find(&state.db.write, id).await?))
 }

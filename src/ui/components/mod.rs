@@ -2,12 +2,14 @@
 //! progress bar, empty states.
 
 mod confirm;
+mod evaluators;
 mod json;
 mod live;
 mod misc;
 mod pager;
 
 pub use confirm::ConfirmButton;
+pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
 pub use json::{JsonEditor, JsonView};
 pub use live::watch_run;
 pub use misc::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};

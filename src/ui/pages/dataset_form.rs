@@ -5,7 +5,7 @@ use crate::model::agent::AgentInfo;
 use crate::model::dataset::{Dataset, DatasetForm};
 use crate::model::json_text::{editor_text, JsonField};
 use crate::model::FieldErrors;
-use crate::ui::components::{ErrorNote, JsonEditor, Loading};
+use crate::ui::components::{evaluators_of, ErrorNote, EvaluatorRow, EvaluatorsEditor, JsonEditor, Loading};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -50,6 +50,15 @@ fn DatasetFormView(agents: Vec<AgentInfo>, dataset: Option<Dataset>) -> impl Int
             .map(|d| editor_text(Some(&d.metadata)))
             .unwrap_or_default(),
     );
+    let judges: Vec<String> = agents.iter().filter(|a| a.kind == "openai").map(|a| a.name.clone()).collect();
+    let evaluator_rows: RwSignal<Vec<EvaluatorRow>> = RwSignal::new(
+        dataset
+            .as_ref()
+            .map(|d| {
+                d.evaluators.iter().enumerate().map(|(i, e)| EvaluatorRow::new(i as u64 + 1, e)).collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
     let errors = RwSignal::new(FieldErrors::new());
     let failure = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -69,11 +78,16 @@ fn DatasetFormView(agents: Vec<AgentInfo>, dataset: Option<Dataset>) -> impl Int
         if saving.get_untracked() {
             return;
         }
+        let evaluators = match evaluator_rows.with_untracked(|rows| evaluators_of(rows)) {
+            Ok(list) => list,
+            Err(e) => return errors.set(e),
+        };
         let form = DatasetForm {
             name: name.get_untracked(),
             description: description.get_untracked(),
             agent_class: agent.get_untracked(),
             metadata: metadata.get_untracked(),
+            evaluators,
         };
         // Broken metadata JSON never leaves the page; its editor already shows why.
         if form.parse().is_err() {
@@ -116,6 +130,7 @@ fn DatasetFormView(agents: Vec<AgentInfo>, dataset: Option<Dataset>) -> impl Int
                 {move || error_for("agent_class").get().map(|e| view! { <p class="field-error" data-field="agent_class" role="alert">{format!("Agent {e}")}</p> })}
             </div>
             <JsonEditor field="metadata" label="Metadata (optional JSON object)" hint="For your own bookkeeping, e.g. {\"owner\": \"search-team\"}." kind=JsonField::Object text=metadata server_error=error_for("metadata")/>
+            <EvaluatorsEditor rows=evaluator_rows judges errors/>
             {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="actions">
                 <button type="submit" class="btn btn-primary" disabled=move || saving.get()>{if id.is_some() { "Save dataset" } else { "Create dataset" }}</button>

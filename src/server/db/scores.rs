@@ -1,0 +1,172 @@
+//! Queries on `observ_scores`: writing (one per target, name and source —
+//! re-scoring replaces it) and reading scores, and a run's aggregates.
+
+use super::NOW;
+use crate::model::score::{Score, ScoreDataType, ScoreDraft, ScoreSource, ScoreSummary};
+use crate::server::error::AppError;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+
+const COLUMNS: &str = "id, name, value, string_value, data_type, source, passed, comment, error, created_by, \
+     observ_dataset_run_item_id, observ_trace_id, observ_session_id, created_at";
+
+#[derive(sqlx::FromRow)]
+struct ScoreRow {
+    id: i64,
+    name: String,
+    value: Option<f64>,
+    string_value: Option<String>,
+    data_type: String,
+    source: String,
+    passed: Option<bool>,
+    comment: Option<String>,
+    error: Option<String>,
+    created_by: Option<String>,
+    observ_dataset_run_item_id: Option<i64>,
+    observ_trace_id: Option<i64>,
+    observ_session_id: Option<i64>,
+    created_at: String,
+}
+
+impl From<ScoreRow> for Score {
+    fn from(r: ScoreRow) -> Score {
+        Score {
+            id: r.id,
+            name: r.name,
+            value: r.value,
+            string_value: r.string_value,
+            // The table's CHECKs admit only these words.
+            data_type: ScoreDataType::parse(&r.data_type).unwrap_or(ScoreDataType::Numeric),
+            source: ScoreSource::parse(&r.source).unwrap_or(ScoreSource::Programmatic),
+            passed: r.passed,
+            comment: r.comment,
+            error: r.error,
+            created_by: r.created_by,
+            dataset_run_item_id: r.observ_dataset_run_item_id,
+            trace_id: r.observ_trace_id,
+            session_id: r.observ_session_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// What a score is about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ScoreTarget {
+    /// A run item, with its run (kept on the score for the run's aggregates).
+    RunItem {
+        run_id: i64,
+        run_item_id: i64,
+    },
+    Trace(i64),
+    Session(i64),
+}
+
+impl ScoreTarget {
+    fn column(self) -> &'static str {
+        match self {
+            Self::RunItem { .. } => "observ_dataset_run_item_id",
+            Self::Trace(_) => "observ_trace_id",
+            Self::Session(_) => "observ_session_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Self::RunItem { run_item_id, .. } => run_item_id,
+            Self::Trace(id) | Self::Session(id) => id,
+        }
+    }
+}
+
+/// Writes a score, replacing the target's score of the same name and source.
+pub async fn upsert(conn: &mut SqliteConnection, target: ScoreTarget, draft: &ScoreDraft) -> Result<i64, AppError> {
+    let run_id = match target {
+        ScoreTarget::RunItem { run_id, .. } => Some(run_id),
+        _ => None,
+    };
+    let column = target.column();
+    let id: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
+         {column}, observ_dataset_run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
+         ON CONFLICT ({column}, name, source) WHERE {column} IS NOT NULL DO UPDATE SET \
+         value = excluded.value, string_value = excluded.string_value, data_type = excluded.data_type, \
+         passed = excluded.passed, comment = excluded.comment, error = excluded.error, \
+         created_by = excluded.created_by, updated_at = excluded.updated_at RETURNING id"
+    ))
+    .bind(draft.name.trim())
+    .bind(draft.value)
+    .bind(&draft.string_value)
+    .bind(draft.data_type.as_str())
+    .bind(draft.source.as_str())
+    .bind(draft.passed)
+    .bind(&draft.comment)
+    .bind(&draft.error)
+    .bind(&draft.created_by)
+    .bind(target.id())
+    .bind(run_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<Score, AppError> {
+    let row: Option<ScoreRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(Score::from).ok_or_else(|| AppError::not_found("score", id))
+}
+
+/// The scores of the given run items, by run item id, ordered by name.
+pub async fn for_run_items(pool: &SqlitePool, ids: &[i64]) -> Result<HashMap<i64, Vec<Score>>, AppError> {
+    let mut by_item: HashMap<i64, Vec<Score>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_dataset_run_item_id IN ("));
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY name, source");
+        for row in q.build_query_as::<ScoreRow>().fetch_all(pool).await? {
+            let score = Score::from(row);
+            by_item.entry(score.dataset_run_item_id.unwrap_or_default()).or_default().push(score);
+        }
+    }
+    Ok(by_item)
+}
+
+/// The scores of traces, by trace id.
+pub async fn for_trace(pool: &SqlitePool, trace_id: i64) -> Result<Vec<Score>, AppError> {
+    let rows: Vec<ScoreRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
+            .bind(trace_id)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(Score::from).collect())
+}
+
+/// Removes a run's evaluator scores (not the manual ones) before it is evaluated again.
+pub async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Result<u64, AppError> {
+    Ok(sqlx::query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> 'manual'")
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Per score name: how many, the mean, the pass rate and the errors.
+pub async fn summary(pool: &SqlitePool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
+    let rows: Vec<(String, i64, Option<f64>, Option<f64>, i64)> = sqlx::query_as(
+        "SELECT name, count(value), avg(value), avg(passed), count(error) FROM observ_scores \
+         WHERE observ_dataset_run_id = ? GROUP BY name ORDER BY name",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, count, mean, pass_rate, errors)| ScoreSummary { name, count, mean, pass_rate, errors })
+        .collect())
+}

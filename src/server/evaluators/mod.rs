@@ -1,0 +1,129 @@
+//! Running a dataset's evaluators over one output. Programmatic checks are
+//! pure functions (`checks`); `llm_judge` calls a model (`judge`). Each
+//! evaluator gives a score, nothing (it does not apply), or an error.
+
+mod checks;
+mod judge;
+
+use crate::model::evaluator::{Evaluator, EvaluatorKind};
+use crate::model::score::{ScoreDataType, ScoreDraft, ScoreSource};
+use crate::model::FieldErrors;
+use crate::server::agents::AgentRegistry;
+use serde_json::Value;
+
+/// What one evaluator concluded about one output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Scored {
+        value: f64,
+        data_type: ScoreDataType,
+        passed: bool,
+        comment: Option<String>,
+    },
+    /// No expected output (or nothing else to compare with): no score.
+    NotApplicable,
+    Failed(String),
+}
+
+impl Outcome {
+    fn boolean(passed: bool, comment: Option<String>) -> Self {
+        Outcome::Scored { value: if passed { 1.0 } else { 0.0 }, data_type: ScoreDataType::Boolean, passed, comment }
+    }
+}
+
+/// What an evaluator sees of a run item.
+pub struct Subject<'a> {
+    pub input: &'a Value,
+    pub expected: Option<&'a Value>,
+    pub output: &'a Value,
+}
+
+/// Runs one evaluator.
+pub async fn evaluate(evaluator: &Evaluator, subject: &Subject<'_>, agents: &AgentRegistry) -> Outcome {
+    match &evaluator.kind {
+        EvaluatorKind::LlmJudge { agent, rubric, threshold } => {
+            judge::judge(agents, agent, rubric, *threshold, subject).await
+        }
+        kind => checks::check(kind, subject),
+    }
+}
+
+/// Runs every evaluator; returns the scores to store (none for those that do not apply).
+pub async fn score_all(evaluators: &[Evaluator], subject: &Subject<'_>, agents: &AgentRegistry) -> Vec<ScoreDraft> {
+    let mut scores = Vec::new();
+    for evaluator in evaluators {
+        let source = match evaluator.kind {
+            EvaluatorKind::LlmJudge { .. } => ScoreSource::LlmJudge,
+            _ => ScoreSource::Programmatic,
+        };
+        let base = ScoreDraft {
+            name: evaluator.name.clone(),
+            value: None,
+            string_value: None,
+            data_type: ScoreDataType::Numeric,
+            source,
+            passed: None,
+            comment: None,
+            error: None,
+            created_by: Some(format!("evaluator:{}", evaluator.kind.type_name())),
+        };
+        match evaluate(evaluator, subject, agents).await {
+            Outcome::Scored { value, data_type, passed, comment } => {
+                scores.push(ScoreDraft { value: Some(value), data_type, passed: Some(passed), comment, ..base })
+            }
+            Outcome::Failed(error) => scores.push(ScoreDraft { error: Some(error), ..base }),
+            Outcome::NotApplicable => {}
+        }
+    }
+    scores
+}
+
+/// The checks only the server can make: a regex compiles, a judge names an
+/// `openai` agent. Errors are named `evaluators[i].setting`.
+pub fn check_on_server(evaluators: &[Evaluator], agents: &AgentRegistry) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (i, evaluator) in evaluators.iter().enumerate() {
+        match &evaluator.kind {
+            EvaluatorKind::Regex { pattern, case_insensitive } if !pattern.is_empty() => {
+                if let Err(e) = checks::compile(pattern, *case_insensitive) {
+                    errors.add(format!("evaluators[{i}].pattern"), format!("is not a valid regular expression: {e}"));
+                }
+            }
+            EvaluatorKind::LlmJudge { agent, .. } if !agent.trim().is_empty() => {
+                if agents.get(agent).and_then(|a| a.chat_model().cloned()).is_none() {
+                    let judges: Vec<String> =
+                        agents.list().into_iter().filter(|a| a.kind == "openai").map(|a| a.name).collect();
+                    let offer = if judges.is_empty() {
+                        "none is configured in observ.toml".to_string()
+                    } else {
+                        judges.join(", ")
+                    };
+                    errors.add(
+                        format!("evaluators[{i}].agent"),
+                        format!("must name an openai agent ({offer}), got `{agent}`"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    errors
+}
+
+/// A value as text: a string as it is, anything else as compact JSON.
+pub fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// At most `max` characters of a text, for comments.
+fn clip(text: &str, max: usize) -> String {
+    let clipped: String = text.chars().take(max).collect();
+    if clipped.len() < text.len() {
+        format!("{clipped}…")
+    } else {
+        clipped
+    }
+}
