@@ -96,6 +96,14 @@ pub struct DatasetRun {
     pub event_seq: i64,
     pub latency_ms_p50: Option<i64>,
     pub latency_ms_p95: Option<i64>,
+    /// Per score name: mean, pass rate, errors.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub scores_summary: Vec<super::score::ScoreSummary>,
+    /// Succeeded items over finished items.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub success_rate: Option<f64>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,

@@ -78,6 +78,10 @@ pub struct RunItem {
     pub tokens: i64,
     /// Position in the run's stream of finished items (the SSE event id).
     pub seq: Option<i64>,
+    /// Its scores, by name.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub scores: Vec<super::score::Score>,
 }
 
 /// Counters of a run as they change.

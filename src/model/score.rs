@@ -104,6 +104,26 @@ pub struct ScoreDraft {
 }
 
 impl ScoreDraft {
+    /// The score as stored under `id` on (run item, trace, session).
+    pub fn stored(&self, id: i64, target: (Option<i64>, Option<i64>, Option<i64>), created_at: &str) -> Score {
+        Score {
+            id,
+            name: self.name.trim().to_string(),
+            value: self.value,
+            string_value: self.string_value.clone(),
+            data_type: self.data_type,
+            source: self.source,
+            passed: self.passed,
+            comment: self.comment.clone(),
+            error: self.error.clone(),
+            created_by: self.created_by.clone(),
+            dataset_run_item_id: target.0,
+            trace_id: target.1,
+            session_id: target.2,
+            created_at: created_at.to_string(),
+        }
+    }
+
     /// The rules for scores sent by people and scripts (evaluators build valid ones).
     pub fn validate(&self) -> FieldErrors {
         let mut errors = FieldErrors::new();

@@ -3,6 +3,7 @@
 
 mod agents;
 mod datasets;
+mod evaluation;
 mod items;
 mod mock_llm;
 mod pages;

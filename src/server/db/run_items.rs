@@ -6,6 +6,10 @@ use super::traces::{finalize_trace, insert_observation, insert_session, insert_t
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::run_item::{RunItem, RunItemStatus};
+use crate::model::score::ScoreDraft;
+use crate::model::stats::format_timestamp_ms;
+use crate::server::agents::context::now_ms;
+use crate::server::db::scores::{upsert, ScoreTarget};
 use crate::server::error::AppError;
 use serde_json::{json, Value};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -35,7 +39,9 @@ pub async fn page(
     limit: i64,
 ) -> Result<KeysetPage<RunItem>, AppError> {
     let f = filters(run_id, status);
-    super::keyset_page(pool, &listing(&f), at, limit, |i: &RunItem| i.id).await
+    let mut page = super::keyset_page(pool, &listing(&f), at, limit, |i: &RunItem| i.id).await?;
+    attach_scores(pool, &mut page.rows).await?;
+    Ok(page)
 }
 
 pub async fn cursor_page(
@@ -46,16 +52,47 @@ pub async fn cursor_page(
     limit: i64,
 ) -> Result<CursorPage<RunItem>, AppError> {
     let f = filters(run_id, status);
-    super::cursor_page(pool, &listing(&f), cursor, limit, |i: &RunItem| i.id).await
+    let mut page = super::cursor_page(pool, &listing(&f), cursor, limit, |i: &RunItem| i.id).await?;
+    attach_scores(pool, &mut page.data).await?;
+    Ok(page)
 }
 
 /// Items finished after event `seq`, in event order (for SSE resume).
 pub async fn finished_after(pool: &SqlitePool, run_id: i64, seq: i64) -> Result<Vec<RunItem>, AppError> {
-    Ok(sqlx::query_as(&format!(
+    let mut items: Vec<RunItem> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? ORDER BY ri.seq"
     ))
     .bind(run_id)
     .bind(seq)
+    .fetch_all(pool)
+    .await?;
+    attach_scores(pool, &mut items).await?;
+    Ok(items)
+}
+
+/// The run a run item belongs to.
+pub async fn run_of(pool: &SqlitePool, run_item_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar("SELECT dataset_run_id FROM observ_dataset_run_items WHERE id = ?")
+        .bind(run_item_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Succeeded items of a run after `after_id`, a page at a time (for evaluating again).
+pub async fn succeeded_page(
+    pool: &SqlitePool,
+    run_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<RunItem>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.status = ? AND ri.id > ? \
+         ORDER BY ri.id LIMIT ?"
+    ))
+    .bind(run_id)
+    .bind(RunItemStatus::Succeeded.code())
+    .bind(after_id)
+    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
@@ -67,11 +104,13 @@ pub struct PendingItem {
     pub dataset_item_id: i64,
     #[sqlx(json)]
     pub input: Value,
+    #[sqlx(json(nullable))]
+    pub expected_output: Option<Value>,
 }
 
 pub async fn pending(pool: &SqlitePool, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input FROM observ_dataset_run_items \
+        "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output FROM observ_dataset_run_items \
          WHERE dataset_run_id = ? AND status IN (0, 1) ORDER BY id",
     )
     .bind(run_id)
@@ -99,6 +138,10 @@ pub struct ItemResult {
     pub started_at: String,
     pub latency_ms: i64,
     pub observations: Vec<NewObservation>,
+    /// The expected output as run (what evaluators compare with).
+    pub expected: Option<Value>,
+    /// What the dataset's evaluators concluded about the output.
+    pub scores: Vec<ScoreDraft>,
 }
 
 /// Writes a batch of results with their traces and moves the run's counters
@@ -173,7 +216,28 @@ async fn record(
     .bind(result.run_item_id)
     .fetch_one(&mut *conn)
     .await?;
+    let mut item: RunItem = item;
+    let target = ScoreTarget::RunItem { run_id, run_item_id: result.run_item_id };
+    let now = format_timestamp_ms(now_ms());
+    for draft in &result.scores {
+        let id = upsert(conn, target, draft).await?;
+        item.scores.push(draft.stored(id, target_item(result.run_item_id), &now));
+    }
     Ok(item)
+}
+
+fn target_item(run_item_id: i64) -> (Option<i64>, Option<i64>, Option<i64>) {
+    (Some(run_item_id), None, None)
+}
+
+/// Fills in each item's scores.
+pub async fn attach_scores(pool: &SqlitePool, items: &mut [RunItem]) -> Result<(), AppError> {
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let mut scores = super::scores::for_run_items(pool, &ids).await?;
+    for item in items {
+        item.scores = scores.remove(&item.id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// The one place run counters move: by the items just recorded, in their transaction.

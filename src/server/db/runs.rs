@@ -54,6 +54,9 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
     run.latency_ms_p50 = percentile(&latencies, 0.50);
     run.latency_ms_p95 = percentile(&latencies, 0.95);
     run.progress_percentage = progress_percentage(run.completed_items, run.failed_items, run.total_items);
+    let finished = run.completed_items + run.failed_items;
+    run.success_rate = (finished > 0).then(|| run.completed_items as f64 / finished as f64);
+    run.scores_summary = super::scores::summary(pool, id).await?;
     Ok(run)
 }
 

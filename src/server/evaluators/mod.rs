@@ -4,6 +4,9 @@
 
 mod checks;
 mod judge;
+mod rerun;
+
+pub use rerun::{evaluate_run, EvaluationReport};
 
 use crate::model::evaluator::{Evaluator, EvaluatorKind};
 use crate::model::score::{ScoreDataType, ScoreDraft, ScoreSource};
@@ -81,8 +84,22 @@ pub async fn score_all(evaluators: &[Evaluator], subject: &Subject<'_>, agents: 
 /// The checks only the server can make: a regex compiles, a judge names an
 /// `openai` agent. Errors are named `evaluators[i].setting`.
 pub fn check_on_server(evaluators: &[Evaluator], agents: &AgentRegistry) -> FieldErrors {
+    check_each(evaluators.iter().enumerate(), agents)
+}
+
+/// The server's checks over a JSON list, for each evaluator that reads, so one
+/// request reports every problem at once.
+pub fn check_json_on_server(list: &Value, agents: &AgentRegistry) -> FieldErrors {
+    let parsed: Vec<(usize, Evaluator)> = list
+        .as_array()
+        .map(|l| l.iter().enumerate().filter_map(|(i, v)| Evaluator::from_json(v).ok().map(|e| (i, e))).collect())
+        .unwrap_or_default();
+    check_each(parsed.iter().map(|(i, e)| (*i, e)), agents)
+}
+
+fn check_each<'a>(evaluators: impl Iterator<Item = (usize, &'a Evaluator)>, agents: &AgentRegistry) -> FieldErrors {
     let mut errors = FieldErrors::new();
-    for (i, evaluator) in evaluators.iter().enumerate() {
+    for (i, evaluator) in evaluators {
         match &evaluator.kind {
             EvaluatorKind::Regex { pattern, case_insensitive } if !pattern.is_empty() => {
                 if let Err(e) = checks::compile(pattern, *case_insensitive) {

@@ -8,7 +8,7 @@ use crate::model::FieldErrors;
 use crate::server::agents::AgentRegistry;
 use crate::server::db;
 use crate::server::error::AppError;
-use crate::server::evaluators::check_on_server;
+use crate::server::evaluators::check_json_on_server;
 use crate::server::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -64,12 +64,14 @@ fn read_draft(body: JsonObject, mut draft: DatasetDraft, registry: &AgentRegistr
     }
     let mut evaluator_errors = FieldErrors::new();
     if let Some(evaluators) = f.value("evaluators") {
+        evaluator_errors = check_json_on_server(&evaluators, registry);
         match parse_evaluators(&evaluators) {
-            Ok(list) => {
-                evaluator_errors = check_on_server(&list, registry);
-                draft.evaluators = list;
+            Ok(list) => draft.evaluators = list,
+            Err(e) => {
+                for (field, messages) in e.0 {
+                    messages.into_iter().for_each(|m| evaluator_errors.add(field.clone(), m));
+                }
             }
-            Err(e) => evaluator_errors = e,
         }
     }
     let mut errors = f.finish(OUTPUT_ONLY);

@@ -5,6 +5,7 @@ mod body;
 mod datasets;
 mod items;
 mod runs;
+mod scores;
 mod traces;
 
 use super::AppState;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(datasets::routes())
         .merge(items::routes())
         .merge(runs::routes())
+        .merge(scores::routes())
         .merge(traces::routes())
         .fallback(|| async { super::error::AppError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_MB * 1024 * 1024))

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/runs/{id}/items", get(items))
         .route("/runs/{id}/cancel", post(cancel))
         .route("/runs/{id}/retry", post(retry))
+        .route("/runs/{id}/evaluate", post(evaluate))
         .route("/runs/{id}/events", get(super::super::sse::run_events))
 }
 
@@ -34,6 +35,15 @@ async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json
         runs.push(db::runs::find(&state.db.read, summary.id).await?);
     }
     Ok(Json(serde_json::json!({ "data": runs, "next_cursor": null })))
+}
+
+/// Scores a finished run again with the dataset's current evaluators.
+async fn evaluate(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
+    let report = crate::server::evaluators::evaluate_run(&state.db, &state.agents, id).await?;
+    let run = db::runs::find(&state.db.read, id).await?;
+    Ok(Json(
+        serde_json::json!({ "evaluated": report.evaluated, "scores": report.scores, "errors": report.errors, "run": run }),
+    ))
 }
 
 fn whole_number(f: &mut Fields, key: &str, default: i64) -> i64 {

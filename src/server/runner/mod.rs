@@ -14,6 +14,7 @@ use crate::server::agents::{AgentContext, AgentRegistry};
 use crate::server::db::run_items::{ItemResult, PendingItem, RunLabels};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
+use crate::server::evaluators::{score_all, Subject};
 use crate::server::sse;
 use axum::body::Bytes;
 use std::collections::HashMap;
@@ -211,6 +212,7 @@ impl Runner {
         let (results, inbox) = mpsc::channel::<ItemResult>(run.concurrency as usize * 4);
         let writer = tokio::spawn(writer::write_results(self.db.clone(), labels, inbox, handle.events.clone()));
 
+        let evaluators = Some(Arc::new(dataset.evaluators.clone())).filter(|e| !e.is_empty());
         let permits = Arc::new(Semaphore::new(run.concurrency.max(1) as usize));
         let mut tasks = JoinSet::new();
         for item in db::run_items::pending(&self.db.read, run_id).await? {
@@ -222,8 +224,14 @@ impl Runner {
                 break;
             }
             let (agent, results) = (agent.clone(), results.clone());
+            let (evaluators, agents) = (evaluators.clone(), self.agents.clone());
             tasks.spawn(async move {
-                let result = run_item(agent.as_ref(), item).await;
+                let mut result = run_item(agent.as_ref(), item).await;
+                // Scored before the write, so scores commit with the result they judge.
+                if let (Some(output), Some(evaluators)) = (&result.output, evaluators.as_deref()) {
+                    let subject = Subject { input: &result.input, expected: result.expected.as_ref(), output };
+                    result.scores = score_all(evaluators, &subject, &agents).await;
+                }
                 let _ = results.send(result).await;
                 drop(permit);
             });
@@ -258,5 +266,7 @@ async fn run_item(agent: &dyn crate::server::agents::Agent, item: PendingItem) -
         started_at: crate::model::stats::format_timestamp_ms(started_ms),
         latency_ms,
         observations: cx.into_observations(),
+        expected: item.expected_output,
+        scores: Vec::new(),
     }
 }
