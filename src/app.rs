@@ -6,6 +6,7 @@ use crate::ui::pages::{
     dataset_form::DatasetFormPage,
     datasets::DatasetsPage,
     item_form::ItemFormPage,
+    review::ReviewPage,
     run::RunPage,
     run_form::RunFormPage,
     sessions::{SessionPage, SessionsPage},
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/datasets/:id/items/:item_id/edit") view=ItemFormPage/>
                     <Route path=path!("/datasets/:id/runs/new") view=RunFormPage/>
                     <Route path=path!("/datasets/:id/runs/:run_id") view=RunPage/>
+                    <Route path=path!("/datasets/:id/runs/:run_id/review") view=ReviewPage/>
                     <Route path=path!("/traces") view=TracesPage/>
                     <Route path=path!("/traces/:id") view=TracePage/>
                     <Route path=path!("/sessions") view=SessionsPage/>

@@ -3,6 +3,7 @@
 use crate::model::page::{KeysetPage, PageAt};
 use crate::model::run::{DatasetRun, RunDraft};
 use crate::model::run_item::{RunItem, RunItemStatus};
+use crate::model::score::Score;
 use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -51,4 +52,46 @@ pub async fn cancel_run(id: i64) -> Result<DatasetRun, ServerFnError> {
 #[server]
 pub async fn retry_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     Ok(crate::server::state()?.runner.retry(id).await?)
+}
+
+/// Scores the finished run again with the dataset's evaluators; returns the run.
+#[server]
+pub async fn evaluate_run(id: i64) -> Result<DatasetRun, ServerFnError> {
+    let state = crate::server::state()?;
+    crate::server::evaluators::evaluate_run(&state.db, &state.agents, id).await?;
+    Ok(crate::server::db::runs::find(&state.db.read, id).await?)
+}
+
+/// A reviewer's verdict on a run item: the manual boolean score `correct`.
+#[server]
+pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -> Result<Score, ServerFnError> {
+    use crate::model::score::{ScoreDataType, ScoreDraft, ScoreSource};
+    use crate::server::db::{self, scores::ScoreTarget};
+    use crate::server::error::AppError;
+    let state = crate::server::state()?;
+    let run_id = db::run_items::run_of(&state.db.read, run_item_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("run item", run_item_id))?;
+    let draft = ScoreDraft {
+        name: db::run_items::REVIEW_SCORE.into(),
+        value: Some(if correct { 1.0 } else { 0.0 }),
+        string_value: None,
+        data_type: ScoreDataType::Boolean,
+        source: ScoreSource::Manual,
+        passed: Some(correct),
+        comment: Some(comment.trim().to_string()).filter(|c| !c.is_empty()),
+        error: None,
+        created_by: Some("reviewer".into()),
+    };
+    let mut tx = state.db.write.begin().await?;
+    let id = db::scores::upsert(&mut tx, ScoreTarget::RunItem { run_id, run_item_id }, &draft).await?;
+    tx.commit().await?;
+    Ok(db::scores::find(&state.db.write, id).await?)
+}
+
+/// The next unreviewed item after `after_id`, and how many are left.
+#[server]
+pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunItem>, i64), ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::run_items::next_unreviewed(&state.db.read, run_id, after_id).await?)
 }

@@ -70,6 +70,36 @@ pub async fn finished_after(pool: &SqlitePool, run_id: i64, seq: i64) -> Result<
     Ok(items)
 }
 
+/// The score name manual review writes.
+pub const REVIEW_SCORE: &str = "correct";
+
+/// The next finished item after `after_id` that nobody has reviewed, and how
+/// many such items are left in all.
+pub async fn next_unreviewed(
+    pool: &SqlitePool,
+    run_id: i64,
+    after_id: i64,
+) -> Result<(Option<RunItem>, i64), AppError> {
+    let unreviewed = "ri.dataset_run_id = ? AND ri.status IN (2, 3) AND NOT EXISTS (SELECT 1 FROM observ_scores s \
+         WHERE s.observ_dataset_run_item_id = ri.id AND s.source = 'manual' AND s.name = ?)";
+    let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
+        .bind(run_id)
+        .bind(REVIEW_SCORE)
+        .fetch_one(pool)
+        .await?;
+    let item: Option<RunItem> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE {unreviewed} AND ri.id > ? ORDER BY ri.id LIMIT 1"
+    ))
+    .bind(run_id)
+    .bind(REVIEW_SCORE)
+    .bind(after_id)
+    .fetch_optional(pool)
+    .await?;
+    let mut items: Vec<RunItem> = item.into_iter().collect();
+    attach_scores(pool, &mut items).await?;
+    Ok((items.pop(), left))
+}
+
 /// The run a run item belongs to.
 pub async fn run_of(pool: &SqlitePool, run_item_id: i64) -> Result<Option<i64>, AppError> {
     Ok(sqlx::query_scalar("SELECT dataset_run_id FROM observ_dataset_run_items WHERE id = ?")

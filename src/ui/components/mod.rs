@@ -7,6 +7,7 @@ mod json;
 mod live;
 mod misc;
 mod pager;
+mod scores;
 
 pub use confirm::ConfirmButton;
 pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
@@ -14,3 +15,4 @@ pub use json::{JsonEditor, JsonView};
 pub use live::watch_run;
 pub use misc::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};
 pub use pager::Pager;
+pub use scores::{ItemScores, ScoreChip, ScoreSummaryTable};

@@ -6,6 +6,7 @@ pub mod dataset_form;
 pub mod datasets;
 pub mod item_form;
 mod items_tab;
+pub mod review;
 pub mod run;
 pub mod run_form;
 mod runs_tab;

@@ -1,13 +1,13 @@
 //! `/datasets/:id/runs/:run_id`: a run's status, progress and results. While the
 //! run goes, the bar and the rows follow its event stream without a reload.
 
-use crate::api::runs::{cancel_run, get_run, list_run_items, retry_run};
+use crate::api::runs::{cancel_run, evaluate_run, get_run, list_run_items, retry_run};
 use crate::model::json_text::preview;
 use crate::model::page::PageAt;
 use crate::model::run::DatasetRun;
 use crate::model::run_item::{RunEvent, RunItem, RunItemStatus};
 use crate::model::stats::{cost_label, duration_label, parse_timestamp_ms};
-use crate::ui::components::{watch_run, ErrorNote, Loading, Pager, StatusBadge};
+use crate::ui::components::{watch_run, ErrorNote, ItemScores, Loading, Pager, ScoreSummaryTable, StatusBadge};
 use crate::ui::{href, now_ms, param_id, query_param};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -69,6 +69,8 @@ fn RunView(run: DatasetRun) -> impl IntoView {
             RunEvent::Done(run) => {
                 current.set(run);
                 watching.set(false);
+                // Rows and aggregates as stored, with every score.
+                items.refetch();
             }
         })
     };
@@ -92,6 +94,22 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                 }
                 Err(e) => failure.set(Some(e.to_string())),
             }
+        })
+    };
+    let evaluating = RwSignal::new(false);
+    let evaluate = move |_| {
+        evaluating.set(true);
+        spawn_local(async move {
+            match evaluate_run(id).await {
+                Ok(run) => {
+                    current.set(run);
+                    failure.set(None);
+                    live_items.set(Vec::new());
+                    items.refetch();
+                }
+                Err(e) => failure.set(Some(e.to_string())),
+            }
+            evaluating.set(false);
         })
     };
     let path = format!("/datasets/{dataset_id}/runs/{id}");
@@ -118,6 +136,12 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                 {move || { let r = current.read(); r.status.is_finished() && r.failed_items > 0 }.then(|| view! {
                     <button type="button" class="btn" on:click=move |_| act(true)>"Retry failed items"</button>
                 })}
+                {move || current.read().status.is_finished().then(|| view! {
+                    <button type="button" class="btn" id="evaluate-run" on:click=evaluate disabled=move || evaluating.get()>
+                        {move || if evaluating.get() { "Evaluating…" } else { "Evaluate again" }}
+                    </button>
+                    <a href=format!("/datasets/{dataset_id}/runs/{id}/review") class="btn">"Review"</a>
+                })}
             </div>
         </div>
         {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -139,6 +163,7 @@ fn RunView(run: DatasetRun) -> impl IntoView {
             <div><dt>"Duration"</dt><dd>{move || duration(&current.read())}</dd></div>
             <div><dt>"Concurrency"</dt><dd>{run.concurrency}</dd></div>
         </dl>
+        <ScoreSummaryTable run=current.into()/>
         <div class="filters">
             <div class="chips" role="group" aria-label="status filter">
                 {chip("", "All")}
@@ -165,7 +190,7 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                                 <table class="table" id="run-items-table">
                                     <thead><tr>
                                         <th>"Input"</th><th>"Expected"</th><th>"Output / error"</th><th>"Status"</th>
-                                        <th class="num">"Latency"</th><th class="num">"Cost"</th><th class="num">"Tokens"</th><th></th>
+                                        <th>"Scores"</th><th class="num">"Latency"</th><th class="num">"Cost"</th><th class="num">"Tokens"</th><th></th>
                                     </tr></thead>
                                     <tbody>
                                         {move || {
@@ -204,6 +229,7 @@ fn RunItemRow(item: RunItem) -> impl IntoView {
             <td class="mono cell-preview">{item.expected_output.as_ref().map(|v| preview(v, 60)).unwrap_or_else(|| "—".into())}</td>
             <td class="mono cell-preview">{result}</td>
             <td><StatusBadge status=item.status.as_str()/></td>
+            <td><ItemScores run_item_id=item.id scores=item.scores.clone() reviewable=matches!(item.status, RunItemStatus::Succeeded | RunItemStatus::Failed)/></td>
             <td class="num">{item.latency_ms.map(duration_label).unwrap_or_else(|| "—".into())}</td>
             <td class="num">{cost_label(item.cost)}</td>
             <td class="num">{item.tokens}</td>
