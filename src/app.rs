@@ -1,6 +1,7 @@
 //! The HTML shell, the `<App/>` root with its top navigation, and the route table.
 
 use crate::ui::pages::{
+    compare::ComparePage,
     dashboard::DashboardPage,
     dataset::DatasetPage,
     dataset_form::DatasetFormPage,
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/datasets/:id/runs/new") view=RunFormPage/>
                     <Route path=path!("/datasets/:id/runs/:run_id") view=RunPage/>
                     <Route path=path!("/datasets/:id/runs/:run_id/review") view=ReviewPage/>
+                    <Route path=path!("/datasets/:id/compare") view=ComparePage/>
                     <Route path=path!("/traces") view=TracesPage/>
                     <Route path=path!("/traces/:id") view=TracePage/>
                     <Route path=path!("/sessions") view=SessionsPage/>

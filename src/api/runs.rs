@@ -95,3 +95,15 @@ pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunIte
     let state = crate::server::state()?;
     Ok(crate::server::db::run_items::next_unreviewed(&state.db.read, run_id, after_id).await?)
 }
+
+/// Everything the comparison page needs, in one answer.
+#[server]
+pub async fn compare_runs(
+    dataset_id: i64,
+    runs: String,
+) -> Result<crate::model::compare::ComparePayload, ServerFnError> {
+    use crate::server::db::compare;
+    let state = crate::server::state()?;
+    let ids = compare::parse_run_ids(&runs)?;
+    Ok(compare::load(&state.db.read, dataset_id, &ids).await?)
+}

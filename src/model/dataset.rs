@@ -160,6 +160,7 @@ mod tests {
             description: "  ".into(),
             agent_class: "echo".into(),
             metadata: r#"{"team": "search"}"#.into(),
+            evaluators: vec![],
         };
         let d = form.parse().unwrap();
         assert_eq!((d.name.as_str(), d.description, d.metadata), ("QA", None, json!({"team": "search"})));

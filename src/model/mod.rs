@@ -3,6 +3,7 @@
 //! server-only crates; sqlx derives sit behind `cfg_attr(feature = "ssr")`.
 
 pub mod agent;
+pub mod compare;
 pub mod dataset;
 pub mod evaluator;
 pub mod item;

@@ -5,6 +5,7 @@
 //! failing with SQLITE_BUSY; reads use a separate pool and, thanks to WAL, never
 //! wait for a writer.
 
+pub mod compare;
 pub mod datasets;
 pub mod items;
 mod pages;

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/datasets", get(list).post(create))
         .route("/datasets/{id}", get(show).patch(update).delete(destroy))
+        .route("/datasets/{id}/compare", get(compare))
 }
 
 #[derive(Deserialize)]
@@ -40,6 +41,21 @@ async fn list(
 ) -> Result<Json<CursorPage<Dataset>>, AppError> {
     let limit = limit(q.limit.as_deref())?;
     Ok(Json(db::datasets::cursor_page(&state.db.read, q.search, q.cursor.as_deref(), limit).await?))
+}
+
+#[derive(Deserialize)]
+struct CompareQuery {
+    runs: Option<String>,
+}
+
+/// One payload for the comparison view (API.md: compare).
+async fn compare(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Json<crate::model::compare::ComparePayload>, AppError> {
+    let runs = db::compare::parse_run_ids(q.runs.as_deref().unwrap_or_default())?;
+    Ok(Json(db::compare::load(&state.db.read, id, &runs).await?))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Dataset>, AppError> {

@@ -1,5 +1,6 @@
 //! One module per page or route group (routes in `app.rs`).
 
+pub mod compare;
 pub mod dashboard;
 pub mod dataset;
 pub mod dataset_form;

@@ -2,18 +2,32 @@
 //! moves live while the run goes.
 
 use crate::api::datasets::list_dataset_runs;
+use crate::model::compare::{MAX_RUNS, MIN_RUNS};
 use crate::model::run::RunSummary;
 use crate::model::run_item::RunEvent;
 use crate::model::stats::cost_label;
 use crate::ui::components::{watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge};
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn RunsTab(dataset_id: i64) -> impl IntoView {
     let runs = Resource::new(move || dataset_id, list_dataset_runs);
+    // Runs ticked for comparison, oldest first (the first is the baseline).
+    let selected = RwSignal::new(Vec::<i64>::new());
+    let navigate = use_navigate();
+    let compare = move |_| {
+        let ids: Vec<String> = selected.get_untracked().iter().map(|id| id.to_string()).collect();
+        navigate(&format!("/datasets/{dataset_id}/compare?runs={}", ids.join(",")), Default::default());
+    };
+    let count = move || selected.read().len();
     view! {
         <div class="filters">
             <a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"New run"</a>
+            <button type="button" class="btn" id="compare-selected" disabled=move || !(MIN_RUNS..=MAX_RUNS).contains(&count()) on:click=compare>
+                {move || format!("Compare selected ({})", count())}
+            </button>
+            <span class="muted small">{format!("Tick {MIN_RUNS} to {MAX_RUNS} runs to compare them side by side.")}</span>
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -28,10 +42,10 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
                     Ok(runs) => view! {
                         <table class="table" id="runs-table">
                             <thead><tr>
-                                <th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Cost"</th>
+                                <th></th><th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Cost"</th>
                                 <th class="num">"Tokens"</th><th>"Started"</th>
                             </tr></thead>
-                            <tbody>{runs.into_iter().map(|run| view! { <RunRow run/> }).collect_view()}</tbody>
+                            <tbody>{runs.into_iter().map(|run| view! { <RunRow run selected/> }).collect_view()}</tbody>
                         </table>
                     }.into_any(),
                 }
@@ -41,7 +55,18 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn RunRow(run: RunSummary) -> impl IntoView {
+fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+    let id = run.id;
+    let toggle = move |ev| {
+        let on = event_target_checked(&ev);
+        selected.update(|list| {
+            list.retain(|x| *x != id);
+            if on {
+                list.push(id);
+                list.sort_unstable();
+            }
+        });
+    };
     let link = format!("/datasets/{}/runs/{}", run.dataset_id, run.id);
     let created = run.created_at.clone();
     let name = run.name.clone();
@@ -63,7 +88,8 @@ fn RunRow(run: RunSummary) -> impl IntoView {
         });
     }
     view! {
-        <tr>
+        <tr data-run-id=id>
+            <td><input type="checkbox" class="compare-pick" aria-label=format!("Compare {name}") prop:checked=move || selected.read().contains(&id) on:change=toggle/></td>
             <td><a href=link class="strong">{name}</a></td>
             <td>{move || view! { <StatusBadge status=current.read().status.as_str()/> }}</td>
             <td>

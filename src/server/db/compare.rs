@@ -1,0 +1,112 @@
+//! The comparison payload: the chosen runs of a dataset and, per dataset item,
+//! each run's first-repetition result with its score values.
+
+use crate::model::compare::{CompareItem, ComparePayload, CompareResult, MAX_RUNS, MIN_RUNS};
+use crate::model::run_item::RunItemStatus;
+use crate::server::error::AppError;
+use serde_json::Value;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    dataset_run_id: i64,
+    dataset_item_id: i64,
+    status: i64,
+    input: Option<String>,
+    expected_output: Option<String>,
+    output: Option<String>,
+    error: Option<String>,
+    latency_ms: Option<i64>,
+    cost: f64,
+    tokens: i64,
+    trace_id: Option<i64>,
+}
+
+fn json(text: Option<String>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+fn in_list(q: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
+    q.push(" IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(")");
+}
+
+pub async fn load(pool: &SqlitePool, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePayload, AppError> {
+    let dataset = super::datasets::find(pool, dataset_id).await?;
+    let unique: BTreeSet<i64> = run_ids.iter().copied().collect();
+    if unique.len() != run_ids.len() || !(MIN_RUNS..=MAX_RUNS).contains(&run_ids.len()) {
+        return Err(AppError::field("runs", format!("pick {MIN_RUNS} to {MAX_RUNS} different runs, e.g. runs=1,2")));
+    }
+    let mut runs = Vec::with_capacity(run_ids.len());
+    for &id in run_ids {
+        let run = super::runs::find(pool, id).await.map_err(|_| AppError::field("runs", format!("no run {id}")))?;
+        if run.dataset_id != dataset_id {
+            return Err(AppError::field("runs", format!("run {id} belongs to another dataset")));
+        }
+        runs.push(run);
+    }
+    let column: HashMap<i64, usize> = run_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+
+    let mut q = QueryBuilder::new(
+        "SELECT id, dataset_run_id, dataset_item_id, status, input, expected_output, output, error, latency_ms, \
+         CAST(COALESCE(cost, 0) AS REAL) AS cost, COALESCE(tokens, 0) AS tokens, trace_id \
+         FROM observ_dataset_run_items WHERE repetition = 0 AND dataset_run_id",
+    );
+    in_list(&mut q, run_ids);
+    q.push(" ORDER BY dataset_item_id, dataset_run_id");
+    let rows: Vec<Row> = q.build_query_as().fetch_all(pool).await?;
+
+    let mut q = QueryBuilder::new(
+        "SELECT observ_dataset_run_item_id, name, value FROM observ_scores WHERE value IS NOT NULL AND observ_dataset_run_id",
+    );
+    in_list(&mut q, run_ids);
+    let mut scores: HashMap<i64, BTreeMap<String, f64>> = HashMap::new();
+    let mut names = BTreeSet::new();
+    for (run_item, name, value) in q.build_query_as::<(i64, String, f64)>().fetch_all(pool).await? {
+        names.insert(name.clone());
+        scores.entry(run_item).or_default().insert(name, value);
+    }
+
+    let mut items: Vec<CompareItem> = Vec::new();
+    for row in rows {
+        if items.last().is_none_or(|i| i.dataset_item_id != row.dataset_item_id) {
+            items.push(CompareItem {
+                dataset_item_id: row.dataset_item_id,
+                input: json(row.input.clone()).unwrap_or(Value::Null),
+                expected_output: json(row.expected_output.clone()),
+                results: vec![None; run_ids.len()],
+            });
+        }
+        let item = items.last_mut().expect("pushed above");
+        // The newest run's snapshot of the item is the one shown.
+        item.input = json(row.input).unwrap_or(Value::Null);
+        item.expected_output = json(row.expected_output);
+        item.results[column[&row.dataset_run_id]] = Some(CompareResult {
+            run_item_id: row.id,
+            status: RunItemStatus::try_from(row.status).map_err(AppError::Conflict)?,
+            output: json(row.output),
+            error: row.error,
+            latency_ms: row.latency_ms,
+            cost: row.cost,
+            tokens: row.tokens,
+            trace_id: row.trace_id,
+            scores: scores.remove(&row.id).unwrap_or_default(),
+        });
+    }
+    Ok(ComparePayload { dataset_id, dataset_name: dataset.name, runs, score_names: names.into_iter().collect(), items })
+}
+
+/// Reads `runs=1,2,3`.
+pub fn parse_run_ids(text: &str) -> Result<Vec<i64>, AppError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>().map_err(|_| AppError::field("runs", format!("`{s}` is not a run id"))))
+        .collect()
+}

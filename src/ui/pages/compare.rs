@@ -1,0 +1,287 @@
+//! `/datasets/:id/compare?runs=1,2`: 2–8 runs side by side. The page loads one
+//! payload; the baseline, filters, sorting, diffs and the chart are computed in
+//! the browser without another request.
+
+use crate::api::runs::compare_runs;
+use crate::model::compare::{
+    aggregate, diff_words, good_when_higher, histogram, output_text, score_delta, visible_rows, ComparePayload,
+    DiffPart, RowFilter, RowOrder,
+};
+use crate::model::json_text::preview;
+use crate::model::score::format_score;
+use crate::model::stats::{cost_label, duration_label};
+use crate::ui::components::{ErrorNote, Loading, StatusBadge};
+use crate::ui::{param_id, query_param};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::sync::Arc;
+
+/// Rows rendered at first and added by "Show more".
+const ROWS_STEP: usize = 100;
+const COLORS: [&str; 8] = ["#4263eb", "#e8590c", "#2b8a3e", "#ae3ec9", "#1098ad", "#f08c00", "#c92a2a", "#5c940d"];
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let dataset_id = param_id("id");
+    let runs = query_param("runs");
+    let payload = Resource::new(move || (dataset_id(), runs()), |(d, r)| compare_runs(d, r));
+    view! {
+        <Title text="Compare runs"/>
+        <p class="crumbs"><a href=move || format!("/datasets/{}?tab=runs", dataset_id())>"Back to the dataset's runs"</a></p>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match payload.await {
+                    Ok(payload) => view! { <CompareView payload=Arc::new(payload)/> }.into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// "+0.25" / "−1" / "±0", and whether the change is good, bad or none.
+fn delta_view(delta: Option<f64>, higher_is_good: bool, text: impl Fn(f64) -> String) -> AnyView {
+    let Some(d) = delta else { return ().into_any() };
+    let class = if d.abs() < 1e-9 {
+        "delta delta-same"
+    } else if (d > 0.0) == higher_is_good {
+        "delta delta-good"
+    } else {
+        "delta delta-bad"
+    };
+    let sign = if d.abs() < 1e-9 {
+        "±"
+    } else if d > 0.0 {
+        "+"
+    } else {
+        "−"
+    };
+    view! { <span class=class>{format!("{sign}{}", text(d.abs()))}</span> }.into_any()
+}
+
+#[component]
+fn CompareView(payload: Arc<ComparePayload>) -> impl IntoView {
+    let baseline = RwSignal::new(0_usize);
+    let filter = RwSignal::new(RowFilter::All);
+    let order = RwSignal::new(RowOrder::Item);
+    let shown = RwSignal::new(ROWS_STEP);
+    let expanded = RwSignal::new(None::<usize>);
+    let chart_score = RwSignal::new(payload.score_names.first().cloned().unwrap_or_default());
+    let runs = payload.runs.clone();
+    let aggregates: Vec<_> = (0..runs.len()).map(|r| aggregate(&payload, r)).collect();
+    let rows = {
+        let payload = payload.clone();
+        Memo::new(move |_| visible_rows(&payload, filter.get(), baseline.get(), &order.get()))
+    };
+
+    let summary = {
+        let (payload, runs, aggregates) = (payload.clone(), runs.clone(), aggregates.clone());
+        move || {
+            let b = baseline.get();
+            let base = &aggregates[b];
+            runs.iter().enumerate().map(|(r, run)| {
+                let agg = &aggregates[r];
+                let rate = |a: &crate::model::compare::RunAggregate| if a.items == 0 { 0.0 } else { a.succeeded as f64 / a.items as f64 };
+                let other = r != b;
+                view! {
+                    <tr data-run-index=r>
+                        <td>
+                            <label class="check">
+                                <input type="radio" name="baseline" value=r prop:checked=move || baseline.get() == r on:change=move |_| baseline.set(r)/>
+                                <span class="run-swatch" style=format!("background: {}", COLORS[r % COLORS.len()])></span>
+                                <a href=format!("/datasets/{}/runs/{}", run.dataset_id, run.id)>{run.name.clone()}</a>
+                                {(!other).then(|| view! { <span class="badge">"baseline"</span> })}
+                            </label>
+                        </td>
+                        <td class="num">{agg.items}</td>
+                        <td class="num">{format!("{:.0}%", rate(agg) * 100.0)} " " {other.then(|| delta_view(Some(rate(agg) - rate(base)), true, |d| format!("{:.0}pp", d * 100.0)))}</td>
+                        {payload.score_names.iter().map(|name| {
+                            let mine = agg.mean_scores.get(name).copied();
+                            let theirs = base.mean_scores.get(name).copied();
+                            let delta = mine.zip(theirs).map(|(m, t)| m - t).filter(|_| other);
+                            view! {
+                                <td class="num" data-summary-score=name.clone() data-run=r>
+                                    {mine.map(format_score).unwrap_or_else(|| "—".into())} " " {delta_view(delta, true, format_score)}
+                                </td>
+                            }
+                        }).collect_view()}
+                        <td class="num">{agg.mean_latency_ms.map(|l| duration_label(l as i64)).unwrap_or_else(|| "—".into())} " "
+                            {delta_view(agg.mean_latency_ms.zip(base.mean_latency_ms).map(|(m, t)| m - t).filter(|_| other), good_when_higher("latency"), |d| duration_label(d as i64))}</td>
+                        <td class="num">{cost_label(agg.total_cost)} " " {delta_view(Some(agg.total_cost - base.total_cost).filter(|_| other), good_when_higher("cost"), cost_label)}</td>
+                    </tr>
+                }
+            }).collect_view()
+        }
+    };
+
+    let chart = {
+        let (payload, runs) = (payload.clone(), runs.clone());
+        move || {
+            let name = chart_score.get();
+            if name.is_empty() {
+                return view! { <p class="muted">"No scores in these runs yet."</p> }.into_any();
+            }
+            let bins: Vec<[usize; 10]> = (0..runs.len()).map(|r| histogram(&payload, r, &name)).collect();
+            let tallest = bins.iter().flat_map(|b| b.iter()).copied().max().unwrap_or(0).max(1);
+            let group = 12.0 * runs.len() as f64 + 6.0;
+            let width = group * 10.0;
+            view! {
+                <svg class="chart" viewBox=format!("0 0 {width} 110") width=width height="110" role="img"
+                    aria-label=format!("Distribution of {name} per run")>
+                    {bins.iter().enumerate().flat_map(|(r, b)| b.iter().enumerate().map(move |(bin, count)| {
+                        let h = 90.0 * *count as f64 / tallest as f64;
+                        let x = bin as f64 * group + r as f64 * 12.0;
+                        view! {
+                            <rect x=x y=90.0 - h width="10" height=h fill=COLORS[r % COLORS.len()]>
+                                <title>{format!("{count} items in {:.1}–{:.1}", bin as f64 / 10.0, (bin + 1) as f64 / 10.0)}</title>
+                            </rect>
+                        }
+                    })).collect_view()}
+                    {(0..=10).step_by(5).map(|t| view! {
+                        <text x=t as f64 * group y="104" font-size="9">{format!("{:.1}", t as f64 / 10.0)}</text>
+                    }).collect_view()}
+                </svg>
+            }.into_any()
+        }
+    };
+
+    let table_rows = {
+        let payload = payload.clone();
+        move || {
+            let b = baseline.get();
+            let names = payload.score_names.clone();
+            rows.get().into_iter().take(shown.get()).map(|index| {
+                let item = &payload.items[index];
+                let open = move || expanded.get() == Some(index);
+                let cells = item.results.iter().enumerate().map(|(r, result)| {
+                    let Some(result) = result else {
+                        return view! { <td class="muted">"not in this run"</td> }.into_any();
+                    };
+                    let other = r != b;
+                    let base_latency = item.results.get(b).and_then(|x| x.as_ref()).and_then(|x| x.latency_ms);
+                    view! {
+                        <td data-run=r>
+                            <div class="mono cell-preview">{match &result.error {
+                                Some(e) => view! { <span class="error-text">{preview(&serde_json::Value::String(e.clone()), 80)}</span> }.into_any(),
+                                None => view! { <span>{result.output.as_ref().map(|o| preview(o, 80)).unwrap_or_default()}</span> }.into_any(),
+                            }}</div>
+                            <div class="compare-meta">
+                                <StatusBadge status=result.status.as_str()/>
+                                {names.iter().filter_map(|n| result.scores.get(n).map(|v| (n.clone(), *v))).map(|(n, v)| {
+                                    let delta = if other { score_delta(item, r, b, &n) } else { None };
+                                    view! { <span class="score" data-score=n.clone()>{format!("{n} {}", format_score(v))} " " {delta_view(delta, true, format_score)}</span> }
+                                }).collect_view()}
+                                <span class="muted">{result.latency_ms.map(duration_label).unwrap_or_default()}</span>
+                                {delta_view(result.latency_ms.zip(base_latency).map(|(m, t)| (m - t) as f64).filter(|_| other), false, |d| duration_label(d as i64))}
+                                <span class="muted">{cost_label(result.cost)}</span>
+                            </div>
+                        </td>
+                    }.into_any()
+                }).collect_view();
+                let diffs = {
+                    let base = item.results.get(b).and_then(|x| x.as_ref()).map(output_text);
+                    let runs = payload.runs.clone();
+                    let results = item.results.clone();
+                    move || open().then(|| {
+                        let base = base.clone().unwrap_or_default();
+                        view! {
+                            <tr class="compare-diff"><td colspan=results.len() + 1>
+                                {results.iter().enumerate().filter(|(r, x)| *r != b && x.is_some()).map(|(r, x)| {
+                                    let text = x.as_ref().map(output_text).unwrap_or_default();
+                                    view! {
+                                        <div class="diff" data-run=r>
+                                            <p class="muted">{format!("{} vs {}", runs[r].name, runs[b].name)}</p>
+                                            <pre>{diff_words(&base, &text).into_iter().map(|part| match part {
+                                                DiffPart::Same(t) => view! { <span>{t}</span> }.into_any(),
+                                                DiffPart::Added(t) => view! { <ins>{t}</ins> }.into_any(),
+                                                DiffPart::Removed(t) => view! { <del>{t}</del> }.into_any(),
+                                            }).collect_view()}</pre>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </td></tr>
+                        }
+                    })
+                };
+                view! {
+                    <tr class="compare-row" data-item-id=item.dataset_item_id class:open=open
+                        on:click=move |_| expanded.update(|e| *e = if *e == Some(index) { None } else { Some(index) })>
+                        <td>
+                            <div class="mono cell-preview">{preview(&item.input, 80)}</div>
+                            <div class="muted mono cell-preview">{item.expected_output.as_ref().map(|e| format!("expected: {}", preview(e, 60)))}</div>
+                        </td>
+                        {cells}
+                    </tr>
+                    {diffs}
+                }
+            }).collect_view()
+        }
+    };
+
+    let sort_options = payload
+        .score_names
+        .iter()
+        .flat_map(|n| {
+            [(format!("worst:{n}"), format!("{n} Δ, worst first")), (format!("best:{n}"), format!("{n} Δ, best first"))]
+        })
+        .collect::<Vec<_>>();
+    let total = payload.items.len();
+    let score_names = payload.score_names.clone();
+    view! {
+        <h1>"Compare runs of " {payload.dataset_name.clone()}</h1>
+        <div class="card">
+            <table class="table compact" id="compare-summary">
+                <thead><tr>
+                    <th>"Run (pick the baseline)"</th><th class="num">"Items"</th><th class="num">"Success"</th>
+                    {score_names.iter().map(|n| view! { <th class="num">{format!("{n} (mean)")}</th> }).collect_view()}
+                    <th class="num">"Latency (mean)"</th><th class="num">"Cost"</th>
+                </tr></thead>
+                <tbody>{summary}</tbody>
+            </table>
+        </div>
+        <div class="card">
+            <div class="chart-head">
+                <h2>"Score distribution"</h2>
+                <select aria-label="Score to chart" prop:value=move || chart_score.get() on:change=move |ev| chart_score.set(event_target_value(&ev))>
+                    {score_names.iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                </select>
+            </div>
+            {chart}
+        </div>
+        <div class="filters">
+            <div class="chips" role="group" aria-label="row filter">
+                {RowFilter::ALL.into_iter().map(|f| view! {
+                    <button type="button" class="chip" data-filter=f.label() class:active=move || filter.get() == f
+                        on:click=move |_| { filter.set(f); shown.set(ROWS_STEP); }>{f.label()}</button>
+                }).collect_view()}
+            </div>
+            <select aria-label="Sort rows" on:change=move |ev| {
+                let value = event_target_value(&ev);
+                order.set(match value.split_once(':') {
+                    Some(("worst", n)) => RowOrder::ScoreDelta { name: n.to_string(), worst_first: true },
+                    Some(("best", n)) => RowOrder::ScoreDelta { name: n.to_string(), worst_first: false },
+                    _ => RowOrder::Item,
+                });
+            }>
+                <option value="item">"Sort by item"</option>
+                {sort_options.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
+            </select>
+            <span class="muted" id="compare-count">{move || format!("{} of {total} items", rows.read().len())}</span>
+        </div>
+        <table class="table compare-table" id="compare-table">
+            <thead><tr>
+                <th>"Input / expected"</th>
+                {runs.iter().enumerate().map(|(r, run)| view! {
+                    <th><span class="run-swatch" style=format!("background: {}", COLORS[r % COLORS.len()])></span>{run.name.clone()}
+                        {move || (baseline.get() == r).then(|| view! { " " <span class="badge">"baseline"</span> })}</th>
+                }).collect_view()}
+            </tr></thead>
+            <tbody>{table_rows}</tbody>
+        </table>
+        {move || (rows.read().len() > shown.get()).then(|| view! {
+            <button type="button" class="btn" on:click=move |_| shown.update(|s| *s += ROWS_STEP)>
+                {move || format!("Show more ({} hidden)", rows.read().len().saturating_sub(shown.get()))}
+            </button>
+        })}
+    }
+}
