@@ -60,3 +60,10 @@ pub async fn delete_item(dataset_id: i64, item_id: i64) -> Result<(), ServerFnEr
     let state = crate::server::state()?;
     Ok(crate::server::db::items::delete(&state.db.write, dataset_id, item_id).await?)
 }
+
+/// Every run's result for an item, newest first.
+#[server]
+pub async fn item_history(item_id: i64) -> Result<Vec<crate::model::run_item::ItemRun>, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::run_items::history(&state.db.read, item_id).await?)
+}

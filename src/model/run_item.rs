@@ -84,6 +84,15 @@ pub struct RunItem {
     pub scores: Vec<super::score::Score>,
 }
 
+/// One run's result for a dataset item (the item's history).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemRun {
+    pub run_id: i64,
+    pub run_name: String,
+    pub run_created_at: String,
+    pub result: RunItem,
+}
+
 /// Counters of a run as they change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunProgress {

@@ -5,7 +5,7 @@
 use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace};
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
-use crate::model::run_item::{RunItem, RunItemStatus};
+use crate::model::run_item::{ItemRun, RunItem, RunItemStatus};
 use crate::model::score::ScoreDraft;
 use crate::model::stats::format_timestamp_ms;
 use crate::server::agents::context::now_ms;
@@ -98,6 +98,29 @@ pub async fn next_unreviewed(
     let mut items: Vec<RunItem> = item.into_iter().collect();
     attach_scores(pool, &mut items).await?;
     Ok((items.pop(), left))
+}
+
+/// Every run's result for one dataset item, newest run first.
+pub async fn history(pool: &SqlitePool, dataset_item_id: i64) -> Result<Vec<ItemRun>, AppError> {
+    let runs: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT r.id, r.name, r.created_at FROM observ_dataset_runs r JOIN observ_dataset_run_items ri \
+         ON ri.dataset_run_id = r.id WHERE ri.dataset_item_id = ? ORDER BY ri.id DESC LIMIT 200",
+    )
+    .bind(dataset_item_id)
+    .fetch_all(pool)
+    .await?;
+    let mut items: Vec<RunItem> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_item_id = ? ORDER BY ri.id DESC LIMIT 200"
+    ))
+    .bind(dataset_item_id)
+    .fetch_all(pool)
+    .await?;
+    attach_scores(pool, &mut items).await?;
+    Ok(runs
+        .into_iter()
+        .zip(items)
+        .map(|((run_id, run_name, run_created_at), result)| ItemRun { run_id, run_name, run_created_at, result })
+        .collect())
 }
 
 /// The run a run item belongs to.

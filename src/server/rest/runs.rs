@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/runs/{id}/cancel", post(cancel))
         .route("/runs/{id}/retry", post(retry))
         .route("/runs/{id}/evaluate", post(evaluate))
+        .route("/datasets/{id}/items/{item_id}/runs", get(item_history))
         .route("/runs/{id}/events", get(super::super::sse::run_events))
 }
 
@@ -34,6 +35,16 @@ async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json
     for summary in db::runs::for_dataset(&state.db.read, id, 500).await? {
         runs.push(db::runs::find(&state.db.read, summary.id).await?);
     }
+    Ok(Json(serde_json::json!({ "data": runs, "next_cursor": null })))
+}
+
+/// An item's history: every run's output and scores for it, newest first.
+async fn item_history(
+    State(state): State<AppState>,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    db::items::find(&state.db.read, id, item_id).await?;
+    let runs = db::run_items::history(&state.db.read, item_id).await?;
     Ok(Json(serde_json::json!({ "data": runs, "next_cursor": null })))
 }
 

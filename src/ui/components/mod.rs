@@ -3,6 +3,7 @@
 
 mod confirm;
 mod evaluators;
+mod history;
 mod json;
 mod live;
 mod misc;
@@ -11,6 +12,7 @@ mod scores;
 
 pub use confirm::ConfirmButton;
 pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
+pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
 pub use live::watch_run;
 pub use misc::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};

@@ -5,7 +5,7 @@ use crate::api::items::{get_item, save_item};
 use crate::model::item::{DatasetItem, ItemForm, ItemStatus};
 use crate::model::json_text::{editor_text, JsonField};
 use crate::model::FieldErrors;
-use crate::ui::components::{ErrorNote, JsonEditor, Loading};
+use crate::ui::components::{ErrorNote, ItemHistory, JsonEditor, Loading};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -121,5 +121,6 @@ fn ItemFormView(dataset_id: i64, item: Option<DatasetItem>) -> impl IntoView {
                 <a href=back class="btn">"Cancel"</a>
             </div>
         </form>
+        {item_id.map(|item_id| view! { <ItemHistory dataset_id item_id/> })}
     }
 }

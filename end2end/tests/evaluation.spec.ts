@@ -1,0 +1,123 @@
+import { test, expect, APIRequestContext } from '@playwright/test';
+
+// A dataset scored by exact_match, run twice with a change of expected outputs
+// in between: item "a" improves, item "b" regresses, item "c" stays.
+async function twoRuns(request: APIRequestContext) {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `cmp ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  expect(created.status()).toBe(201);
+  const dataset = await created.json();
+  const ids: Record<string, number> = {};
+  for (const [input, expected] of [['a', 'x'], ['b', 'b'], ['c', 'c']]) {
+    const res = await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { input, expected_output: expected } });
+    ids[input] = (await res.json()).id;
+  }
+  const run = async (name: string) => {
+    const res = await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name } });
+    const id = (await res.json()).id;
+    await expect.poll(async () => (await (await request.get(`/api/v1/runs/${id}`)).json()).status).toBe('completed');
+    return id;
+  };
+  const first = await run('before');
+  await request.patch(`/api/v1/datasets/${dataset.id}/items/${ids.a}`, { data: { expected_output: 'a' } });
+  await request.patch(`/api/v1/datasets/${dataset.id}/items/${ids.b}`, { data: { expected_output: 'B' } });
+  const second = await run('after');
+  return { dataset, ids, first, second };
+}
+
+test('compare two runs: filters and baseline switch happen in the page without requests', async ({ page, request }) => {
+  const { dataset, ids, first, second } = await twoRuns(request);
+  await page.goto(`/datasets/${dataset.id}?tab=runs`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await page.locator(`tr[data-run-id="${first}"] .compare-pick`).check();
+  await page.locator(`tr[data-run-id="${second}"] .compare-pick`).check();
+  await page.getByRole('button', { name: 'Compare selected (2)' }).click();
+  await expect(page).toHaveURL(new RegExp(`/compare\\?runs=${first},${second}$`));
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  const rows = page.locator('#compare-table tbody tr.compare-row');
+  await expect(rows).toHaveCount(3);
+  await expect(page.locator('#compare-summary')).toContainText('exact (mean)');
+
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+
+  const delta = (item: number, run: number) =>
+    page.locator(`tr.compare-row[data-item-id="${item}"] td[data-run="${run}"] .score[data-score="exact"] .delta`);
+  await expect(delta(ids.b, 1)).toHaveText('−1');
+  await expect(delta(ids.a, 1)).toHaveText('+1');
+
+  await page.locator('button[data-filter="Regressions"]').click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-item-id', String(ids.b));
+  await page.locator('button[data-filter="Improvements"]').click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-item-id', String(ids.a));
+
+  // The second run becomes the baseline: the first run's deltas carry the opposite signs.
+  await page.locator('input[name="baseline"][value="1"]').check();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-item-id', String(ids.b));
+  await page.locator('button[data-filter="All"]').click();
+  await expect(rows).toHaveCount(3);
+  await expect(delta(ids.b, 0)).toHaveText('+1');
+  await expect(delta(ids.a, 0)).toHaveText('−1');
+
+  // Expanding a row shows the word diff of the outputs; sorting by the delta reorders.
+  await rows.first().click();
+  await expect(page.locator('.compare-diff')).toBeVisible();
+  await page.getByLabel('Sort rows').selectOption('worst:exact');
+  await expect(rows.first()).toHaveAttribute('data-item-id', String(ids.a));
+
+  expect(requests).toEqual([]);
+});
+
+test('review mode walks unreviewed items with the keyboard', async ({ page, request }) => {
+  const { dataset, second } = await twoRuns(request);
+  await page.goto(`/datasets/${dataset.id}/runs/${second}`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('#score-summary tr[data-score-name="exact"]')).toContainText('67%');
+  await page.getByRole('link', { name: 'Review' }).click();
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('#review-item')).toContainText('3 left to review');
+  await page.keyboard.press('c');
+  await expect(page.locator('#review-item')).toContainText('2 left to review');
+  await page.getByLabel('Comment (optional)').fill('should be uppercase');
+  await page.getByRole('button', { name: 'Incorrect (x)' }).click();
+  await expect(page.locator('#review-item')).toContainText('1 left to review');
+  await page.keyboard.press('s');
+  await expect(page.locator('#review-done')).toContainText('1 skipped items remain unreviewed');
+  await page.getByRole('button', { name: 'Start over with the skipped ones' }).click();
+  await page.keyboard.press('c');
+  await expect(page.locator('#review-done')).toContainText('Every finished item has been reviewed');
+
+  await page.getByRole('link', { name: 'Back to the run' }).click();
+  await expect(page.locator('#score-summary tr[data-score-name="correct"]')).toContainText('67%');
+  const items = await (await request.get(`/api/v1/runs/${second}/items`)).json();
+  const comments = items.data.flatMap((i: any) => i.scores).filter((s: any) => s.name === 'correct').map((s: any) => s.comment);
+  expect(comments).toContain('should be uppercase');
+});
+
+test('evaluators are configured in the dataset form', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', { data: { name: `ev ${Date.now()}`, agent_class: 'echo' } });
+  const dataset = await created.json();
+  await page.goto(`/datasets/${dataset.id}/edit`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await page.getByLabel('Evaluator type').selectOption('regex');
+  await page.getByRole('button', { name: 'Add evaluator' }).click();
+  const card = page.locator('.evaluator[data-type="regex"]');
+  await card.getByLabel('Pattern').fill('(unclosed');
+  await page.getByRole('button', { name: 'Save dataset' }).click();
+  await expect(card.locator('.field-error')).toContainText('pattern: is not a valid regular expression');
+  await card.getByLabel('Pattern').fill('^[a-z]+$');
+  await page.getByLabel('Evaluator type').selectOption('levenshtein');
+  await page.getByRole('button', { name: 'Add evaluator' }).click();
+  await page.locator('.evaluator[data-type="levenshtein"]').getByLabel('Pass threshold (0–1)').fill('0.7');
+  await page.getByRole('button', { name: 'Save dataset' }).click();
+  await expect(page).toHaveURL(new RegExp(`/datasets/${dataset.id}$`));
+  const saved = await (await request.get(`/api/v1/datasets/${dataset.id}`)).json();
+  expect(saved.evaluators).toEqual([
+    { name: 'regex', type: 'regex', pattern: '^[a-z]+$', case_insensitive: false },
+    { name: 'levenshtein', type: 'levenshtein', threshold: 0.7 },
+  ]);
+});
