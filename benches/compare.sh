@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Compare-page benchmark: builds the release app, starts it on a fresh SQLite
+# file, and runs end2end/bench/compare.mjs in headless Chromium (see there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo leptos build --release
+target_dir="${CARGO_TARGET_DIR:-target}"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+tmp=$(mktemp -d)
+OBSERV_DATABASE_URL="sqlite://$tmp/observ.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+  LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" LEPTOS_OUTPUT_NAME=observ \
+  "$target_dir/release/observ" > "$tmp/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/api/v1/agents" > /dev/null 2>&1 && break
+  sleep 0.2
+done
+cd end2end && OBSERV_BASE_URL="http://127.0.0.1:$port" node bench/compare.mjs

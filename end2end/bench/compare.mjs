@@ -1,0 +1,117 @@
+// Compare-page benchmark: 5 runs × 2,000 items against a running server
+// (OBSERV_BASE_URL). Prints payload bytes, server time, and in headless
+// Chromium the time to a rendered, hydrated page and to apply a filter.
+// Run through benches/compare.sh, which builds and starts a release server.
+import { chromium } from '@playwright/test';
+
+const base = process.env.OBSERV_BASE_URL;
+const RUNS = 5;
+const ITEMS = 2000;
+
+async function api(method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+const pct = (sorted, p) => sorted[Math.round((sorted.length - 1) * p)];
+
+const dataset = await api('POST', '/api/v1/datasets', {
+  name: `compare bench ${Date.now()}`,
+  agent_class: 'echo',
+  evaluators: [
+    { name: 'exact', type: 'exact_match' },
+    { name: 'similar', type: 'levenshtein', threshold: 0.8 },
+  ],
+});
+const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
+const items = Array.from({ length: ITEMS }, (_, n) => {
+  const text = `${words[n % 8]} ${words[(n * 3) % 8]} ${n}`;
+  return { input: text, expected_output: text };
+});
+await api('POST', `/api/v1/datasets/${dataset.id}/items`, { items });
+const list = (await api('GET', `/api/v1/datasets/${dataset.id}/items?limit=500`)).data;
+const runIds = [];
+for (let r = 0; r < RUNS; r++) {
+  // Between runs some expected outputs change, so runs score differently.
+  for (const item of list.slice(r * 40, r * 40 + 40)) {
+    await api('PATCH', `/api/v1/datasets/${dataset.id}/items/${item.id}`, { expected_output: `${item.input} changed` });
+  }
+  const run = await api('POST', `/api/v1/datasets/${dataset.id}/runs`, { name: `run ${r + 1}`, concurrency: 8 });
+  while ((await api('GET', `/api/v1/runs/${run.id}`)).status !== 'completed') await new Promise((r) => setTimeout(r, 100));
+  runIds.push(run.id);
+}
+const query = `runs=${runIds.join(',')}`;
+
+// Server: the API payload.
+const times = [];
+let bytes = 0;
+for (let i = 0; i < 20; i++) {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/api/v1/datasets/${dataset.id}/compare?${query}`);
+  const body = await res.arrayBuffer();
+  times.push(performance.now() - t0);
+  bytes = body.byteLength;
+}
+times.sort((a, b) => a - b);
+console.log(`payload: ${RUNS} runs × ${ITEMS} items = ${bytes} bytes (${(bytes / 1e6).toFixed(2)} MB)`);
+console.log(`server (GET compare over loopback, 20×): p50 ${pct(times, 0.5).toFixed(1)} ms, p95 ${pct(times, 0.95).toFixed(1)} ms`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage();
+// When the WASM app has hydrated (lib.rs sets body[data-hydrated]).
+await page.addInitScript(() => {
+  new MutationObserver((_, obs) => {
+    if (document.body && document.body.hasAttribute('data-hydrated')) {
+      window.__hydratedAt = performance.now();
+      obs.disconnect();
+    }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
+});
+
+const loads = [];
+const navs = [];
+const filters = [];
+for (let i = 0; i < 5; i++) {
+  // Full page load: server-rendered table, then WASM hydration.
+  await page.goto(`${base}/datasets/${dataset.id}/compare?${query}`);
+  await page.waitForSelector('body[data-hydrated]');
+  loads.push(await page.evaluate(() => window.__hydratedAt));
+
+  // In-app navigation from the runs tab: fetch the payload and render in WASM.
+  await page.goto(`${base}/datasets/${dataset.id}?tab=runs`);
+  await page.waitForSelector('body[data-hydrated]');
+  for (const id of runIds) await page.locator(`tr[data-run-id="${id}"] .compare-pick`).check();
+  const t0 = await page.evaluate(() => performance.now());
+  await page.locator('#compare-selected').click();
+  await page.waitForSelector('#compare-table tbody tr.compare-row');
+  navs.push((await page.evaluate(() => performance.now())) - t0);
+
+  // A filter: click → rows replaced and painted (two animation frames).
+  for (const name of ['Regressions', 'Outputs differ', 'All']) {
+    filters.push(
+      await page.evaluate(async (name) => {
+        const button = document.querySelector(`button[data-filter="${name}"]`);
+        const t0 = performance.now();
+        button.click();
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return performance.now() - t0;
+      }, name),
+    );
+  }
+}
+await browser.close();
+const show = (label, xs) => {
+  xs.sort((a, b) => a - b);
+  console.log(`${label}: p50 ${pct(xs, 0.5).toFixed(1)} ms, max ${xs[xs.length - 1].toFixed(1)} ms (${xs.length} samples)`);
+};
+show('browser: page load → rendered and hydrated', loads);
+show('browser: click Compare on the runs tab → table rendered (payload fetched, WASM render)', navs);
+show('browser: apply a filter → repainted', filters);
