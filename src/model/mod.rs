@@ -3,7 +3,9 @@
 //! server-only crates; sqlx derives sit behind `cfg_attr(feature = "ssr")`.
 
 pub mod agent;
+pub mod csv;
 pub mod dataset;
+pub mod import;
 pub mod item;
 pub mod json_text;
 pub mod page;

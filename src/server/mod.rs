@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod llm;
 pub mod rest;
 pub mod runner;

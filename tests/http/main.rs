@@ -10,3 +10,4 @@ mod resume;
 mod runs;
 mod server;
 mod traces;
+mod transfer;

@@ -12,6 +12,7 @@ pub mod run_items;
 pub mod runs;
 pub mod stats;
 pub mod traces;
+pub mod transfer;
 
 pub(crate) use pages::{cursor_page, keyset_page, Listing};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

@@ -6,6 +6,7 @@ mod datasets;
 mod items;
 mod runs;
 mod traces;
+mod transfer;
 
 use super::AppState;
 use axum::extract::{DefaultBodyLimit, State};
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(items::routes())
         .merge(runs::routes())
         .merge(traces::routes())
+        .merge(transfer::routes())
         .fallback(|| async { super::error::AppError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_MB * 1024 * 1024))
 }

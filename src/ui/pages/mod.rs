@@ -1,9 +1,11 @@
 //! One module per page or route group (routes in `app.rs`).
 
+mod add_to_dataset;
 pub mod dashboard;
 pub mod dataset;
 pub mod dataset_form;
 pub mod datasets;
+pub mod import;
 pub mod item_form;
 mod items_tab;
 pub mod run;
