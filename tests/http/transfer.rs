@@ -231,6 +231,10 @@ async fn traces_become_items_alone_or_in_bulk() {
     wait_finished(&s, run_id).await;
     let traces: Vec<i64> = run_items(&s, run_id).await.iter().map(|i| i["trace_id"].as_i64().unwrap()).collect();
     let target = s.dataset("from traces").await;
+    let html = s.get(&format!("/traces/{}", traces[0])).await.text().await.unwrap();
+    assert!(html.contains("id=\"add-to-dataset\"") && html.contains("from traces"), "trace page has the form");
+    let html = s.get("/traces").await.text().await.unwrap();
+    assert!(html.contains("Add 0 selected to dataset") && html.contains("type=\"checkbox\""), "traces list");
 
     let path = format!("/api/v1/traces/{}/add-to-dataset", traces[0]);
     let (status, item) = read(s.post(&path, &json!({ "dataset_id": target })).await).await;
