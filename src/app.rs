@@ -6,6 +6,7 @@ use crate::ui::pages::{
     dataset::DatasetPage,
     dataset_form::DatasetFormPage,
     datasets::DatasetsPage,
+    import::ImportPage,
     item_form::ItemFormPage,
     review::ReviewPage,
     run::RunPage,
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/datasets/new") view=DatasetFormPage/>
                     <Route path=path!("/datasets/:id") view=DatasetPage/>
                     <Route path=path!("/datasets/:id/edit") view=DatasetFormPage/>
+                    <Route path=path!("/datasets/:id/import") view=ImportPage/>
                     <Route path=path!("/datasets/:id/items/new") view=ItemFormPage/>
                     <Route path=path!("/datasets/:id/items/:item_id/edit") view=ItemFormPage/>
                     <Route path=path!("/datasets/:id/runs/new") view=RunFormPage/>

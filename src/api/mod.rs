@@ -5,6 +5,7 @@ pub mod datasets;
 pub mod items;
 pub mod runs;
 pub mod traces;
+pub mod transfer;
 
 /// Rows per page in the UI's tables.
 pub const PAGE_SIZE: i64 = 50;

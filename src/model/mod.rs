@@ -4,8 +4,10 @@
 
 pub mod agent;
 pub mod compare;
+pub mod csv;
 pub mod dataset;
 pub mod evaluator;
+pub mod import;
 pub mod item;
 pub mod json_text;
 pub mod page;

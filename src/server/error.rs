@@ -1,6 +1,7 @@
 //! The server's one error type, mapped once to an HTTP status with a JSON body
 //! and once to `ServerFnError` for the pages.
 
+use crate::model::import::ImportError;
 use crate::model::FieldErrors;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -21,6 +22,9 @@ pub enum AppError {
     /// The resource's state does not allow it (409).
     #[error("{0}")]
     Conflict(String),
+    /// An import row that cannot be read (422); the message names its line.
+    #[error("{0}")]
+    Import(ImportError),
     #[error("request body is larger than the {0} MB limit")]
     TooLarge(usize),
     #[error("database error: {0}")]
@@ -39,7 +43,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -50,12 +54,18 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
-            AppError::Validation(_) => "validation_failed",
+            AppError::Validation(_) | AppError::Import(_) => "validation_failed",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::Database(_) => "internal_error",
         }
+    }
+}
+
+impl From<ImportError> for AppError {
+    fn from(error: ImportError) -> Self {
+        AppError::Import(error)
     }
 }
 
@@ -74,6 +84,9 @@ impl IntoResponse for AppError {
         let mut error = json!({"code": self.code(), "message": self.to_string()});
         if let AppError::Validation(fields) = &self {
             error["fields"] = json!(fields.0);
+        }
+        if let AppError::Import(row) = &self {
+            error["fields"] = json!({ format!("line {}", row.line): [row.message] });
         }
         (self.status(), Json(json!({ "error": error }))).into_response()
     }

@@ -7,6 +7,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod evaluators;
+pub mod export;
+pub mod import;
 pub mod llm;
 pub mod rest;
 pub mod runner;

@@ -12,3 +12,4 @@ mod resume;
 mod runs;
 mod server;
 mod traces;
+mod transfer;

@@ -14,6 +14,7 @@ pub mod runs;
 pub mod scores;
 pub mod stats;
 pub mod traces;
+pub mod transfer;
 
 pub(crate) use pages::{cursor_page, keyset_page, Listing};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

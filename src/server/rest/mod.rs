@@ -7,6 +7,7 @@ mod items;
 mod runs;
 mod scores;
 mod traces;
+mod transfer;
 
 use super::AppState;
 use axum::extract::{DefaultBodyLimit, State};
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(runs::routes())
         .merge(scores::routes())
         .merge(traces::routes())
+        .merge(transfer::routes())
         .fallback(|| async { super::error::AppError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_MB * 1024 * 1024))
 }

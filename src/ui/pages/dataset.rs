@@ -3,6 +3,7 @@
 use super::items_tab::ItemsTab;
 use super::runs_tab::RunsTab;
 use crate::api::datasets::{delete_dataset, get_dataset};
+use crate::api::transfer::duplicate_dataset;
 use crate::model::dataset::Dataset;
 use crate::ui::components::{Age, ConfirmButton, ErrorNote, Loading};
 use crate::ui::{param_id, query_param};
@@ -17,6 +18,7 @@ pub fn DatasetPage() -> impl IntoView {
     let tab = query_param("tab");
     let dataset = Resource::new(id, get_dataset);
     let refresh = Callback::new(move |_: ()| dataset.refetch());
+    let imported = query_param("imported");
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -26,6 +28,9 @@ pub fn DatasetPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        {move || (!imported().is_empty()).then(|| view! {
+            <p class="notice" role="status" data-testid="imported">{format!("Imported {} items.", imported())}</p>
+        })}
         <nav class="tabs">
             <a href=move || format!("/datasets/{}?tab=items", id()) class:active=move || tab() != "runs">"Items"</a>
             <a href=move || format!("/datasets/{}?tab=runs", id()) class:active=move || tab() == "runs">"Runs"</a>
@@ -52,6 +57,16 @@ fn DatasetHeader(dataset: Dataset) -> impl IntoView {
             }
         });
     });
+    let navigate = use_navigate();
+    let duplicate = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match duplicate_dataset(id).await {
+                Ok(copy) => navigate(&format!("/datasets/{copy}"), Default::default()),
+                Err(e) => failure.set(Some(e.to_string())),
+            }
+        });
+    };
     let question =
         format!("Delete “{}” with its {} items and {} runs?", dataset.name, dataset.items_count, dataset.runs_count);
     view! {
@@ -65,6 +80,8 @@ fn DatasetHeader(dataset: Dataset) -> impl IntoView {
             <div class="actions">
                 <a href=format!("/datasets/{id}/runs/new") class="btn btn-primary">"New run"</a>
                 <a href=format!("/datasets/{id}/items/new") class="btn">"Add item"</a>
+                <a href=format!("/datasets/{id}/import") class="btn">"Import"</a>
+                <button type="button" class="btn" on:click=duplicate>"Duplicate"</button>
                 <a href=format!("/datasets/{id}/edit") class="btn">"Edit"</a>
                 <ConfirmButton label="Delete" question on_confirm=delete/>
             </div>

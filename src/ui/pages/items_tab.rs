@@ -55,6 +55,10 @@ pub fn ItemsTab(dataset_id: i64, on_change: Callback<()>) -> impl IntoView {
                 <input type="search" name="search" placeholder="Search input and expected output" prop:value=search aria-label="Search items"/>
                 <button type="submit" class="btn">"Search"</button>
             </Form>
+            <div class="actions export-links">
+                <a href=format!("/api/v1/datasets/{dataset_id}/items/export?format=csv") class="btn btn-small" rel="external">"Export CSV"</a>
+                <a href=format!("/api/v1/datasets/{dataset_id}/items/export?format=jsonl") class="btn btn-small" rel="external">"Export JSONL"</a>
+            </div>
         </div>
         {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <Transition fallback=Loading>
@@ -107,6 +111,8 @@ fn empty_items(dataset_id: i64, filtered: bool) -> AnyView {
             <EmptyState title="This dataset has no items yet">
                 <p>"Each item is one test case: the input your agent receives and, optionally, the output you expect."</p>
                 <a href=format!("/datasets/{dataset_id}/items/new") class="btn btn-primary">"Add the first item"</a>
+                " "
+                <a href=format!("/datasets/{dataset_id}/import") class="btn">"Import a CSV or JSONL file"</a>
                 <p class="muted small">"Or send many at once: POST /api/v1/datasets/" {dataset_id} "/items with {\"items\": [...]}."</p>
             </EmptyState>
         }

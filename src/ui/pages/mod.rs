@@ -1,10 +1,12 @@
 //! One module per page or route group (routes in `app.rs`).
 
+mod add_to_dataset;
 pub mod compare;
 pub mod dashboard;
 pub mod dataset;
 pub mod dataset_form;
 pub mod datasets;
+pub mod import;
 pub mod item_form;
 mod items_tab;
 pub mod review;

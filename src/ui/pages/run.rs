@@ -130,6 +130,8 @@ fn RunView(run: DatasetRun) -> impl IntoView {
             </div>
             <div class="actions">
                 <a href=format!("/traces?run_id={id}") class="btn">"Traces of this run"</a>
+                <a href=format!("/api/v1/runs/{id}/export?format=csv") class="btn" rel="external">"Export CSV"</a>
+                <a href=format!("/api/v1/runs/{id}/export?format=jsonl") class="btn" rel="external">"Export JSONL"</a>
                 {move || (!current.read().status.is_finished()).then(|| view! {
                     <button type="button" class="btn btn-danger-quiet" on:click=move |_| act(false)>"Cancel run"</button>
                 })}

@@ -1,6 +1,7 @@
 //! `/traces` (filter by name, keyset pages) and `/traces/:id` (payloads and the
 //! observation tree).
 
+use super::add_to_dataset::{AddTraceForm, BulkAddBar};
 use crate::api::traces::{get_trace, list_traces};
 use crate::model::page::PageAt;
 use crate::model::stats::{cost_label, duration_label};
@@ -22,6 +23,7 @@ pub fn TracesPage() -> impl IntoView {
         move || (name(), session(), run(), at()),
         |(name, session, run, at)| list_traces(name, session.parse().ok(), run.parse().ok(), at),
     );
+    let selected = RwSignal::new(Vec::<i64>::new());
     view! {
         <Title text="Traces"/>
         <div class="page-head"><h1>"Traces"</h1></div>
@@ -34,6 +36,7 @@ pub fn TracesPage() -> impl IntoView {
             })}
             <button type="submit" class="btn">"Filter"</button>
         </Form>
+        <BulkAddBar selected/>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match traces.await {
@@ -52,11 +55,17 @@ pub fn TracesPage() -> impl IntoView {
                         };
                         view! {
                             <table class="table" id="traces-table">
-                                <thead><tr><th>"Name"</th><th>"Trace id"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th></tr></thead>
+                                <thead><tr><th></th><th>"Name"</th><th>"Trace id"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th></tr></thead>
                                 <tbody>{page.rows.into_iter().map(|t| {
                                     let latency = duration_ms(&t.start_time, t.end_time.as_deref()).map(duration_label).unwrap_or_else(|| "—".into());
+                                    let id = t.id;
+                                    let toggle = move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } });
+                                    };
                                     view! {
                                         <tr>
+                                            <td><input type="checkbox" aria-label=format!("select trace {id}") prop:checked=move || selected.with(|s| s.contains(&id)) on:change=toggle/></td>
                                             <td><a href=format!("/traces/{}", t.id) class="strong">{t.name.clone().unwrap_or_else(|| "(unnamed)".into())}</a></td>
                                             <td class="mono small">{t.trace_id.clone()}</td>
                                             <td>{latency}</td>
@@ -117,6 +126,7 @@ fn TraceView(trace: Trace) -> impl IntoView {
             <section class="card"><h3>"Output"</h3><JsonView value=trace.output.clone()/></section>
         </div>
         <section class="card"><h3>"Metadata"</h3><JsonView value=Some(trace.metadata.clone())/></section>
+        <AddTraceForm trace_id=trace.id has_input=trace.input.as_ref().is_some_and(|v| !v.is_null()) output=trace.output.clone()/>
         <h2>"Observations"</h2>
         {if observations.is_empty() {
             view! { <p class="muted">"This trace recorded no observations."</p> }.into_any()

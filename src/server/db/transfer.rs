@@ -1,0 +1,202 @@
+//! Writes that bring many items in at once, each in one transaction: imports
+//! (rows written as they are parsed), dataset copies, and items made from traces.
+
+use super::NOW;
+use crate::model::dataset::NAME_MAX_CHARS;
+use crate::model::item::ItemDraft;
+use crate::server::error::AppError;
+use serde_json::Value;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+/// Rows per multi-row INSERT (6 bound values each, well under SQLite's limit).
+const BATCH: usize = 256;
+
+/// An all-or-nothing import in progress: items are written into one open
+/// transaction as they arrive. Dropping it without [`ItemWriter::commit`] rolls
+/// everything back.
+pub struct ItemWriter {
+    tx: Transaction<'static, Sqlite>,
+    dataset_id: i64,
+    pending: Vec<ItemDraft>,
+    written: u64,
+}
+
+impl ItemWriter {
+    /// Opens the transaction; 404 when the dataset does not exist.
+    pub async fn begin(pool: &SqlitePool, dataset_id: i64) -> Result<ItemWriter, AppError> {
+        let mut tx = pool.begin().await?;
+        super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+        Ok(ItemWriter { tx, dataset_id, pending: Vec::with_capacity(BATCH), written: 0 })
+    }
+
+    pub async fn push(&mut self, draft: ItemDraft) -> Result<(), AppError> {
+        self.pending.push(draft);
+        if self.pending.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Items pushed so far.
+    pub fn count(&self) -> u64 {
+        self.written + self.pending.len() as u64
+    }
+
+    async fn flush(&mut self) -> Result<(), AppError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO observ_dataset_items \
+             (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) ",
+        );
+        q.push_values(self.pending.drain(..), |mut row, d| {
+            row.push_bind(self.dataset_id)
+                .push_bind(d.status.code())
+                .push_bind(d.input.to_string())
+                .push_bind(d.expected_output.as_ref().map(Value::to_string))
+                .push_bind(d.metadata.to_string())
+                .push_bind(d.source_trace_id)
+                .push(NOW)
+                .push(NOW);
+        });
+        let done = q.build().execute(&mut *self.tx).await?;
+        self.written += done.rows_affected();
+        Ok(())
+    }
+
+    /// Writes what is left, touches the dataset and commits; returns the item count.
+    pub async fn commit(mut self) -> Result<u64, AppError> {
+        self.flush().await?;
+        touch_dataset(&mut self.tx, self.dataset_id).await?;
+        self.tx.commit().await?;
+        Ok(self.written)
+    }
+}
+
+async fn touch_dataset(conn: &mut SqliteConnection, dataset_id: i64) -> Result<(), AppError> {
+    sqlx::query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
+        .bind(dataset_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn name_taken(conn: &mut SqliteConnection, name: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
+/// Copies a dataset with all its items (any status, content, metadata, source
+/// trace) but not its runs; returns the new dataset's id. Without a `name` the
+/// copy is called "<name> (copy)", or "(copy 2)", … if that is taken.
+pub async fn duplicate(pool: &SqlitePool, id: i64, name: Option<String>) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    let source: String = sqlx::query_scalar("SELECT name FROM observ_datasets WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("dataset", id))?;
+    let name = match name.map(|n| n.trim().to_string()) {
+        Some(name) if name.is_empty() => return Err(AppError::field("name", "can't be blank")),
+        Some(name) if name.chars().count() > NAME_MAX_CHARS => {
+            return Err(AppError::field("name", format!("is too long (at most {NAME_MAX_CHARS} characters)")))
+        }
+        Some(name) if name_taken(&mut tx, &name).await? => {
+            return Err(AppError::field("name", "has already been taken"))
+        }
+        Some(name) => name,
+        None => {
+            let mut n = 1;
+            loop {
+                let suffix = if n == 1 { " (copy)".to_string() } else { format!(" (copy {n})") };
+                let base: String = source.chars().take(NAME_MAX_CHARS - suffix.chars().count()).collect();
+                let candidate = format!("{base}{suffix}");
+                if !name_taken(&mut tx, &candidate).await? {
+                    break candidate;
+                }
+                n += 1;
+            }
+        }
+    };
+    let copy: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
+         SELECT ?, description, agent_class, metadata, evaluators, {NOW}, {NOW} FROM observ_datasets WHERE id = ? RETURNING id"
+    ))
+    .bind(&name)
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO observ_dataset_items \
+         (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
+         SELECT ?, status, input, expected_output, metadata, source_trace_id, {NOW}, {NOW} \
+         FROM observ_dataset_items WHERE dataset_id = ? ORDER BY id"
+    ))
+    .bind(copy)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(copy)
+}
+
+/// One trace to turn into an item: `expected_output` `None` takes the trace's
+/// output, `Some(None)` means no expected output.
+#[derive(Debug, Clone)]
+pub struct TracePick {
+    pub trace_id: i64,
+    pub expected_output: Option<Option<Value>>,
+}
+
+/// Makes one item per trace (input = the trace's input, `source_trace_id` kept),
+/// all or none; returns the new item ids in order.
+pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[TracePick]) -> Result<Vec<i64>, AppError> {
+    let mut tx = pool.begin().await?;
+    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+    let mut ids = Vec::with_capacity(picks.len());
+    for pick in picks {
+        let (input, output): (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT input, output FROM observ_traces WHERE id = ?")
+                .bind(pick.trace_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| AppError::not_found("trace", pick.trace_id))?;
+        let parse =
+            |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok()).filter(|v| !v.is_null());
+        let Some(input) = parse(input) else {
+            return Err(AppError::field(
+                "trace",
+                format!("trace {} has no input to use as the item's input", pick.trace_id),
+            ));
+        };
+        let mut draft = ItemDraft::new(input);
+        draft.expected_output = pick.expected_output.clone().unwrap_or_else(|| parse(output)).filter(|v| !v.is_null());
+        draft.source_trace_id = Some(pick.trace_id);
+        let id: i64 = sqlx::query_scalar(&format!(
+            "INSERT INTO observ_dataset_items \
+             (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
+        ))
+        .bind(dataset_id)
+        .bind(draft.status.code())
+        .bind(draft.input.to_string())
+        .bind(draft.expected_output.as_ref().map(Value::to_string))
+        .bind(draft.metadata.to_string())
+        .bind(draft.source_trace_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(id);
+    }
+    touch_dataset(&mut tx, dataset_id).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Every dataset's id and name, by name, for the pickers.
+pub async fn dataset_choices(pool: &SqlitePool) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(sqlx::query_as("SELECT id, name FROM observ_datasets ORDER BY name LIMIT 1000").fetch_all(pool).await?)
+}

@@ -1,0 +1,135 @@
+//! Importing items from a CSV or JSONL body as it streams in: each chunk is
+//! parsed, its rows are checked and written into one open transaction, and the
+//! transaction commits only when the whole body was good. The REST import and
+//! the import page's server function both end here.
+
+use crate::model::csv::{CsvReader, CsvRecord};
+use crate::model::import::{jsonl_item, ColumnMapping, CsvColumns, FileFormat, ImportError};
+use crate::server::db::transfer::ItemWriter;
+use crate::server::error::AppError;
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
+use sqlx::SqlitePool;
+
+/// Largest import body.
+pub const IMPORT_LIMIT_MB: usize = 512;
+
+/// Reads `body` as `format` into `dataset_id`, all or nothing; returns the
+/// number of items written.
+pub async fn import_items<S, E>(
+    pool: &SqlitePool,
+    dataset_id: i64,
+    format: FileFormat,
+    mapping: &ColumnMapping,
+    body: S,
+) -> Result<u64, AppError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut writer = ItemWriter::begin(pool, dataset_id).await?;
+    match format {
+        FileFormat::Csv => read_csv(&mut writer, mapping, body).await?,
+        FileFormat::Jsonl => read_jsonl(&mut writer, body).await?,
+    }
+    if writer.count() == 0 {
+        return Err(AppError::field("file", "has no items to import"));
+    }
+    writer.commit().await
+}
+
+/// Counts bytes against the limit and turns transport errors into 400s.
+fn checked<E: std::fmt::Display>(chunk: Result<Bytes, E>, total: &mut usize) -> Result<Bytes, AppError> {
+    let chunk = chunk.map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+    *total += chunk.len();
+    if *total > IMPORT_LIMIT_MB * 1024 * 1024 {
+        return Err(AppError::TooLarge(IMPORT_LIMIT_MB));
+    }
+    Ok(chunk)
+}
+
+async fn read_csv<S, E>(writer: &mut ItemWriter, mapping: &ColumnMapping, mut body: S) -> Result<(), AppError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut reader = CsvReader::new();
+    let mut columns: Option<CsvColumns> = None;
+    let mut records = Vec::new();
+    // Bytes of a UTF-8 character split across two chunks.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut total = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk = checked(chunk, &mut total)?;
+        carry.extend_from_slice(&chunk);
+        let valid = match std::str::from_utf8(&carry) {
+            Ok(text) => text.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => return Err(ImportError::new(reader.line(), "the file is not UTF-8 text").into()),
+        };
+        let text = std::str::from_utf8(&carry[..valid]).unwrap_or_default();
+        let fed = reader.feed(text, &mut records);
+        write_csv_records(writer, &mut columns, mapping, &mut records).await?;
+        fed.map_err(|e| ImportError::new(e.line, e.message))?;
+        carry.drain(..valid);
+    }
+    if !carry.is_empty() {
+        return Err(ImportError::new(reader.line(), "the file is not UTF-8 text").into());
+    }
+    records.extend(reader.finish().map_err(|e| ImportError::new(e.line, e.message))?);
+    write_csv_records(writer, &mut columns, mapping, &mut records).await?;
+    if columns.is_none() {
+        return Err(ImportError::new(1, "the file is empty: a CSV import starts with a header row").into());
+    }
+    Ok(())
+}
+
+/// The first record is the header; the others become items.
+async fn write_csv_records(
+    writer: &mut ItemWriter,
+    columns: &mut Option<CsvColumns>,
+    mapping: &ColumnMapping,
+    records: &mut Vec<CsvRecord>,
+) -> Result<(), AppError> {
+    for record in records.drain(..) {
+        match columns {
+            None => *columns = Some(CsvColumns::from_header(&record, mapping)?),
+            Some(cols) => writer.push(cols.item(&record)?).await?,
+        }
+    }
+    Ok(())
+}
+
+async fn read_jsonl<S, E>(writer: &mut ItemWriter, mut body: S) -> Result<(), AppError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut pending: Vec<u8> = Vec::new();
+    let mut line = 0;
+    let mut total = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk = checked(chunk, &mut total)?;
+        let mut rest = &chunk[..];
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            pending.extend_from_slice(&rest[..end]);
+            line += 1;
+            write_jsonl_line(writer, line, &pending).await?;
+            pending.clear();
+            rest = &rest[end + 1..];
+        }
+        pending.extend_from_slice(rest);
+    }
+    if !pending.is_empty() {
+        write_jsonl_line(writer, line + 1, &pending).await?;
+    }
+    Ok(())
+}
+
+async fn write_jsonl_line(writer: &mut ItemWriter, line: usize, bytes: &[u8]) -> Result<(), AppError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| ImportError::new(line, "the line is not UTF-8 text"))?;
+    if let Some(draft) = jsonl_item(line, text)? {
+        writer.push(draft).await?;
+    }
+    Ok(())
+}
