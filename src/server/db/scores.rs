@@ -158,7 +158,8 @@ pub async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Resul
 
 /// Per score name: how many, the mean, the pass rate and the errors.
 pub async fn summary(pool: &SqlitePool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
-    let rows: Vec<(String, i64, Option<f64>, Option<f64>, i64)> = sqlx::query_as(
+    type Row = (String, i64, Option<f64>, Option<f64>, i64);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT name, count(value), avg(value), avg(passed), count(error) FROM observ_scores \
          WHERE observ_dataset_run_id = ? GROUP BY name ORDER BY name",
     )

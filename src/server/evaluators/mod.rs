@@ -106,20 +106,17 @@ fn check_each<'a>(evaluators: impl Iterator<Item = (usize, &'a Evaluator)>, agen
                     errors.add(format!("evaluators[{i}].pattern"), format!("is not a valid regular expression: {e}"));
                 }
             }
-            EvaluatorKind::LlmJudge { agent, .. } if !agent.trim().is_empty() => {
-                if agents.get(agent).and_then(|a| a.chat_model().cloned()).is_none() {
-                    let judges: Vec<String> =
-                        agents.list().into_iter().filter(|a| a.kind == "openai").map(|a| a.name).collect();
-                    let offer = if judges.is_empty() {
-                        "none is configured in observ.toml".to_string()
-                    } else {
-                        judges.join(", ")
-                    };
-                    errors.add(
-                        format!("evaluators[{i}].agent"),
-                        format!("must name an openai agent ({offer}), got `{agent}`"),
-                    );
-                }
+            EvaluatorKind::LlmJudge { agent, .. }
+                if !agent.trim().is_empty() && agents.get(agent).and_then(|a| a.chat_model().cloned()).is_none() =>
+            {
+                let judges: Vec<String> =
+                    agents.list().into_iter().filter(|a| a.kind == "openai").map(|a| a.name).collect();
+                let offer =
+                    if judges.is_empty() { "none is configured in observ.toml".to_string() } else { judges.join(", ") };
+                errors.add(
+                    format!("evaluators[{i}].agent"),
+                    format!("must name an openai agent ({offer}), got `{agent}`"),
+                );
             }
             _ => {}
         }
