@@ -2,6 +2,9 @@
 //!
 //! One crate, two builds: the server (`ssr`: axum, SQLite, the REST API) and the
 //! browser bundle (`hydrate`: WASM that takes over the server-rendered pages).
+// Deep view types (the dataset form with its evaluator editor) need more
+// than the default query depth in release builds.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;

@@ -17,7 +17,7 @@ use leptos_meta::Title;
 use std::sync::Arc;
 
 /// Rows rendered at first and added by "Show more".
-const ROWS_STEP: usize = 100;
+const ROWS_STEP: usize = 50;
 const COLORS: [&str; 8] = ["#4263eb", "#e8590c", "#2b8a3e", "#ae3ec9", "#1098ad", "#f08c00", "#c92a2a", "#5c940d"];
 
 #[component]
