@@ -71,7 +71,8 @@ pub async fn find(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<Da
         .ok_or_else(|| AppError::not_found("item", item_id))
 }
 
-async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
+/// Inserts one item inside the caller's transaction (every item insert goes through here).
+pub(crate) async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(&format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \

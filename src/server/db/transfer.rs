@@ -176,19 +176,7 @@ pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[Trac
         let mut draft = ItemDraft::new(input);
         draft.expected_output = pick.expected_output.clone().unwrap_or_else(|| parse(output)).filter(|v| !v.is_null());
         draft.source_trace_id = Some(pick.trace_id);
-        let id: i64 = sqlx::query_scalar(&format!(
-            "INSERT INTO observ_dataset_items \
-             (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
-        ))
-        .bind(dataset_id)
-        .bind(draft.status.code())
-        .bind(draft.input.to_string())
-        .bind(draft.expected_output.as_ref().map(Value::to_string))
-        .bind(draft.metadata.to_string())
-        .bind(draft.source_trace_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = super::items::insert(&mut tx, dataset_id, &draft).await?;
         ids.push(id);
     }
     touch_dataset(&mut tx, dataset_id).await?;
