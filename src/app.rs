@@ -12,14 +12,24 @@ use crate::ui::pages::{
     run::RunPage,
     run_form::RunFormPage,
     sessions::{SessionPage, SessionsPage},
+    settings::SettingsPage,
+    settings_keys::ApiKeysPage,
+    settings_users::UsersPage,
+    sign_in::{LoginPage, SetupPage},
     traces::{TracePage, TracesPage},
 };
+use crate::model::user::CurrentViewer;
+use crate::ui::components::{provide_viewer, AccountMenu};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The browser reads who the page is for from here before hydrating.
+    let viewer = use_context::<CurrentViewer>().and_then(|c| c.0);
+    let email = viewer.as_ref().map(|v| v.email.clone());
+    let role = viewer.map(|v| v.role.as_str());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -31,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <MetaTags/>
             </head>
-            <body>
+            <body data-viewer-email=email data-viewer-role=role>
                 <App/>
             </body>
         </html>
@@ -41,18 +51,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_viewer();
+    let signed_in = use_context::<CurrentViewer>().is_some_and(|c| c.0.is_some());
     view! {
         <Stylesheet id="leptos" href="/pkg/observ.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Observ".to_string() } else { format!("{page} · Observ") }/>
         <Router>
             <header class="topbar">
                 <a class="brand" href="/">"Observ"</a>
-                <nav class="nav">
-                    <A href="/" exact=true>"Dashboard"</A>
-                    <A href="/datasets">"Datasets"</A>
-                    <A href="/traces">"Traces"</A>
-                    <A href="/sessions">"Sessions"</A>
-                </nav>
+                {signed_in.then(|| view! {
+                    <nav class="nav">
+                        <A href="/" exact=true>"Dashboard"</A>
+                        <A href="/datasets">"Datasets"</A>
+                        <A href="/traces">"Traces"</A>
+                        <A href="/sessions">"Sessions"</A>
+                    </nav>
+                })}
+                <AccountMenu/>
             </header>
             <main class="content">
                 <Routes fallback=|| view! { <NotFound/> }>
@@ -72,6 +87,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/traces/:id") view=TracePage/>
                     <Route path=path!("/sessions") view=SessionsPage/>
                     <Route path=path!("/sessions/:id") view=SessionPage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/setup") view=SetupPage/>
+                    <Route path=path!("/settings") view=SettingsPage/>
+                    <Route path=path!("/settings/users") view=UsersPage/>
+                    <Route path=path!("/settings/api-keys") view=ApiKeysPage/>
                 </Routes>
             </main>
         </Router>

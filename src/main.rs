@@ -1,19 +1,33 @@
-//! `observ` server binary: reads the configuration, opens (and migrates) the
-//! database, and serves the app. Everything else lives in the library.
+//! `observ` binary: `observ` / `observ serve` reads the configuration, opens (and
+//! migrates) the database and serves the app; `observ keys|users …` are the
+//! headless set-up commands. Everything else lives in the library.
 
-use axum::serve::ListenerExt;
 use leptos::config::get_configuration;
-use observ::server::{app, config::Config, db::Db, AppState};
+use observ::server::auth::{accounts, security::Security};
+use observ::server::cli::{self, CliError};
+use observ::server::{config::Config, db::Db, serve, AppState};
 
 #[tokio::main]
 async fn main() {
-    if let Err(message) = run().await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        None | Some("serve") => run_server().await.map_err(|m| (1, m)),
+        Some(_) => match cli::run(&args).await {
+            Ok(output) => {
+                println!("{output}");
+                Ok(())
+            }
+            Err(CliError::Usage(m)) => Err((2, format!("{m}\n{}", cli::USAGE))),
+            Err(CliError::Failed(m)) => Err((1, m)),
+        },
+    };
+    if let Err((code, message)) = outcome {
         eprintln!("observ: {message}");
-        std::process::exit(1);
+        std::process::exit(code);
     }
 }
 
-async fn run() -> Result<(), String> {
+async fn run_server() -> Result<(), String> {
     let config = Config::from_env();
     let agents = observ::server::config::load_agents()?;
     let mut leptos_options = get_configuration(None).map_err(|e| format!("configuration: {e}"))?.leptos_options;
@@ -21,22 +35,26 @@ async fn run() -> Result<(), String> {
         leptos_options.output_name = "observ".into();
     }
     let addr = leptos_options.site_addr;
+    let security = Security::from_env(addr)?;
     let db = Db::open(&config.database_url).await.map_err(|e| format!("database {}: {e}", config.database_url))?;
-    let state = AppState::new(db, agents, leptos_options);
+    if let Some(admin) = accounts::admin_from_env(&db).await? {
+        println!("observ: created the admin {}", admin.email);
+    }
+    let state = AppState::new(db, agents, leptos_options).with_security(security);
+    if !addr.ip().is_loopback() && !state.auth.has_users(&state.db).await.map_err(|e| e.to_string())? {
+        return Err(format!(
+            "refusing to listen on {addr} while no admin exists: anyone reaching it could create one. \
+             Set OBSERV_ADMIN_EMAIL and OBSERV_ADMIN_PASSWORD, or start once on 127.0.0.1 and create the admin there"
+        ));
+    }
     let resumed = state.runner.resume_unfinished().await.map_err(|e| format!("resuming runs: {e}"))?;
     if !resumed.is_empty() {
         println!("observ: resumed unfinished runs {resumed:?}");
     }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("observ: listening on http://{addr} (database {})", config.database_url);
-    // Events and small responses go out at once, not after a delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("server: {e}"))
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    serve(listener, state, shutdown).await.map_err(|e| format!("server: {e}"))
 }

@@ -1,8 +1,9 @@
 //! A real server for the benchmarks: loopback HTTP over a fresh SQLite file.
 
-use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
-use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
+use observ::model::user::Role;
+use observ::server::auth::{accounts, security::Security};
+use observ::server::{agents::AgentRegistry, db::Db, serve, AppState};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -24,14 +25,17 @@ pub async fn start_with(agents: AgentRegistry) -> BenchServer {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
     let options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
-    let state = AppState::new(db.clone(), agents, options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-    BenchServer { base, db, client: reqwest::Client::new(), _dir: dir }
+    let addr = listener.local_addr().unwrap();
+    let state = AppState::new(db.clone(), agents, options).with_security(Security::new(addr, None, &[]).unwrap());
+    tokio::spawn(async move { serve(listener, state, std::future::pending()).await.unwrap() });
+    // Every API call authenticates with an admin key, as a script would.
+    let key = accounts::create_key(&db, "bench", Role::Admin, "bench").await.unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer {}", key.secret_key);
+    headers.insert(reqwest::header::AUTHORIZATION, reqwest::header::HeaderValue::from_str(&bearer).unwrap());
+    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    BenchServer { base: format!("http://{addr}"), db, client, _dir: dir }
 }
 
 /// Peak resident memory of this process (server and client), in MiB.

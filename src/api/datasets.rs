@@ -30,7 +30,7 @@ pub async fn get_dataset(id: i64) -> Result<Dataset, ServerFnError> {
 #[server(input = Json)]
 pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i64, FieldErrors>, ServerFnError> {
     use crate::server::{db, error::form_result, error::AppError};
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let result: Result<i64, AppError> = async {
         let draft = form.parse()?;
         draft.validate(&state.agents.names()).into_result()?;
@@ -46,7 +46,7 @@ pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i
 
 #[server]
 pub async fn delete_dataset(id: i64) -> Result<(), ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::datasets::delete(&state.db.write, id).await?)
 }
 
@@ -72,6 +72,6 @@ pub async fn dashboard() -> Result<(Totals, Vec<RunSummary>, Vec<Dataset>), Serv
 /// returns (dataset id, run id).
 #[server]
 pub async fn create_demo() -> Result<(i64, i64), ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     Ok(crate::server::demo::create(&state).await?)
 }

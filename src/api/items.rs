@@ -33,7 +33,7 @@ pub async fn save_item(
     form: ItemForm,
 ) -> Result<Result<i64, FieldErrors>, ServerFnError> {
     use crate::server::{db, error::form_result, error::AppError};
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let result: Result<i64, AppError> = async {
         let mut draft = form.parse()?;
         match item_id {
@@ -51,13 +51,13 @@ pub async fn save_item(
 
 #[server(input = Json)]
 pub async fn set_item_status(dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::items::set_status(&state.db.write, dataset_id, item_id, status).await?)
 }
 
 #[server]
 pub async fn delete_item(dataset_id: i64, item_id: i64) -> Result<(), ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::items::delete(&state.db.write, dataset_id, item_id).await?)
 }
 

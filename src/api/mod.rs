@@ -4,6 +4,7 @@
 pub mod datasets;
 pub mod items;
 pub mod runs;
+pub mod settings;
 pub mod traces;
 pub mod transfer;
 

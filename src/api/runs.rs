@@ -18,7 +18,7 @@ pub async fn suggest_run_name(dataset_id: i64) -> Result<String, ServerFnError> 
 #[server(input = Json)]
 pub async fn start_run(dataset_id: i64, draft: RunDraft) -> Result<Result<i64, FieldErrors>, ServerFnError> {
     use crate::server::error::{form_result, AppError};
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let draft = RunDraft { name: draft.name.trim().to_string(), ..draft };
     let result: Result<i64, AppError> = async {
         draft.validate().into_result()?;
@@ -46,18 +46,18 @@ pub async fn list_run_items(
 
 #[server]
 pub async fn cancel_run(id: i64) -> Result<DatasetRun, ServerFnError> {
-    Ok(crate::server::state()?.runner.cancel(id).await?)
+    Ok(crate::server::state_for_writer()?.runner.cancel(id).await?)
 }
 
 #[server]
 pub async fn retry_run(id: i64) -> Result<DatasetRun, ServerFnError> {
-    Ok(crate::server::state()?.runner.retry(id).await?)
+    Ok(crate::server::state_for_writer()?.runner.retry(id).await?)
 }
 
 /// Scores the finished run again with the dataset's evaluators; returns the run.
 #[server]
 pub async fn evaluate_run(id: i64) -> Result<DatasetRun, ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     crate::server::evaluators::evaluate_run(&state.db, &state.agents, id).await?;
     Ok(crate::server::db::runs::find(&state.db.read, id).await?)
 }
@@ -68,7 +68,7 @@ pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -
     use crate::model::score::{ScoreDataType, ScoreDraft, ScoreSource};
     use crate::server::db::{self, scores::ScoreTarget};
     use crate::server::error::AppError;
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let run_id = db::run_items::run_of(&state.db.read, run_item_id)
         .await?
         .ok_or_else(|| AppError::not_found("run item", run_item_id))?;

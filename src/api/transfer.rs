@@ -14,7 +14,7 @@ pub async fn import_file(
     mapping: ColumnMapping,
     text: String,
 ) -> Result<u64, ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(text))]);
     Ok(crate::server::import::import_items(&state.db.write, dataset_id, format, &mapping, body).await?)
 }
@@ -22,7 +22,7 @@ pub async fn import_file(
 /// Copies a dataset with its items; returns the copy's id.
 #[server]
 pub async fn duplicate_dataset(id: i64) -> Result<i64, ServerFnError> {
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::transfer::duplicate(&state.db.write, id, None).await?)
 }
 
@@ -42,7 +42,7 @@ pub async fn add_trace_to_dataset(
 ) -> Result<i64, ServerFnError> {
     use crate::model::json_text::{parse_json_text, JsonField};
     use crate::server::db::transfer::{items_from_traces, TracePick};
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let expected =
         parse_json_text("expected_output", &expected_output, JsonField::Optional).map_err(ServerFnError::new)?;
     let picks = [TracePick { trace_id, expected_output: Some(expected) }];
@@ -53,7 +53,7 @@ pub async fn add_trace_to_dataset(
 #[server(input = Json)]
 pub async fn add_traces_to_dataset(dataset_id: i64, trace_ids: Vec<i64>) -> Result<usize, ServerFnError> {
     use crate::server::db::transfer::{items_from_traces, TracePick};
-    let state = crate::server::state()?;
+    let state = crate::server::state_for_writer()?;
     let picks: Vec<TracePick> =
         trace_ids.into_iter().map(|trace_id| TracePick { trace_id, expected_output: None }).collect();
     Ok(items_from_traces(&state.db.write, dataset_id, &picks).await?.len())

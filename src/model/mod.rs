@@ -16,6 +16,7 @@ pub mod run_item;
 pub mod score;
 pub mod stats;
 pub mod trace;
+pub mod user;
 pub mod validation;
 
 pub use validation::FieldErrors;

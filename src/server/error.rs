@@ -27,6 +27,21 @@ pub enum AppError {
     Import(ImportError),
     #[error("request body is larger than the {0} MB limit")]
     TooLarge(usize),
+    /// No valid credentials (401): a key, a session cookie, or a sign-in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow it, or a cross-site request (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed sign-ins (429); try again after this many seconds.
+    #[error("too many failed sign-ins; try again in {0} s")]
+    TooManyAttempts(u64),
+    /// The body's `Content-Type` is not one this route reads (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A `Host` this server does not answer for (421): DNS rebinding ends here.
+    #[error("{0}")]
+    MisdirectedRequest(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -47,6 +62,11 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
             AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +78,11 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "payload_too_large",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::TooManyAttempts(_) => "too_many_requests",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::MisdirectedRequest(_) => "misdirected_request",
             AppError::Database(_) => "internal_error",
         }
     }
@@ -88,7 +113,18 @@ impl IntoResponse for AppError {
         if let AppError::Import(row) = &self {
             error["fields"] = json!({ format!("line {}", row.line): [row.message] });
         }
-        (self.status(), Json(json!({ "error": error }))).into_response()
+        let mut response = (self.status(), Json(json!({ "error": error }))).into_response();
+        match &self {
+            AppError::TooManyAttempts(seconds) => {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*seconds).into());
+            }
+            AppError::Unauthorized(_) => {
+                let challenge = axum::http::HeaderValue::from_static("Bearer realm=\"observ\"");
+                response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, challenge);
+            }
+            _ => {}
+        }
+        response
     }
 }
 

@@ -2,6 +2,8 @@
 //! serves pages, server functions and `/api/v1`.
 
 pub mod agents;
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -15,12 +17,18 @@ pub mod runner;
 pub mod sse;
 
 use crate::app::{shell, App};
+use crate::model::user::CurrentViewer;
 use agents::AgentRegistry;
+use auth::guard::CspNonce;
+use auth::security::Security;
+use auth::{Auth, Principal};
 use axum::extract::FromRef;
+use axum::serve::ListenerExt;
 use axum::Router;
 use db::Db;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Everything a request handler or server function may need.
@@ -29,6 +37,7 @@ pub struct AppState {
     pub db: Db,
     pub agents: Arc<AgentRegistry>,
     pub runner: Arc<runner::Runner>,
+    pub auth: Arc<Auth>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -42,7 +51,40 @@ impl AppState {
     pub fn new(db: Db, agents: AgentRegistry, leptos_options: LeptosOptions) -> AppState {
         let agents = Arc::new(agents);
         let runner = runner::Runner::new(db.clone(), agents.clone());
-        AppState { db, agents, runner, leptos_options }
+        let security = Security::new(leptos_options.site_addr, None, &[]).expect("no public URL to parse");
+        AppState { db, agents, runner, auth: Arc::new(Auth::new(security)), leptos_options }
+    }
+
+    /// The host rules for the address actually bound (and `OBSERV_PUBLIC_URL`).
+    pub fn with_security(mut self, security: Security) -> AppState {
+        self.auth = Arc::new(Auth::new(security));
+        self
+    }
+}
+
+/// Serves the app on `listener` until `shutdown` resolves: small responses and
+/// events go out at once (no delayed ACK), and handlers see the client address.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Per-response context for pages and server functions: the CSP nonce the
+/// guard chose and who the page is rendered for.
+fn request_context() {
+    if let Some(parts) = use_context::<axum::http::request::Parts>() {
+        if let Some(CspNonce(nonce)) = parts.extensions.get::<CspNonce>() {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
+        }
+        provide_context(CurrentViewer(parts.extensions.get::<Principal>().map(Principal::viewer)));
     }
 }
 
@@ -52,12 +94,27 @@ pub fn app(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", rest::router())
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(auth::forms::routes())
+        .leptos_routes_with_context(&state, routes, request_context, move || shell(options.clone()))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(request_context, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::guard))
         .with_state(state)
 }
 
 /// The state server functions run with.
 pub fn state() -> Result<AppState, ServerFnError> {
     use_context::<AppState>().ok_or_else(|| ServerFnError::ServerError("server state missing".into()))
+}
+
+/// The state for a server function that changes something: members and admins
+/// only (403 for viewers, 401 for strangers).
+pub fn state_for_writer() -> Result<AppState, ServerFnError> {
+    auth::require_role(crate::model::user::Role::Member)?;
+    state()
+}
+
+/// The state for managing users and keys: admins only.
+pub fn state_for_admin() -> Result<AppState, ServerFnError> {
+    auth::require_role(crate::model::user::Role::Admin)?;
+    state()
 }

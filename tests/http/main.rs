@@ -2,6 +2,7 @@
 //! temporary directory, driven with a real HTTP client.
 
 mod agents;
+mod auth;
 mod compare;
 mod datasets;
 mod evaluation;

@@ -10,6 +10,20 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `observ keys create` against the test's database: the headless way to get a key.
+fn create_key(dir: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_observ"))
+        .args(["keys", "create", "--name", "resume", "--role", "admin"])
+        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(key["role"], "admin");
+    assert!(key["public_key"].as_str().unwrap().starts_with("pk-"));
+    key["secret_key"].as_str().unwrap().to_string()
+}
+
 fn spawn(dir: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_observ"))
         .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
@@ -40,7 +54,7 @@ async fn sigkill_mid_run_then_restart_loses_and_duplicates_nothing() {
         "[agents.slow]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", \"sleep 0.1; cat\"]\ntimeout_ms = 5000\n",
     )
     .unwrap();
-    let (port, client) = (free_port(), reqwest::Client::new());
+    let (port, client) = (free_port(), crate::server::client_with_key(&create_key(dir.path())));
     let base = format!("http://127.0.0.1:{port}");
     let mut server = spawn(dir.path(), port);
     wait_up(&client, &base).await;

@@ -1,16 +1,31 @@
 //! Starts the whole app (REST, server functions, pages) on 127.0.0.1:0.
 
-use axum::serve::ListenerExt;
 use leptos::prelude::LeptosOptions;
-use observ::server::{agents::AgentRegistry, app, db::Db, AppState};
+use observ::model::user::Role;
+use observ::server::auth::{accounts, security::Security};
+use observ::server::{agents::AgentRegistry, db::Db, serve, AppState};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Client, Response};
 use serde_json::Value;
 
 pub struct TestServer {
     pub base: String,
     pub db: Db,
+    /// Sends the admin key of `secret` on every request.
     pub client: Client,
+    /// Sends no credentials at all.
+    pub anon: Client,
+    /// The admin key the tests' `client` uses.
+    pub secret: String,
+    pub public_key: String,
     _dir: tempfile::TempDir,
+}
+
+/// A client that sends `Authorization: Bearer <secret>` on every request.
+pub fn client_with_key(secret: &str) -> Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {secret}")).unwrap());
+    Client::builder().default_headers(headers).build().unwrap()
 }
 
 impl TestServer {
@@ -22,14 +37,27 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
         let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
-        let state = AppState::new(db.clone(), agents, leptos_options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
-        TestServer { base, db, client: Client::new(), _dir: dir }
+        let addr = listener.local_addr().unwrap();
+        let security = Security::new(addr, None, &[]).unwrap();
+        let state = AppState::new(db.clone(), agents, leptos_options).with_security(security);
+        tokio::spawn(async move { serve(listener, state, std::future::pending()).await.unwrap() });
+        let key = accounts::create_key(&db, "tests", Role::Admin, "tests").await.unwrap();
+        TestServer {
+            base: format!("http://{addr}"),
+            db,
+            client: client_with_key(&key.secret_key),
+            anon: Client::new(),
+            secret: key.secret_key,
+            public_key: key.public_key,
+            _dir: dir,
+        }
+    }
+
+    /// A key with `role`, returned as (public, secret).
+    pub async fn key(&self, name: &str, role: Role) -> (String, String) {
+        let key = accounts::create_key(&self.db, name, role, "tests").await.unwrap();
+        (key.public_key, key.secret_key)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -56,8 +56,12 @@ async fn jsonl_import_and_format_override() {
     let (status, body) = import(&s, &format!("/api/v1/datasets/{d}/items/import"), "application/x-ndjson", jsonl).await;
     assert_eq!((status, body["imported"].clone()), (201, json!(2)), "{body}");
     let (status, _) =
-        import(&s, &format!("/api/v1/datasets/{d}/items/import?format=jsonl"), "text/plain", "{\"input\": [1]}").await;
+        import(&s, &format!("/api/v1/datasets/{d}/items/import?format=jsonl"), "application/json", "{\"input\": [1]}").await;
     assert_eq!(status, 201);
+    // A form-like type is refused before anything is read: no cross-site "simple" request can import.
+    let (status, body) =
+        import(&s, &format!("/api/v1/datasets/{d}/items/import?format=jsonl"), "text/plain", "{\"input\": [2]}").await;
+    assert_eq!(status, 415, "{body}");
     assert_eq!(
         content(&items(&s, d).await),
         vec![
@@ -67,8 +71,8 @@ async fn jsonl_import_and_format_override() {
         ]
     );
     let (status, body) = import(&s, &format!("/api/v1/datasets/{d}/items/import"), "text/plain", "x").await;
-    assert_eq!(status, 422);
-    assert!(body["error"]["fields"]["format"][0].as_str().unwrap().contains("text/csv"), "{body}");
+    assert_eq!(status, 415);
+    assert!(body["error"]["message"].as_str().unwrap().contains("text/csv"), "{body}");
 }
 
 #[tokio::test]

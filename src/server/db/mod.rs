@@ -5,6 +5,8 @@
 //! failing with SQLITE_BUSY; reads use a separate pool and, thanks to WAL, never
 //! wait for a writer.
 
+pub mod api_keys;
+pub mod auth_sessions;
 pub mod compare;
 pub mod datasets;
 pub mod items;
@@ -15,6 +17,7 @@ pub mod scores;
 pub mod stats;
 pub mod traces;
 pub mod transfer;
+pub mod users;
 
 pub(crate) use pages::{cursor_page, keyset_page, Listing};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -105,6 +108,6 @@ mod tests {
                 .fetch_one(&db.read)
                 .await
                 .unwrap();
-        assert_eq!(tables, 8);
+        assert_eq!(tables, 11);
     }
 }

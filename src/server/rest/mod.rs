@@ -1,6 +1,7 @@
 //! The public REST API, `/api/v1` (contract in API.md): JSON in and out, cursor
 //! pagination, errors as `{"error": {code, message, fields?}}`.
 
+mod access;
 mod body;
 mod datasets;
 mod items;
@@ -18,6 +19,7 @@ use body::BODY_LIMIT_MB;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/agents", get(list_agents))
+        .merge(access::routes())
         .merge(datasets::routes())
         .merge(items::routes())
         .merge(runs::routes())

@@ -39,6 +39,12 @@ pub fn EmptyState(#[prop(into)] title: String, children: Children) -> impl IntoV
     }
 }
 
+/// In place of a page that only changes things, for someone who may not.
+#[component]
+pub fn ReadOnlyNotice() -> impl IntoView {
+    view! { <p class="notice" role="status" data-testid="read-only">"Your role (viewer) can read but not change things."</p> }
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="muted loading">"Loading…"</p> }

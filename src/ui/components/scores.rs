@@ -4,6 +4,7 @@
 use crate::api::runs::review_run_item;
 use crate::model::run::DatasetRun;
 use crate::model::score::{format_score, Score};
+use crate::ui::components::can_write;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -25,9 +26,11 @@ pub fn ScoreChip(score: Score) -> impl IntoView {
     }
 }
 
-/// The scores of a run item, and (when `reviewable`) buttons to mark it correct or not.
+/// The scores of a run item, and (when `reviewable` and the viewer may write)
+/// buttons to mark it correct or not.
 #[component]
 pub fn ItemScores(run_item_id: i64, scores: Vec<Score>, reviewable: bool) -> impl IntoView {
+    let reviewable = reviewable && can_write();
     let scores = RwSignal::new(scores);
     let mark = move |correct: bool| {
         spawn_local(async move {

@@ -2,7 +2,7 @@
 
 use crate::api::datasets::dashboard;
 use crate::model::stats::cost_label;
-use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge};
+use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, ProgressBar, StatusBadge, WriteOnly};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -51,7 +51,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         view! {
                                             <EmptyState title="Start with a dataset">
                                                 <p>"Collect the cases your LLM app must get right, then run your agent over them."</p>
-                                                <a href="/datasets/new" class="btn btn-primary">"Create a dataset"</a>
+                                                <WriteOnly><a href="/datasets/new" class="btn btn-primary">"Create a dataset"</a></WriteOnly>
                                             </EmptyState>
                                         }.into_any()
                                     } else {

@@ -5,7 +5,7 @@ use super::runs_tab::RunsTab;
 use crate::api::datasets::{delete_dataset, get_dataset};
 use crate::api::transfer::duplicate_dataset;
 use crate::model::dataset::Dataset;
-use crate::ui::components::{Age, ConfirmButton, ErrorNote, Loading};
+use crate::ui::components::{Age, ConfirmButton, ErrorNote, Loading, WriteOnly};
 use crate::ui::{param_id, query_param};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -78,12 +78,14 @@ fn DatasetHeader(dataset: Dataset) -> impl IntoView {
                 <p class="muted">{dataset.description.clone().unwrap_or_default()}</p>
             </div>
             <div class="actions">
-                <a href=format!("/datasets/{id}/runs/new") class="btn btn-primary">"New run"</a>
-                <a href=format!("/datasets/{id}/items/new") class="btn">"Add item"</a>
-                <a href=format!("/datasets/{id}/import") class="btn">"Import"</a>
-                <button type="button" class="btn" on:click=duplicate>"Duplicate"</button>
-                <a href=format!("/datasets/{id}/edit") class="btn">"Edit"</a>
-                <ConfirmButton label="Delete" question on_confirm=delete/>
+                <WriteOnly>
+                    <a href=format!("/datasets/{id}/runs/new") class="btn btn-primary">"New run"</a>
+                    <a href=format!("/datasets/{id}/items/new") class="btn">"Add item"</a>
+                    <a href=format!("/datasets/{id}/import") class="btn">"Import"</a>
+                    <button type="button" class="btn" on:click=duplicate>"Duplicate"</button>
+                    <a href=format!("/datasets/{id}/edit") class="btn">"Edit"</a>
+                    <ConfirmButton label="Delete" question on_confirm=delete/>
+                </WriteOnly>
             </div>
         </div>
         {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

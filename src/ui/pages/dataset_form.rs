@@ -5,7 +5,9 @@ use crate::model::agent::AgentInfo;
 use crate::model::dataset::{Dataset, DatasetForm};
 use crate::model::json_text::{editor_text, JsonField};
 use crate::model::FieldErrors;
-use crate::ui::components::{evaluators_of, ErrorNote, EvaluatorRow, EvaluatorsEditor, JsonEditor, Loading};
+use crate::ui::components::{
+    can_write, evaluators_of, ErrorNote, EvaluatorRow, EvaluatorsEditor, JsonEditor, Loading, ReadOnlyNotice,
+};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +16,10 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn DatasetFormPage() -> impl IntoView {
+    if !can_write() {
+        return view! { <Title text="Datasets"/> <ReadOnlyNotice/> <a href="/datasets">"Back to datasets"</a> }
+            .into_any();
+    }
     let id = param_id("id");
     let data = Resource::new(id, |id| async move {
         let agents = list_agents().await?;
@@ -30,6 +36,7 @@ pub fn DatasetFormPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]

@@ -3,7 +3,7 @@
 use crate::api::datasets::{create_demo, list_datasets};
 use crate::model::dataset::Dataset;
 use crate::model::page::PageAt;
-use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, Pager, StatusBadge};
+use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, Pager, StatusBadge, WriteOnly};
 use crate::ui::query_param;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,8 +22,10 @@ pub fn DatasetsPage() -> impl IntoView {
         <div class="page-head">
             <h1>"Datasets"</h1>
             <div class="actions">
-                <DemoButton/>
-                <a href="/datasets/new" class="btn btn-primary">"New dataset"</a>
+                <WriteOnly>
+                    <DemoButton/>
+                    <a href="/datasets/new" class="btn btn-primary">"New dataset"</a>
+                </WriteOnly>
             </div>
         </div>
         <Form method="GET" action="/datasets" attr:class="filters">
@@ -37,7 +39,7 @@ pub fn DatasetsPage() -> impl IntoView {
                     Ok(page) if page.rows.is_empty() && search().is_empty() => view! {
                         <EmptyState title="No datasets yet">
                             <p>"A dataset is a set of test cases — a JSON input and, optionally, the output you expect — that you run your agent against."</p>
-                            <a href="/datasets/new" class="btn btn-primary">"Create your first dataset"</a>
+                            <WriteOnly><a href="/datasets/new" class="btn btn-primary">"Create your first dataset"</a></WriteOnly>
                         </EmptyState>
                     }.into_any(),
                     Ok(page) if page.rows.is_empty() => view! {

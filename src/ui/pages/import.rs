@@ -6,7 +6,7 @@ use crate::api::datasets::get_dataset;
 use crate::api::transfer::import_file;
 use crate::model::csv::parse_first;
 use crate::model::import::{json_cell, jsonl_item, ColumnMapping, FileFormat};
-use crate::ui::components::{ErrorNote, Loading};
+use crate::ui::components::{can_write, ErrorNote, Loading, ReadOnlyNotice};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -69,6 +69,14 @@ fn detect_format(name: &str, text: &str) -> FileFormat {
 #[component]
 pub fn ImportPage() -> impl IntoView {
     let id = param_id("id");
+    if !can_write() {
+        return view! {
+            <Title text="Import items"/>
+            <p class="crumbs"><a href=format!("/datasets/{}?tab=items", id())>"Back to the dataset"</a></p>
+            <ReadOnlyNotice/>
+        }
+        .into_any();
+    }
     let dataset = Resource::new(id, get_dataset);
     view! {
         <Suspense fallback=Loading>
@@ -85,6 +93,7 @@ pub fn ImportPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]

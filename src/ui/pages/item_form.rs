@@ -5,7 +5,7 @@ use crate::api::items::{get_item, save_item};
 use crate::model::item::{DatasetItem, ItemForm, ItemStatus};
 use crate::model::json_text::{editor_text, JsonField};
 use crate::model::FieldErrors;
-use crate::ui::components::{ErrorNote, ItemHistory, JsonEditor, Loading};
+use crate::ui::components::{can_write, ErrorNote, ItemHistory, JsonEditor, Loading, ReadOnlyNotice};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,6 +16,17 @@ use leptos_router::hooks::use_navigate;
 pub fn ItemFormPage() -> impl IntoView {
     let dataset_id = param_id("id");
     let item_id = param_id("item_id");
+    if !can_write() {
+        // The item's history is worth reading even when the form is not for you.
+        let (dataset_id, item_id) = (dataset_id(), item_id());
+        return view! {
+            <Title text="Item"/>
+            <p class="crumbs"><a href=format!("/datasets/{dataset_id}?tab=items")>"Back to the dataset"</a></p>
+            <ReadOnlyNotice/>
+            {(item_id > 0).then(|| view! { <ItemHistory dataset_id item_id/> })}
+        }
+        .into_any();
+    }
     let item = Resource::new(
         move || (dataset_id(), item_id()),
         |(dataset_id, item_id)| async move {
@@ -36,6 +47,7 @@ pub fn ItemFormPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]

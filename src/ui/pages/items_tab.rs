@@ -1,11 +1,13 @@
 //! The Items tab of a dataset: filter by status, search in the JSON, keyset pages,
-//! and per-row edit, archive/restore and delete.
+//! and per-row edit, archive/restore and delete (for those who may write).
 
 use crate::api::items::{delete_item, list_items, set_item_status};
 use crate::model::item::{DatasetItem, ItemStatus};
 use crate::model::json_text::preview;
 use crate::model::page::PageAt;
-use crate::ui::components::{Age, ConfirmButton, EmptyState, ErrorNote, Loading, Pager, StatusBadge};
+use crate::ui::components::{
+    can_write, Age, ConfirmButton, EmptyState, ErrorNote, Loading, Pager, StatusBadge, WriteOnly,
+};
 use crate::ui::{href, query_param};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,6 +24,7 @@ pub fn ItemsTab(dataset_id: i64, on_change: Callback<()>) -> impl IntoView {
         move |(status, search, at)| list_items(dataset_id, ItemStatus::parse(&status), search, at),
     );
     let failure = RwSignal::new(None::<String>);
+    let writer = can_write();
     // After a change, reload the rows and the dataset's counters.
     let changed = Callback::new(move |result: Result<(), ServerFnError>| match result {
         Ok(()) => {
@@ -84,7 +87,8 @@ pub fn ItemsTab(dataset_id: i64, on_change: Callback<()>) -> impl IntoView {
                             view! {
                                 <table class="table" id="items-table">
                                     <thead><tr>
-                                        <th>"Input"</th><th>"Expected output"</th><th>"Status"</th><th>"Created"</th><th></th>
+                                        <th>"Input"</th><th>"Expected output"</th><th>"Status"</th><th>"Created"</th>
+                                        {writer.then(|| view! { <th></th> })}
                                     </tr></thead>
                                     <tbody>{page.rows.into_iter().map(|item| view! { <ItemRow item changed/> }).collect_view()}</tbody>
                                 </table>
@@ -110,10 +114,12 @@ fn empty_items(dataset_id: i64, filtered: bool) -> AnyView {
         view! {
             <EmptyState title="This dataset has no items yet">
                 <p>"Each item is one test case: the input your agent receives and, optionally, the output you expect."</p>
-                <a href=format!("/datasets/{dataset_id}/items/new") class="btn btn-primary">"Add the first item"</a>
-                " "
-                <a href=format!("/datasets/{dataset_id}/import") class="btn">"Import a CSV or JSONL file"</a>
-                <p class="muted small">"Or send many at once: POST /api/v1/datasets/" {dataset_id} "/items with {\"items\": [...]}."</p>
+                <WriteOnly>
+                    <a href=format!("/datasets/{dataset_id}/items/new") class="btn btn-primary">"Add the first item"</a>
+                    " "
+                    <a href=format!("/datasets/{dataset_id}/import") class="btn">"Import a CSV or JSONL file"</a>
+                    <p class="muted small">"Or send many at once: POST /api/v1/datasets/" {dataset_id} "/items with {\"items\": [...]}."</p>
+                </WriteOnly>
             </EmptyState>
         }
         .into_any()
@@ -139,11 +145,13 @@ fn ItemRow(item: DatasetItem, changed: Callback<Result<(), ServerFnError>>) -> i
             <td class="mono cell-preview">{expected.unwrap_or_else(|| "—".to_string())}</td>
             <td><StatusBadge status=item.status.as_str()/></td>
             <td><Age ts=item.created_at.clone()/></td>
-            <td class="row-actions">
-                <a href=format!("/datasets/{dataset_id}/items/{item_id}/edit") class="btn btn-small">"Edit"</a>
-                <button type="button" class="btn btn-small" on:click=toggle>{toggle_label}</button>
-                <ConfirmButton label="Delete" question="Delete this item?" on_confirm=delete/>
-            </td>
+            {can_write().then(|| view! {
+                <td class="row-actions">
+                    <a href=format!("/datasets/{dataset_id}/items/{item_id}/edit") class="btn btn-small">"Edit"</a>
+                    <button type="button" class="btn btn-small" on:click=toggle>{toggle_label}</button>
+                    <ConfirmButton label="Delete" question="Delete this item?" on_confirm=delete/>
+                </td>
+            })}
         </tr>
     }
 }

@@ -14,4 +14,8 @@ pub mod run;
 pub mod run_form;
 mod runs_tab;
 pub mod sessions;
+pub mod settings;
+pub mod settings_keys;
+pub mod settings_users;
+pub mod sign_in;
 pub mod traces;

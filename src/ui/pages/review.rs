@@ -1,11 +1,11 @@
 //! `/datasets/:id/runs/:run_id/review`: walks a run's finished items that no
 //! one has reviewed, one at a time — input, expected and output side by side —
 //! and records a verdict with an optional comment. Keys: c correct, x
-//! incorrect, s skip (while not typing in the comment).
+//! incorrect, s skip (while not typing in the comment). Viewers get a note instead.
 
 use crate::api::runs::{get_run, next_to_review, review_run_item};
 use crate::model::run_item::RunItem;
-use crate::ui::components::{ErrorNote, JsonView, Loading, ScoreChip, StatusBadge};
+use crate::ui::components::{can_write, ErrorNote, JsonView, Loading, ReadOnlyNotice, ScoreChip, StatusBadge};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,6 +13,21 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
+    if can_write() {
+        return view! { <ReviewDesk/> }.into_any();
+    }
+    let (dataset_id, run_id) = (param_id("id"), param_id("run_id"));
+    view! {
+        <Title text="Review"/>
+        <p class="crumbs"><a href=move || format!("/datasets/{}/runs/{}", dataset_id(), run_id())>"Back to the run"</a></p>
+        <ReadOnlyNotice/>
+    }
+    .into_any()
+}
+
+/// The review itself: the next item, its verdict buttons and their keys.
+#[component]
+fn ReviewDesk() -> impl IntoView {
     let dataset_id = param_id("id");
     let run_id = param_id("run_id");
     let run = Resource::new(run_id, get_run);

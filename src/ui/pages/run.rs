@@ -7,7 +7,9 @@ use crate::model::page::PageAt;
 use crate::model::run::DatasetRun;
 use crate::model::run_item::{RunEvent, RunItem, RunItemStatus};
 use crate::model::stats::{cost_label, duration_label, parse_timestamp_ms};
-use crate::ui::components::{watch_run, ErrorNote, ItemScores, Loading, Pager, ScoreSummaryTable, StatusBadge};
+use crate::ui::components::{
+    watch_run, ErrorNote, ItemScores, Loading, Pager, ScoreSummaryTable, StatusBadge, WriteOnly,
+};
 use crate::ui::{href, now_ms, param_id, query_param};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -132,18 +134,20 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                 <a href=format!("/traces?run_id={id}") class="btn">"Traces of this run"</a>
                 <a href=format!("/api/v1/runs/{id}/export?format=csv") class="btn" rel="external">"Export CSV"</a>
                 <a href=format!("/api/v1/runs/{id}/export?format=jsonl") class="btn" rel="external">"Export JSONL"</a>
-                {move || (!current.read().status.is_finished()).then(|| view! {
-                    <button type="button" class="btn btn-danger-quiet" on:click=move |_| act(false)>"Cancel run"</button>
-                })}
-                {move || { let r = current.read(); r.status.is_finished() && r.failed_items > 0 }.then(|| view! {
-                    <button type="button" class="btn" on:click=move |_| act(true)>"Retry failed items"</button>
-                })}
-                {move || current.read().status.is_finished().then(|| view! {
-                    <button type="button" class="btn" id="evaluate-run" on:click=evaluate disabled=move || evaluating.get()>
-                        {move || if evaluating.get() { "Evaluating…" } else { "Evaluate again" }}
-                    </button>
-                    <a href=format!("/datasets/{dataset_id}/runs/{id}/review") class="btn">"Review"</a>
-                })}
+                <WriteOnly>
+                    {move || (!current.read().status.is_finished()).then(|| view! {
+                        <button type="button" class="btn btn-danger-quiet" on:click=move |_| act(false)>"Cancel run"</button>
+                    })}
+                    {move || { let r = current.read(); r.status.is_finished() && r.failed_items > 0 }.then(|| view! {
+                        <button type="button" class="btn" on:click=move |_| act(true)>"Retry failed items"</button>
+                    })}
+                    {move || current.read().status.is_finished().then(|| view! {
+                        <button type="button" class="btn" id="evaluate-run" on:click=evaluate disabled=move || evaluating.get()>
+                            {move || if evaluating.get() { "Evaluating…" } else { "Evaluate again" }}
+                        </button>
+                        <a href=format!("/datasets/{dataset_id}/runs/{id}/review") class="btn">"Review"</a>
+                    })}
+                </WriteOnly>
             </div>
         </div>
         {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}

@@ -4,7 +4,7 @@
 use crate::api::runs::{start_run, suggest_run_name};
 use crate::model::run::{RunDraft, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use crate::model::FieldErrors;
-use crate::ui::components::{ErrorNote, Loading};
+use crate::ui::components::{can_write, ErrorNote, Loading, ReadOnlyNotice};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,6 +14,14 @@ use leptos_router::hooks::use_navigate;
 #[component]
 pub fn RunFormPage() -> impl IntoView {
     let dataset_id = param_id("id");
+    if !can_write() {
+        return view! {
+            <Title text="New run"/>
+            <p class="crumbs"><a href=format!("/datasets/{}?tab=runs", dataset_id())>"Back to the dataset"</a></p>
+            <ReadOnlyNotice/>
+        }
+        .into_any();
+    }
     let suggestion = Resource::new(dataset_id, suggest_run_name);
     view! {
         <Title text="New run"/>
@@ -26,6 +34,7 @@ pub fn RunFormPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]

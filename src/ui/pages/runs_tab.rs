@@ -6,7 +6,7 @@ use crate::model::compare::{MAX_RUNS, MIN_RUNS};
 use crate::model::run::RunSummary;
 use crate::model::run_item::RunEvent;
 use crate::model::stats::cost_label;
-use crate::ui::components::{watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge};
+use crate::ui::components::{watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge, WriteOnly};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -23,7 +23,7 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
     let count = move || selected.read().len();
     view! {
         <div class="filters">
-            <a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"New run"</a>
+            <WriteOnly><a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"New run"</a></WriteOnly>
             <button type="button" class="btn" id="compare-selected" disabled=move || !(MIN_RUNS..=MAX_RUNS).contains(&count()) on:click=compare>
                 {move || format!("Compare selected ({})", count())}
             </button>
@@ -36,7 +36,9 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
                     Ok(runs) if runs.is_empty() => view! {
                         <EmptyState title="No runs yet">
                             <p>"A run sends every active item to the dataset's agent and records one trace per item, with cost, tokens and latency."</p>
-                            <a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"Start the first run"</a>
+                            <WriteOnly>
+                                <a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"Start the first run"</a>
+                            </WriteOnly>
                         </EmptyState>
                     }.into_any(),
                     Ok(runs) => view! {

@@ -6,7 +6,7 @@ use crate::api::traces::{get_trace, list_traces};
 use crate::model::page::PageAt;
 use crate::model::stats::{cost_label, duration_label};
 use crate::model::trace::{duration_ms, Observation, Trace};
-use crate::ui::components::{Age, EmptyState, ErrorNote, JsonView, Loading, Pager};
+use crate::ui::components::{can_write, Age, EmptyState, ErrorNote, JsonView, Loading, Pager, WriteOnly};
 use crate::ui::{param_id, query_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,7 +23,9 @@ pub fn TracesPage() -> impl IntoView {
         move || (name(), session(), run(), at()),
         |(name, session, run, at)| list_traces(name, session.parse().ok(), run.parse().ok(), at),
     );
+    // Rows are ticked only to add them to a dataset, which a viewer may not.
     let selected = RwSignal::new(Vec::<i64>::new());
+    let writer = can_write();
     view! {
         <Title text="Traces"/>
         <div class="page-head"><h1>"Traces"</h1></div>
@@ -36,7 +38,7 @@ pub fn TracesPage() -> impl IntoView {
             })}
             <button type="submit" class="btn">"Filter"</button>
         </Form>
-        <BulkAddBar selected/>
+        <WriteOnly><BulkAddBar selected/></WriteOnly>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match traces.await {
@@ -55,7 +57,7 @@ pub fn TracesPage() -> impl IntoView {
                         };
                         view! {
                             <table class="table" id="traces-table">
-                                <thead><tr><th></th><th>"Name"</th><th>"Trace id"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th></tr></thead>
+                                <thead><tr>{writer.then(|| view! { <th></th> })}<th>"Name"</th><th>"Trace id"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th></tr></thead>
                                 <tbody>{page.rows.into_iter().map(|t| {
                                     let latency = duration_ms(&t.start_time, t.end_time.as_deref()).map(duration_label).unwrap_or_else(|| "—".into());
                                     let id = t.id;
@@ -65,7 +67,9 @@ pub fn TracesPage() -> impl IntoView {
                                     };
                                     view! {
                                         <tr>
-                                            <td><input type="checkbox" aria-label=format!("select trace {id}") prop:checked=move || selected.with(|s| s.contains(&id)) on:change=toggle/></td>
+                                            {writer.then(|| view! {
+                                                <td><input type="checkbox" aria-label=format!("select trace {id}") prop:checked=move || selected.with(|s| s.contains(&id)) on:change=toggle/></td>
+                                            })}
                                             <td><a href=format!("/traces/{}", t.id) class="strong">{t.name.clone().unwrap_or_else(|| "(unnamed)".into())}</a></td>
                                             <td class="mono small">{t.trace_id.clone()}</td>
                                             <td>{latency}</td>
@@ -126,7 +130,9 @@ fn TraceView(trace: Trace) -> impl IntoView {
             <section class="card"><h3>"Output"</h3><JsonView value=trace.output.clone()/></section>
         </div>
         <section class="card"><h3>"Metadata"</h3><JsonView value=Some(trace.metadata.clone())/></section>
-        <AddTraceForm trace_id=trace.id has_input=trace.input.as_ref().is_some_and(|v| !v.is_null()) output=trace.output.clone()/>
+        <WriteOnly>
+            <AddTraceForm trace_id=trace.id has_input=trace.input.as_ref().is_some_and(|v| !v.is_null()) output=trace.output.clone()/>
+        </WriteOnly>
         <h2>"Observations"</h2>
         {if observations.is_empty() {
             view! { <p class="muted">"This trace recorded no observations."</p> }.into_any()

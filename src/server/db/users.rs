@@ -1,0 +1,130 @@
+//! Queries on `observ_users`. Emails are unique without regard to case; the
+//! database enforces it and a clash comes back as a field error.
+
+use super::NOW;
+use crate::model::user::{Role, User};
+use crate::server::error::AppError;
+use sqlx::SqlitePool;
+
+const COLUMNS: &str = "id, email, name, role, created_at";
+
+/// A user with the hash their password is checked against.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub email: String,
+    pub password_hash: String,
+}
+
+pub async fn count(pool: &SqlitePool) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM observ_users").fetch_one(pool).await?)
+}
+
+pub async fn list(pool: &SqlitePool) -> Result<Vec<User>, AppError> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
+}
+
+pub async fn find(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", id))
+}
+
+pub async fn credentials(pool: &SqlitePool, email: &str) -> Result<Option<Credentials>, AppError> {
+    Ok(sqlx::query_as("SELECT id, role, email, password_hash FROM observ_users WHERE email = ?")
+        .bind(email.trim())
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn credentials_by_id(pool: &SqlitePool, id: i64) -> Result<Credentials, AppError> {
+    sqlx::query_as("SELECT id, role, email, password_hash FROM observ_users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", id))
+}
+
+/// Inserts a user whose password is already hashed. `only_if_none` makes it the
+/// first-admin insert: it writes nothing when any user exists (checked in the
+/// same statement, so two racing first visits cannot both create an admin).
+pub async fn insert(
+    pool: &SqlitePool,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+    only_if_none: bool,
+) -> Result<Option<User>, AppError> {
+    let guard = if only_if_none { " WHERE NOT EXISTS (SELECT 1 FROM observ_users)" } else { "" };
+    let inserted: Option<(i64,)> = sqlx::query_as(&format!(
+        "INSERT INTO observ_users (email, name, role, password_hash, created_at, updated_at) \
+         SELECT ?, ?, ?, ?, {NOW}, {NOW}{guard} RETURNING id"
+    ))
+    .bind(email)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .fetch_optional(pool)
+    .await
+    .map_err(|e| unique_as_field(e, "email", "is already taken"))?;
+    match inserted {
+        Some((id,)) => Ok(Some(find(pool, id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Changes a role; refuses to leave the install without an admin.
+pub async fn set_role(pool: &SqlitePool, id: i64, role: Role) -> Result<User, AppError> {
+    let done = sqlx::query(&format!(
+        "UPDATE observ_users SET role = ?, updated_at = {NOW} WHERE id = ? \
+         AND (? = 'admin' OR role <> 'admin' OR (SELECT count(*) FROM observ_users WHERE role = 'admin') > 1)"
+    ))
+    .bind(role.as_str())
+    .bind(id)
+    .bind(role.as_str())
+    .execute(pool)
+    .await?;
+    let user = find(pool, id).await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::field("role", "the last admin cannot give up the admin role"));
+    }
+    Ok(user)
+}
+
+pub async fn set_password_hash(pool: &SqlitePool, id: i64, password_hash: &str) -> Result<(), AppError> {
+    sqlx::query(&format!("UPDATE observ_users SET password_hash = ?, updated_at = {NOW} WHERE id = ?"))
+        .bind(password_hash)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Removes a user and, by cascade, their sessions; never the last admin.
+pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    find(pool, id).await?;
+    let done = sqlx::query(
+        "DELETE FROM observ_users WHERE id = ? \
+         AND (role <> 'admin' OR (SELECT count(*) FROM observ_users WHERE role = 'admin') > 1)",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict("the last admin cannot be removed".into()));
+    }
+    Ok(())
+}
+
+/// A unique-constraint violation is the user's mistake (422 on `field`), anything else stays internal.
+pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
+    match error.as_database_error() {
+        Some(db) if db.is_unique_violation() => AppError::field(field, message),
+        _ => AppError::Database(error),
+    }
+}
