@@ -29,7 +29,7 @@ bench: deps
 fmt:
 	cargo fmt
 
-lint:
+lint: deps
 	cargo fmt --check
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings

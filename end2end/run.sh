@@ -13,7 +13,12 @@ site_root="${LEPTOS_SITE_ROOT:-target/site}"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)
+# The tests make their own admin (and, through it, viewers and keys): nothing to set up by hand.
+export OBSERV_E2E_ADMIN_EMAIL="admin@e2e.example" OBSERV_E2E_ADMIN_PASSWORD="e2e-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+# The first-admin test starts servers of its own with this binary and site.
+export OBSERV_SERVER_BIN="$(realpath "$server")" OBSERV_SITE_ROOT="$(realpath "$site_root")"
 OBSERV_DATABASE_URL="sqlite://$tmp/observ.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+  OBSERV_ADMIN_EMAIL="$OBSERV_E2E_ADMIN_EMAIL" OBSERV_ADMIN_PASSWORD="$OBSERV_E2E_ADMIN_PASSWORD" \
   LEPTOS_SITE_ROOT="$site_root" LEPTOS_OUTPUT_NAME=observ LEPTOS_ENV=DEV \
   "$server" > "$tmp/server.log" 2>&1 &
 pid=$!
@@ -25,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/api/v1/agents" > /dev/null 2>&1; then break; fi
+  if curl -fsS "http://127.0.0.1:$port/login" > /dev/null 2>&1; then break; fi
   if ! kill -0 "$pid" 2>/dev/null; then cat "$tmp/server.log" >&2; echo "e2e: server exited" >&2; exit 1; fi
   sleep 0.2
 done

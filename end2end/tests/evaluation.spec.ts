@@ -80,14 +80,19 @@ test('review mode walks unreviewed items with the keyboard', async ({ page, requ
   await page.getByRole('link', { name: 'Review' }).click();
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
   await expect(page.locator('#review-item')).toContainText('3 left to review');
+  await expect(page.locator('#review-item[data-ready]')).toHaveCount(1);
   await page.keyboard.press('c');
   await expect(page.locator('#review-item')).toContainText('2 left to review');
   await page.getByLabel('Comment (optional)').fill('should be uppercase');
   await page.getByRole('button', { name: 'Incorrect (x)' }).click();
   await expect(page.locator('#review-item')).toContainText('1 left to review');
+  await expect(page.locator('#review-item[data-ready]')).toHaveCount(1);
   await page.keyboard.press('s');
   await expect(page.locator('#review-done')).toContainText('1 skipped items remain unreviewed');
   await page.getByRole('button', { name: 'Start over with the skipped ones' }).click();
+  // The key acts on the item on screen: wait until the skipped one is back.
+  await expect(page.locator('#review-item')).toContainText('1 left to review');
+  await expect(page.locator('#review-item[data-ready]')).toHaveCount(1);
   await page.keyboard.press('c');
   await expect(page.locator('#review-done')).toContainText('Every finished item has been reviewed');
 

@@ -67,7 +67,7 @@ impl Security {
 
     pub fn host_allowed(&self, host: &str) -> bool {
         let host = host.trim().to_lowercase();
-        self.allowed_hosts.iter().any(|h| *h == host)
+        self.allowed_hosts.contains(&host)
     }
 
     /// The `Set-Cookie` value that signs a browser in.

@@ -38,17 +38,23 @@ fn ReviewDesk() -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
     let reviewed = RwSignal::new(0_i64);
     let current = RwSignal::new(None::<RunItem>);
-    Effect::new(move |_| {
-        if let Some(Ok((item, _))) = next.get() {
-            current.set(item);
-        }
-    });
+
+    // A key pressed while no item is ready (the next one still loading) does
+    // nothing, and says so, instead of landing on the item before.
+    let waiting = RwSignal::new(false);
     let decide = move |verdict: Option<bool>| {
-        let Some(item) = current.get_untracked() else { return };
+        let Some(item) = current.get_untracked() else {
+            waiting.set(true);
+            return;
+        };
+        // The item is being decided: no second key may decide it again.
+        current.set(None);
+        waiting.set(false);
         let text = comment.get_untracked();
         spawn_local(async move {
             if let Some(correct) = verdict {
                 if let Err(e) = review_run_item(item.id, correct, text).await {
+                    current.set(Some(item));
                     return failure.set(Some(e.to_string()));
                 }
                 reviewed.update(|n| *n += 1);
@@ -58,6 +64,16 @@ fn ReviewDesk() -> impl IntoView {
             after.set(item.id);
         });
     };
+    let start_over = move || {
+        current.set(None);
+        after.set(0);
+    };
+    Effect::new(move |_| {
+        if let Some(Ok((item, _))) = next.get() {
+            current.set(item);
+            waiting.set(false);
+        }
+    });
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         let typing = ev
             .target()
@@ -88,6 +104,9 @@ fn ReviewDesk() -> impl IntoView {
         </Suspense>
         <p class="muted">"Keys: " <kbd>"c"</kbd> " correct · " <kbd>"x"</kbd> " incorrect · " <kbd>"s"</kbd> " skip"</p>
         {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || waiting.get().then(|| view! {
+            <p class="notice" role="status" id="review-waiting">"The next item is still loading: press the key again once it shows."</p>
+        })}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match next.await {
@@ -96,11 +115,12 @@ fn ReviewDesk() -> impl IntoView {
                         <div class="card" id="review-done">
                             <p>{if left == 0 { "Every finished item has been reviewed.".to_string() } else { format!("{left} skipped items remain unreviewed.") }}</p>
                             <p class="muted">{move || format!("{} reviewed in this session.", reviewed.get())}</p>
-                            {(left > 0).then(|| view! { <button type="button" class="btn" on:click=move |_| after.set(0)>"Start over with the skipped ones"</button> })}
+                            {(left > 0).then(|| view! { <button type="button" class="btn" on:click=move |_| start_over()>"Start over with the skipped ones"</button> })}
                         </div>
                     }.into_any(),
                     Ok((Some(item), left)) => view! {
-                        <div class="card review" id="review-item" data-run-item-id=item.id>
+                        <div class="card review" id="review-item" data-run-item-id=item.id
+                            data-ready=move || (current.read().as_ref().map(|c| c.id) == Some(item.id)).then_some("")>
                             <p class="muted">{format!("{left} left to review")} " · " <StatusBadge status=item.status.as_str()/></p>
                             <div class="review-grid">
                                 <section><h3>"Input"</h3><JsonView value=Some(item.input.clone())/></section>
