@@ -1,5 +1,7 @@
 //! The HTML shell, the `<App/>` root with its top navigation, and the route table.
 
+use crate::model::user::CurrentViewer;
+use crate::ui::components::{provide_viewer, AccountMenu};
 use crate::ui::pages::{
     compare::ComparePage,
     dashboard::DashboardPage,
@@ -18,8 +20,6 @@ use crate::ui::pages::{
     sign_in::{LoginPage, SetupPage},
     traces::{TracePage, TracesPage},
 };
-use crate::model::user::CurrentViewer;
-use crate::ui::components::{provide_viewer, AccountMenu};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};

@@ -109,7 +109,10 @@ async fn viewers_read_but_their_writes_are_403_in_rest_and_server_functions() {
     let (_, viewer_secret) = s.key("viewer", Role::Viewer).await;
     let viewer = client_with_key(&viewer_secret);
     assert_eq!(viewer.get(s.url(&format!("/api/v1/datasets/{d}"))).send().await.unwrap().status(), 200);
-    let (status, body) = read(viewer.post(s.url("/api/v1/datasets")).json(&json!({"name": "x", "agent_class": "echo"})).send().await.unwrap()).await;
+    let (status, body) = read(
+        viewer.post(s.url("/api/v1/datasets")).json(&json!({"name": "x", "agent_class": "echo"})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, 403);
     assert!(body["error"]["message"].as_str().unwrap().contains("viewer"), "{body}");
     assert_eq!(viewer.delete(s.url(&format!("/api/v1/datasets/{d}"))).send().await.unwrap().status(), 403);
@@ -132,7 +135,10 @@ pub fn server_fn_path(name: &str) -> String {
     let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
     paths
         .iter()
-        .find(|p| p.strip_prefix("/api/").is_some_and(|rest| rest.starts_with(name) && rest[name.len()..].chars().all(|c| c.is_ascii_digit())))
+        .find(|p| {
+            p.strip_prefix("/api/")
+                .is_some_and(|rest| rest.starts_with(name) && rest[name.len()..].chars().all(|c| c.is_ascii_digit()))
+        })
         .unwrap_or_else(|| panic!("no server function {name} among {paths:?}"))
         .to_string()
 }
@@ -152,7 +158,8 @@ async fn keys_are_created_listed_and_revoked_at_once() {
     assert!(listed.get("secret_key").is_none(), "the secret is shown once only");
     assert_eq!(listed["secret_hint"].as_str().unwrap(), &secret[secret.len() - 4..]);
     assert_eq!(listed["created_by"], "key:tests");
-    let stored: Vec<String> = sqlx::query_scalar("SELECT secret_hash FROM observ_api_keys").fetch_all(&s.db.read).await.unwrap();
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT secret_hash FROM observ_api_keys").fetch_all(&s.db.read).await.unwrap();
     assert!(stored.iter().all(|h| h.len() == 64 && !h.contains(&secret)), "stored as SHA-256 only");
 
     let (status, body) = read(s.post("/api/v1/api-keys", &json!({"name": " ", "role": "root"})).await).await;
@@ -192,9 +199,11 @@ async fn cookie_writes_from_another_origin_are_403_in_rest_and_server_functions(
     let cookie = sign_in(&s, "ann@example.com", "long enough password").await;
     let d = s.dataset("target").await;
     let body = json!({"name": "forged", "agent_class": "echo"});
-    let forged = bare().post(s.url("/api/v1/datasets")).header("cookie", &cookie).header("origin", "http://evil.example");
+    let forged =
+        bare().post(s.url("/api/v1/datasets")).header("cookie", &cookie).header("origin", "http://evil.example");
     assert_eq!(forged.json(&body).send().await.unwrap().status(), 403);
-    let forged = bare().post(s.url("/api/v1/datasets")).header("cookie", &cookie).header("sec-fetch-site", "cross-site");
+    let forged =
+        bare().post(s.url("/api/v1/datasets")).header("cookie", &cookie).header("sec-fetch-site", "cross-site");
     assert_eq!(forged.json(&body).send().await.unwrap().status(), 403);
     let delete = server_fn_path("delete_dataset");
     let forged = bare().post(s.url(&delete)).header("cookie", &cookie).header("origin", "http://evil.example");
@@ -236,7 +245,11 @@ async fn pages_carry_security_headers_and_the_nonce_of_their_scripts() {
     assert_eq!(res.status(), 200, "a key authenticates pages too");
     let headers = res.headers().clone();
     let csp = headers["content-security-policy"].to_str().unwrap().to_string();
-    assert!(csp.contains("default-src 'self'") && csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+    assert!(
+        csp.contains("default-src 'self'")
+            && csp.contains("'wasm-unsafe-eval'")
+            && csp.contains("frame-ancestors 'none'")
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
     let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
@@ -345,13 +358,17 @@ async fn admins_manage_users_and_the_last_admin_stays() {
     let (status, dan) = read(s.post("/api/v1/users", &body).await).await;
     assert_eq!(status, 201, "{dan}");
     assert!(dan.get("password_hash").is_none());
-    let (status, dup) = read(s.post("/api/v1/users", &json!({"email": "DAN@example.com", "password": "long enough password"})).await).await;
+    let (status, dup) =
+        read(s.post("/api/v1/users", &json!({"email": "DAN@example.com", "password": "long enough password"})).await)
+            .await;
     assert_eq!(status, 422);
     assert_eq!(dup["error"]["fields"]["email"][0], "is already taken");
-    let (status, promoted) = read(s.patch(&format!("/api/v1/users/{}", dan["id"]), &json!({"role": "admin"})).await).await;
+    let (status, promoted) =
+        read(s.patch(&format!("/api/v1/users/{}", dan["id"]), &json!({"role": "admin"})).await).await;
     assert_eq!((status, promoted["role"].as_str()), (200, Some("admin")));
     let (status, _) = read(s.patch(&format!("/api/v1/users/{}", dan["id"]), &json!({"role": "member"})).await).await;
     assert_eq!(status, 422, "the only admin keeps the role");
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM observ_users").fetch_one(&s.db.read).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM observ_users").fetch_one(&s.db.read).await.unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }

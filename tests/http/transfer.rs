@@ -56,7 +56,8 @@ async fn jsonl_import_and_format_override() {
     let (status, body) = import(&s, &format!("/api/v1/datasets/{d}/items/import"), "application/x-ndjson", jsonl).await;
     assert_eq!((status, body["imported"].clone()), (201, json!(2)), "{body}");
     let (status, _) =
-        import(&s, &format!("/api/v1/datasets/{d}/items/import?format=jsonl"), "application/json", "{\"input\": [1]}").await;
+        import(&s, &format!("/api/v1/datasets/{d}/items/import?format=jsonl"), "application/json", "{\"input\": [1]}")
+            .await;
     assert_eq!(status, 201);
     // A form-like type is refused before anything is read: no cross-site "simple" request can import.
     let (status, body) =

@@ -83,7 +83,9 @@ async fn check(state: &AppState, req: &mut Request) -> Result<(), Response> {
         return Err(AppError::Forbidden(message.into()).into_response());
     }
     if kind == Kind::SignIn && !is_write(&method) {
-        if let Some(to) = sign_in_redirect(state, &path, principal.is_some()).await.map_err(IntoResponse::into_response)? {
+        if let Some(to) =
+            sign_in_redirect(state, &path, principal.is_some()).await.map_err(IntoResponse::into_response)?
+        {
             return Err(Redirect::to(to).into_response());
         }
     }
@@ -94,7 +96,9 @@ async fn check(state: &AppState, req: &mut Request) -> Result<(), Response> {
         }
         (Kind::Api, Some(p)) if is_write(&method) => {
             if !p.role.can_write() {
-                return Err(AppError::Forbidden(format!("{} is a viewer and cannot change anything", p.name)).into_response());
+                return Err(
+                    AppError::Forbidden(format!("{} is a viewer and cannot change anything", p.name)).into_response()
+                );
             }
             check_content_type(&path, req.headers()).map_err(IntoResponse::into_response)?;
         }
@@ -116,7 +120,8 @@ async fn to_sign_in(state: &AppState, back: &str) -> Response {
     match state.auth.has_users(&state.db).await {
         Ok(false) => Redirect::to("/setup").into_response(),
         Ok(true) => {
-            let next = if back == "/" || back.is_empty() { String::new() } else { format!("?next={}", percent_encode(back)) };
+            let next =
+                if back == "/" || back.is_empty() { String::new() } else { format!("?next={}", percent_encode(back)) };
             Redirect::to(&format!("/login{next}")).into_response()
         }
         Err(error) => error.into_response(),
@@ -171,10 +176,12 @@ async fn key_principal(state: &AppState, value: &HeaderValue) -> Result<Principa
     let (public, secret) = match scheme.to_ascii_lowercase().as_str() {
         "bearer" => (None, credentials.trim().to_string()),
         "basic" => {
-            let decoded = STANDARD.decode(credentials.trim()).map_err(|_| invalid("Basic credentials are not base64"))?;
+            let decoded =
+                STANDARD.decode(credentials.trim()).map_err(|_| invalid("Basic credentials are not base64"))?;
             let decoded = String::from_utf8(decoded).map_err(|_| invalid("Basic credentials are not UTF-8"))?;
-            let (public, secret) =
-                decoded.split_once(':').ok_or_else(|| invalid("Basic credentials must be <public key>:<secret key>"))?;
+            let (public, secret) = decoded
+                .split_once(':')
+                .ok_or_else(|| invalid("Basic credentials must be <public key>:<secret key>"))?;
             (Some(public.to_string()), secret.to_string())
         }
         _ => return Err(invalid("expected the Bearer or Basic scheme")),
@@ -191,7 +198,13 @@ async fn key_principal(state: &AppState, value: &HeaderValue) -> Result<Principa
             }
         });
     }
-    Ok(Principal { name: format!("key:{}", grant.name), role: grant.role, via: Via::Key, user_id: None, session_id: None })
+    Ok(Principal {
+        name: format!("key:{}", grant.name),
+        role: grant.role,
+        via: Via::Key,
+        user_id: None,
+        session_id: None,
+    })
 }
 
 /// A cookie's value by name.
@@ -255,14 +268,14 @@ pub fn percent_encode(text: &str) -> String {
 
 /// Only same-site paths are followed after sign-in (`/x`, never `//evil` or `https://…`).
 pub fn safe_next(next: &str) -> &str {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
+    let ok =
+        next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
     if ok {
         next
     } else {
         "/"
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -57,7 +57,8 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
 }
 
 /// Argon2id hash of a random string nobody knows; verified against when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Xq6I0hy4MJNLm0eTN3ItPx0PH/pzaMhF7b0TZJzmnlU";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Xq6I0hy4MJNLm0eTN3ItPx0PH/pzaMhF7b0TZJzmnlU";
 
 #[cfg(test)]
 mod tests {

@@ -63,7 +63,10 @@ pub async fn by_secret_hash(pool: &SqlitePool, secret_hash: &str) -> Result<Opti
 }
 
 pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
-    sqlx::query(&format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?")).bind(id).execute(pool).await?;
+    sqlx::query(&format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?"))
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -16,7 +16,13 @@ pub struct SessionUser {
     pub expires_at_ms: i64,
 }
 
-pub async fn insert(pool: &SqlitePool, user_id: i64, token_hash: &str, now_ms: i64, ttl_ms: i64) -> Result<(), AppError> {
+pub async fn insert(
+    pool: &SqlitePool,
+    user_id: i64,
+    token_hash: &str,
+    now_ms: i64,
+    ttl_ms: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO observ_auth_sessions (user_id, token_hash, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)",
     )
@@ -68,6 +74,7 @@ pub async fn delete_for_user(pool: &SqlitePool, user_id: i64, except_session: Op
 }
 
 pub async fn delete_expired(pool: &SqlitePool, now_ms: i64) -> Result<u64, AppError> {
-    let done = sqlx::query("DELETE FROM observ_auth_sessions WHERE expires_at_ms <= ?").bind(now_ms).execute(pool).await?;
+    let done =
+        sqlx::query("DELETE FROM observ_auth_sessions WHERE expires_at_ms <= ?").bind(now_ms).execute(pool).await?;
     Ok(done.rows_affected())
 }

@@ -77,7 +77,10 @@ async fn revoke_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_users(State(state): State<AppState>, Extension(p): Extension<Principal>) -> Result<Json<Value>, AppError> {
+async fn list_users(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Value>, AppError> {
     p.require(Role::Admin)?;
     let users: Vec<User> = accounts::list_users(&state.db).await?;
     Ok(Json(json!({"data": users, "next_cursor": null})))
