@@ -3,6 +3,7 @@
 
 mod agents;
 mod auth;
+mod cli;
 mod compare;
 mod datasets;
 mod evaluation;
