@@ -9,7 +9,9 @@ pub mod error;
 pub mod evaluators;
 pub mod export;
 pub mod import;
+pub mod limits;
 pub mod llm;
+pub mod redact;
 pub mod rest;
 pub mod runner;
 pub mod sse;
@@ -29,6 +31,8 @@ pub struct AppState {
     pub db: Db,
     pub agents: Arc<AgentRegistry>,
     pub runner: Arc<runner::Runner>,
+    /// Open event streams per client, capped.
+    pub streams: Arc<sse::OpenStreams>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -42,7 +46,7 @@ impl AppState {
     pub fn new(db: Db, agents: AgentRegistry, leptos_options: LeptosOptions) -> AppState {
         let agents = Arc::new(agents);
         let runner = runner::Runner::new(db.clone(), agents.clone());
-        AppState { db, agents, runner, leptos_options }
+        AppState { db, agents, runner, streams: sse::OpenStreams::from_env(), leptos_options }
     }
 }
 
