@@ -30,7 +30,8 @@ pub async fn start_with(agents: AgentRegistry) -> BenchServer {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     BenchServer { base, db, client: reqwest::Client::new(), _dir: dir }
 }
 

@@ -28,7 +28,8 @@ impl TestServer {
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+        let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         TestServer { base, db, client: Client::new(), _dir: dir }
     }
 
