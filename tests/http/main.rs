@@ -1,6 +1,7 @@
 //! HTTP-level tests: a real server on loopback over a real SQLite file in a
 //! temporary directory, driven with a real HTTP client.
 
+mod agent_safety;
 mod agents;
 mod compare;
 mod datasets;
@@ -8,6 +9,7 @@ mod evaluation;
 mod items;
 mod mock_llm;
 mod pages;
+mod resilience;
 mod resume;
 mod runs;
 mod server;
