@@ -1,8 +1,9 @@
 //! Strategies for the parsers' property tests: arbitrary JSON values, and
 //! JSON-ish text that is often almost valid (where parsers break).
 
+use crate::model::evaluator::EVALUATOR_TYPES;
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 /// Any JSON value, nested a few levels deep.
 pub fn json_value() -> impl Strategy<Value = Value> {
@@ -30,4 +31,35 @@ pub fn json_text() -> impl Strategy<Value = String> {
         "[{}\\[\\]\":,0-9a-z \\n\\\\]{0,40}",
         any::<String>(),
     ]
+}
+
+/// An evaluator-shaped object: a real type, real and made-up settings, any values.
+pub fn evaluator_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        prop::sample::select(vec![
+            "name",
+            "type",
+            "case_insensitive",
+            "keywords",
+            "mode",
+            "pattern",
+            "required_keys",
+            "match_expected",
+            "abs_tolerance",
+            "rel_tolerance",
+            "threshold",
+            "agent",
+            "rubric"
+        ]),
+        Just("colour"),
+    ];
+    (prop::sample::select(EVALUATOR_TYPES.to_vec()), prop::collection::vec((key, json_value()), 0..6)).prop_map(
+        |(type_name, settings)| {
+            let mut object = json!({"name": "n", "type": type_name});
+            for (key, value) in settings {
+                object[key] = value;
+            }
+            object
+        },
+    )
 }

@@ -363,40 +363,8 @@ mod tests {
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::model::arbitrary::json_value;
+    use crate::model::arbitrary::{evaluator_json, json_value};
     use proptest::prelude::*;
-    use serde_json::json;
-
-    /// An evaluator-shaped object: a real type, real and made-up settings, any values.
-    fn evaluator_json() -> impl Strategy<Value = Value> {
-        let key = prop_oneof![
-            prop::sample::select(vec![
-                "name",
-                "type",
-                "case_insensitive",
-                "keywords",
-                "mode",
-                "pattern",
-                "required_keys",
-                "match_expected",
-                "abs_tolerance",
-                "rel_tolerance",
-                "threshold",
-                "agent",
-                "rubric"
-            ]),
-            Just("colour"),
-        ];
-        (prop::sample::select(EVALUATOR_TYPES.to_vec()), prop::collection::vec((key, json_value()), 0..6)).prop_map(
-            |(type_name, settings)| {
-                let mut object = json!({"name": "n", "type": type_name});
-                for (key, value) in settings {
-                    object[key] = value;
-                }
-                object
-            },
-        )
-    }
 
     proptest! {
         /// Never a panic; every error names a setting the evaluator has or was given.

@@ -43,8 +43,8 @@ impl PriceTable {
     }
 }
 
-/// Where and how to call a chat model.
-#[derive(Debug, Clone)]
+/// Where and how to call a chat model. Its `Debug` shows no key and a redacted URL.
+#[derive(Clone)]
 pub struct ChatModel {
     /// Up to and including `/v1`, e.g. `https://api.openai.com/v1`.
     pub base_url: String,
@@ -57,6 +57,17 @@ pub struct ChatModel {
     pub max_retries: u32,
     pub prices: PriceTable,
     pub client: reqwest::Client,
+}
+
+impl std::fmt::Debug for ChatModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatModel")
+            .field("base_url", &redact_url(&self.base_url))
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One completed call.
