@@ -100,15 +100,49 @@ async fn a_timed_out_command_agent_leaves_no_grandchild() {
     assert_eq!(run["failed_items"], 1, "{run}");
     assert_eq!(items[0]["error"], "timed out after 1000 ms");
     let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
-    let mut dead = false;
+    assert!(dies(&pid).await, "the grandchild {pid} outlived its agent's timeout");
+}
+
+/// Waits until `pid` is gone; false if it is still there after two seconds.
+async fn dies(pid: &str) -> bool {
     for _ in 0..100 {
-        dead = is_dead(&pid);
-        if dead {
+        if is_dead(pid) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn cancelling_a_run_kills_its_command_agents_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("grandchild.pid");
+    let s = server_from(&format!(
+        "[agents.spawner]\nkind = \"command\"\ntimeout_ms = 60000\n\
+         command = [\"sh\", \"-c\", \"sleep 300 & echo $! > {}.tmp; mv {0}.tmp {0}; wait\"]\n",
+        pidfile.display()
+    ))
+    .await;
+    let d = dataset_with(&s, "spawner", vec![json!(1)]).await;
+    let (_, run) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({})).await).await;
+    let id = run["id"].as_i64().unwrap();
+    let mut pid = String::new();
+    for _ in 0..250 {
+        if let Ok(text) = std::fs::read_to_string(&pidfile) {
+            pid = text.trim().to_string();
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(dead, "the grandchild {pid} outlived its agent's timeout");
+    assert!(!pid.is_empty(), "the agent never started");
+    let started = std::time::Instant::now();
+    let (status, run) = read(s.post(&format!("/api/v1/runs/{id}/cancel"), &json!({})).await).await;
+    assert_eq!((status, run["status"].as_str()), (200, Some("cancelled")), "{run}");
+    assert!(started.elapsed() < Duration::from_secs(5), "cancel waited {:?}", started.elapsed());
+    assert!(dies(&pid).await, "the grandchild {pid} outlived its cancelled run");
+    let items = run_items(&s, id).await;
+    assert_eq!(items[0]["status"], "cancelled");
 }
 
 #[tokio::test]

@@ -246,7 +246,7 @@ impl Runner {
             });
             tasks.settle_ready(&results).await;
         }
-        tasks.settle_all(&results).await;
+        tasks.settle_all(&results, &handle).await;
         drop(results);
         writer.await.map_err(|e| AppError::internal(format!("result writer stopped: {e}")))??;
         let status = db::runs::finish(&self.db.write, run_id, handle.is_cancelled()).await?;

@@ -1,7 +1,9 @@
 //! A run's item tasks. A task that panics still ends its item: the item is
 //! recorded as failed with the panic's message, so a finished run never keeps
-//! a pending item.
+//! a pending item. Cancelling the run stops the tasks in flight (their agents'
+//! subprocesses die with them); their items end as cancelled.
 
+use super::ActiveRun;
 use crate::server::db::run_items::{ItemResult, PendingItem};
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,10 +36,23 @@ impl ItemTasks {
         }
     }
 
-    /// Waits for every task.
-    pub async fn settle_all(&mut self, results: &mpsc::Sender<ItemResult>) {
-        while let Some(joined) = self.tasks.join_next_with_id().await {
-            self.settle(joined, results).await;
+    /// Waits for every task; stops those still running if the run is cancelled.
+    pub async fn settle_all(&mut self, results: &mpsc::Sender<ItemResult>, run: &ActiveRun) {
+        loop {
+            // Listen before looking, so a cancel between the two is not missed.
+            let cancelled = run.cancel.notified();
+            tokio::pin!(cancelled);
+            cancelled.as_mut().enable();
+            if run.is_cancelled() {
+                self.tasks.abort_all();
+            }
+            tokio::select! {
+                joined = self.tasks.join_next_with_id() => match joined {
+                    Some(joined) => self.settle(joined, results).await,
+                    None => return,
+                },
+                _ = &mut cancelled => {}
+            }
         }
     }
 
@@ -50,9 +65,12 @@ impl ItemTasks {
             Err(err) => err,
         };
         let Some(item) = self.items.remove(&err.id()) else { return };
-        let reason = if err.is_panic() { panic_message(err) } else { "the item's task was stopped".to_string() };
-        eprintln!("observ: run item {} failed: {reason}", item.id);
-        let _ = results.send(failed(item, reason)).await;
+        // A stopped task's item stays pending: finishing the cancelled run marks it cancelled.
+        if err.is_panic() {
+            let reason = panic_message(err);
+            eprintln!("observ: run item {} failed: {reason}", item.id);
+            let _ = results.send(failed(item, reason)).await;
+        }
     }
 }
 
