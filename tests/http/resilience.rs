@@ -140,6 +140,55 @@ async fn a_panicking_item_fails_alone() {
     assert!(items.iter().all(|i| i["status"] != "pending"), "{items:?}");
 }
 
+/// Counts calls in flight and keeps the highest count seen.
+#[derive(Default)]
+struct Counting {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl Agent for Counting {
+    fn kind(&self) -> &'static str {
+        "builtin"
+    }
+    fn description(&self) -> String {
+        "counts calls in flight".into()
+    }
+    fn run<'a>(&'a self, input: &'a Value, _cx: &'a AgentContext) -> AgentFuture<'a> {
+        use std::sync::atomic::Ordering::SeqCst;
+        Box::pin(async move {
+            let now = self.now.fetch_add(1, SeqCst) + 1;
+            self.peak.fetch_max(now, SeqCst);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            self.now.fetch_sub(1, SeqCst);
+            Ok(input.clone())
+        })
+    }
+}
+
+#[tokio::test]
+async fn agent_calls_across_runs_queue_behind_one_cap() {
+    let counting = Arc::new(Counting::default());
+    let mut agents = AgentRegistry::builtin();
+    agents.register("counting", counting.clone());
+    let s = TestServer::start_with(agents).await;
+    let d = dataset_with(&s, "counting", (0..64).map(|n| json!(n)).collect()).await;
+    let mut runs = Vec::new();
+    for name in ["one", "two"] {
+        let body = json!({"name": name, "concurrency": 64});
+        let (status, run) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &body).await).await;
+        assert_eq!(status, 201, "{run}");
+        runs.push(run["id"].as_i64().unwrap());
+    }
+    for run in runs {
+        let run = wait_finished(&s, run).await;
+        assert_eq!(run["completed_items"], 64, "queued, never refused: {run}");
+    }
+    let (peak, cap) =
+        (counting.peak.load(std::sync::atomic::Ordering::SeqCst), observ::server::limits::max_agent_calls());
+    assert!(peak <= cap && peak > cap / 2, "{peak} calls in flight at once (cap {cap})");
+}
+
 /// Holds every item until the test lets go, so a run stays running.
 struct Held(Arc<tokio::sync::Notify>);
 

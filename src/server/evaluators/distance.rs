@@ -43,8 +43,9 @@ impl Occurrences {
         Occurrences { blocks, index, masks }
     }
 
-    fn mask(&self, c: char, block: usize) -> u64 {
-        self.index.get(&c).map_or(0, |row| self.masks[row * self.blocks + block])
+    /// The masks of `c`, one per block (none when the pattern lacks it).
+    fn masks(&self, c: char) -> Option<&[u64]> {
+        self.index.get(&c).map(|row| &self.masks[row * self.blocks..(row + 1) * self.blocks])
     }
 }
 
@@ -58,9 +59,10 @@ fn myers(pattern: &[char], text: &[char]) -> usize {
     for &c in text {
         // Row 0 of the table grows by one per column: a +1 enters the first block.
         let (mut hp_carry, mut hn_carry) = (1u64, 0u64);
+        let masks = peq.masks(c);
         for block in 0..blocks {
             let (p, n) = (vp[block], vn[block]);
-            let x = peq.mask(c, block) | hn_carry;
+            let x = masks.map_or(0, |m| m[block]) | hn_carry;
             let d0 = (((x & p).wrapping_add(p)) ^ p) | x | n;
             let mut hp = n | !(d0 | p);
             let mut hn = d0 & p;
