@@ -177,3 +177,60 @@ async fn secrets_in_agent_urls_are_never_shown_or_stored() {
         .unwrap();
     assert!(stored.iter().all(|e| !leaks(e)), "{stored:?}");
 }
+
+/// Starts the real binary with `config`, its output going to `log`.
+fn spawn_logged(dir: &std::path::Path, config: &str, port: u16, log: &std::path::Path) -> std::process::Child {
+    std::fs::write(dir.join("observ.toml"), config).unwrap();
+    let log = std::fs::File::create(log).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_observ"))
+        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
+        .env("OBSERV_CONFIG", dir.join("observ.toml"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_OUTPUT_NAME", "observ")
+        .env("OBSERV_LOG_TEST_SECRET", "l0g-s3cret")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn secrets_in_agent_urls_stay_out_of_the_log() {
+    use crate::resume::{free_port, wait_up};
+    let dir = tempfile::tempdir().unwrap();
+    let (port, log) = (free_port(), dir.path().join("observ.log"));
+    let config = "[agents.unreachable]\nkind = \"http\"\n\
+                  url = \"http://u:${OBSERV_LOG_TEST_SECRET}@127.0.0.1:9/x?key=${OBSERV_LOG_TEST_SECRET}\"\n";
+    let mut server = spawn_logged(dir.path(), config, port, &log);
+    let (base, client) = (format!("http://127.0.0.1:{port}"), reqwest::Client::new());
+    wait_up(&client, &base).await;
+    let post = |path: &str, body: Value| client.post(format!("{base}{path}")).json(&body).send();
+    let d: Value = post("/api/v1/datasets", json!({"name": "d", "agent_class": "unreachable"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let d = d["id"].as_i64().unwrap();
+    post(&format!("/api/v1/datasets/{d}/items"), json!({"items": [{"input": 1}]})).await.unwrap();
+    let run: Value = post(&format!("/api/v1/datasets/{d}/runs"), json!({})).await.unwrap().json().await.unwrap();
+    for _ in 0..200 {
+        let url = format!("{base}/api/v1/runs/{}", run["id"]);
+        let r: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        if r["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("listening on") && !text.contains("l0g-s3cret"), "{text}");
+
+    // A refused configuration names the key, not the secret.
+    let bad = "[agents.bad]\nkind = \"http\"\nurl = \"ftp://u:${OBSERV_LOG_TEST_SECRET}@host/x\"\n";
+    let status = spawn_logged(dir.path(), bad, free_port(), &log).wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!status.success() && text.contains("agents.bad.url: must start with http"), "{text}");
+    assert!(!text.contains("l0g-s3cret"), "{text}");
+}
