@@ -1,6 +1,7 @@
-//! The server's ceilings on what an agent may cost it: how many agent calls are
-//! in flight across all runs (`OBSERV_MAX_AGENT_CALLS`) and how many bytes one
-//! reply may have (`OBSERV_MAX_REPLY_BYTES`), and reading a reply under that cap.
+//! The server's ceilings, from the environment: agent calls in flight across
+//! all runs (`OBSERV_MAX_AGENT_CALLS`), bytes of one reply
+//! (`OBSERV_MAX_REPLY_BYTES`, and reading a reply under that cap), and event
+//! streams one client may hold open (`OBSERV_MAX_STREAMS_PER_CLIENT`).
 
 use std::sync::OnceLock;
 
@@ -8,6 +9,9 @@ use std::sync::OnceLock;
 pub const DEFAULT_MAX_AGENT_CALLS: usize = 64;
 /// Bytes of one agent, subprocess or judge reply when `OBSERV_MAX_REPLY_BYTES` is unset.
 pub const DEFAULT_MAX_REPLY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Event streams one client may hold open when `OBSERV_MAX_STREAMS_PER_CLIENT` is unset.
+pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 32;
 
 fn positive_env(name: &str, default: usize) -> usize {
     match std::env::var(name).ok().map(|v| v.trim().parse::<usize>()) {
@@ -30,6 +34,12 @@ pub fn max_agent_calls() -> usize {
 pub fn max_reply_bytes() -> usize {
     static VALUE: OnceLock<usize> = OnceLock::new();
     *VALUE.get_or_init(|| positive_env("OBSERV_MAX_REPLY_BYTES", DEFAULT_MAX_REPLY_BYTES))
+}
+
+/// Run event streams one client may hold open at once.
+pub fn max_streams_per_client() -> usize {
+    static VALUE: OnceLock<usize> = OnceLock::new();
+    *VALUE.get_or_init(|| positive_env("OBSERV_MAX_STREAMS_PER_CLIENT", DEFAULT_MAX_STREAMS_PER_CLIENT))
 }
 
 /// A byte count as people say it: `10 MB`, `512 KB`, `100 bytes`.

@@ -27,8 +27,6 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const MIN_WRITE_INTERVAL: Duration = Duration::from_millis(50);
 /// Finished items read from the database per catch-up query.
 const CATCH_UP_PAGE: i64 = 500;
-/// Streams one client may hold open when `OBSERV_MAX_STREAMS_PER_CLIENT` is unset.
-pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 32;
 
 /// Who a stream counts against: the remote address for now (a key's id once
 /// requests carry one). `None` when the server was started without
@@ -56,8 +54,7 @@ impl OpenStreams {
 
     /// The cap from `OBSERV_MAX_STREAMS_PER_CLIENT`.
     pub fn from_env() -> Arc<Self> {
-        let cap = std::env::var("OBSERV_MAX_STREAMS_PER_CLIENT").ok().and_then(|v| v.trim().parse().ok());
-        Self::new(cap.filter(|c| *c > 0).unwrap_or(DEFAULT_MAX_STREAMS_PER_CLIENT))
+        Self::new(crate::server::limits::max_streams_per_client())
     }
 
     fn open(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {

@@ -217,7 +217,7 @@ async fn one_client_may_hold_only_so_many_streams() {
     let (_, run) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({})).await).await;
     let run = run["id"].as_i64().unwrap();
     let path = format!("/api/v1/runs/{run}/events");
-    let cap = observ::server::sse::DEFAULT_MAX_STREAMS_PER_CLIENT;
+    let cap = observ::server::limits::max_streams_per_client();
     let mut open = Vec::new();
     for _ in 0..cap {
         let res = s.get(&path).await;
