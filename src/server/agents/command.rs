@@ -48,7 +48,7 @@ impl Drop for ProcessGroup {
 }
 
 /// Everything a pipe gives, or an error once it passes `limit` bytes.
-async fn read_capped<R: AsyncRead + Unpin>(pipe: Option<R>, what: &str, limit: usize) -> Result<Vec<u8>, AgentError> {
+async fn read_pipe<R: AsyncRead + Unpin>(pipe: Option<R>, what: &str, limit: usize) -> Result<Vec<u8>, AgentError> {
     let mut bytes = Vec::new();
     if let Some(pipe) = pipe {
         let read = pipe.take(limit as u64 + 1).read_to_end(&mut bytes).await;
@@ -94,12 +94,7 @@ impl CommandAgent {
             let wait = async {
                 child.wait().await.map_err(|e| AgentError::Failed(format!("`{}` failed: {e}", self.command[0])))
             };
-            tokio::try_join!(
-                write,
-                read_capped(stdout, "agent reply", limit),
-                read_capped(stderr, "stderr", limit),
-                wait
-            )
+            tokio::try_join!(write, read_pipe(stdout, "agent reply", limit), read_pipe(stderr, "stderr", limit), wait)
         };
         let (_, stdout, stderr, status) = tokio::time::timeout(Duration::from_millis(self.timeout_ms), output)
             .await
