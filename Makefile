@@ -24,7 +24,7 @@ release: deps
 	cargo leptos build --release
 
 bench: deps
-	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export
+	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience
 
 fmt:
 	cargo fmt

@@ -48,7 +48,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 fn summary(mut ms: Vec<f64>) -> String {
     ms.sort_by(|a, b| a.total_cmp(b));
-    format!("p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms", percentile(&ms, 0.5), percentile(&ms, 0.95), percentile(&ms, 0.99))
+    format!(
+        "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        percentile(&ms, 0.99)
+    )
 }
 
 #[tokio::main]
@@ -68,8 +73,12 @@ async fn auth_cost() {
     let d = server.dataset("auth", "echo", items).await;
     let url = format!("{}/api/v1/datasets/{d}/items?limit=50", server.base);
     let key = accounts::create_key(&server.db, "bench-basic", Role::Viewer, "bench").await.unwrap();
-    let draft =
-        UserDraft { email: "b@bench.example".into(), name: String::new(), password: "bench password".into(), role: Role::Member };
+    let draft = UserDraft {
+        email: "b@bench.example".into(),
+        name: String::new(),
+        password: "bench password".into(),
+        role: Role::Member,
+    };
     let user = accounts::create_user(&server.db, draft).await.unwrap();
     let token = accounts::open_session(&server.db, user.id).await.unwrap();
     let plain = reqwest::Client::new();
@@ -112,6 +121,8 @@ impl Tally {
 }
 
 async fn load() {
+    // 50 watchers share the bench's one key; the default cap per key is 32.
+    std::env::set_var("OBSERV_MAX_STREAMS_PER_CLIENT", "100");
     let secs: u64 = std::env::var("LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let mut agents = AgentRegistry::builtin();
     agents.register("sleep-150ms", Arc::new(Sleeper));
@@ -138,7 +149,8 @@ async fn load() {
     let acknowledged = Arc::new(AtomicU64::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for client_no in 0..200usize {
-        let (server, stop, tallies, acknowledged) = (server.clone(), stop.clone(), tallies.clone(), acknowledged.clone());
+        let (server, stop, tallies, acknowledged) =
+            (server.clone(), stop.clone(), tallies.clone(), acknowledged.clone());
         let kind = client_no % 4;
         tasks.spawn(async move {
             let base = server.base.clone();
@@ -153,7 +165,12 @@ async fn load() {
                     1 => server.client.get(format!("{base}/api/v1/datasets/{run_set}/items?limit=50")).send().await,
                     2 => {
                         let body = json!({"input": {"client": client_no, "n": n}});
-                        let res = server.client.post(format!("{base}/api/v1/datasets/{write_set}/items")).json(&body).send().await;
+                        let res = server
+                            .client
+                            .post(format!("{base}/api/v1/datasets/{write_set}/items"))
+                            .json(&body)
+                            .send()
+                            .await;
                         if res.as_ref().is_ok_and(|r| r.status() == 201) {
                             acknowledged.fetch_add(1, Ordering::Relaxed);
                         }
@@ -201,19 +218,30 @@ async fn load() {
     stop.store(true, Ordering::Relaxed);
     while tasks.join_next().await.is_some() {}
     let elapsed = started.elapsed().as_secs_f64();
-    println!("load: 200 clients (50 per kind) for {secs} s while a 20,000-item run (150 ms agent, concurrency 64) executes");
+    println!(
+        "load: 200 clients (50 per kind) for {secs} s while a 20,000-item run (150 ms agent, concurrency 64) executes"
+    );
     let mut all = Vec::new();
     let mut errors = 0;
     for (kind, tally) in kinds.iter().zip(tallies.iter()) {
         let ms = tally.ms.lock().unwrap().clone();
         let e = tally.errors.load(Ordering::Relaxed);
         errors += e;
-        println!("  {kind:<12} {:>7} ok, {e} errors, {:>7.1} req/s, {}", ms.len(), ms.len() as f64 / elapsed, summary(ms.clone()));
+        println!(
+            "  {kind:<12} {:>7} ok, {e} errors, {:>7.1} req/s, {}",
+            ms.len(),
+            ms.len() as f64 / elapsed,
+            summary(ms.clone())
+        );
         if *kind != "sse watcher" {
             all.extend(ms);
         }
     }
-    println!("  requests      {:.1} req/s overall (SSE excluded), {}, {errors} errors", all.len() as f64 / elapsed, summary(all));
+    println!(
+        "  requests      {:.1} req/s overall (SSE excluded), {}, {errors} errors",
+        all.len() as f64 / elapsed,
+        summary(all)
+    );
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_items WHERE dataset_id = ?")
         .bind(write_set)
         .fetch_one(&server.db.read)
@@ -222,11 +250,15 @@ async fn load() {
     println!("  writes        {} acknowledged, {stored} stored", acknowledged.load(Ordering::Relaxed));
     let finish = Instant::now();
     loop {
-        let r: Value = server.client.get(format!("{base}/api/v1/runs/{run_id}")).send().await.unwrap().json().await.unwrap();
+        let r: Value =
+            server.client.get(format!("{base}/api/v1/runs/{run_id}")).send().await.unwrap().json().await.unwrap();
         if r["status"] != "running" && r["status"] != "pending" {
             println!(
                 "  run           {} with {} completed, {} failed, {:.1} s after the load ended",
-                r["status"], r["completed_items"], r["failed_items"], finish.elapsed().as_secs_f64()
+                r["status"],
+                r["completed_items"],
+                r["failed_items"],
+                finish.elapsed().as_secs_f64()
             );
             break;
         }

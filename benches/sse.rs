@@ -106,6 +106,8 @@ async fn start_run(server: &support::BenchServer, dataset: i64, concurrency: i64
 
 #[tokio::main]
 async fn main() {
+    // Every watcher connects from 127.0.0.1: lift the per-client stream cap.
+    std::env::set_var("OBSERV_MAX_STREAMS_PER_CLIENT", "1000");
     let finished = Arc::new(Mutex::new(HashMap::new()));
     let mut agents = AgentRegistry::builtin();
     agents

@@ -318,3 +318,32 @@ mod tests {
         assert_eq!(back, rows);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Never a panic; an error names a line of the text; pieces of any size
+        /// read the same as the whole.
+        #[test]
+        fn any_text_in_any_pieces(text in "[a,\"\r\n é]{0,60}|\\PC{0,60}", cut in 0usize..60) {
+            let whole = parse(&text);
+            if let Err(e) = &whole {
+                let line_ends = text.matches(['\r', '\n']).count();
+                prop_assert!(e.line >= 1 && e.line <= line_ends + 1, "{:?}", e);
+                prop_assert!(!e.message.is_empty());
+            }
+            let cut = text.char_indices().map(|(i, _)| i).nth(cut).unwrap_or(text.len());
+            let mut reader = CsvReader::new();
+            let mut records = Vec::new();
+            let fed = reader.feed(&text[..cut], &mut records).and_then(|()| reader.feed(&text[cut..], &mut records));
+            let pieces = fed.and_then(|()| reader.finish()).map(|last| {
+                records.extend(last);
+                records
+            });
+            prop_assert_eq!(pieces, whole);
+        }
+    }
+}

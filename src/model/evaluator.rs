@@ -359,3 +359,33 @@ mod tests {
         assert!(parse_evaluators(&json!({})).unwrap_err().get("evaluators").is_some());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::model::arbitrary::{evaluator_json, json_value};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Never a panic; every error names a setting the evaluator has or was given.
+        #[test]
+        fn errors_name_a_field(value in prop_oneof![evaluator_json(), json_value()]) {
+            if let Err(errors) = Evaluator::from_json(&value) {
+                prop_assert!(!errors.0.is_empty());
+                for field in errors.0.keys() {
+                    let given = value.as_object().is_some_and(|o| o.contains_key(field));
+                    let known = ["name", "type", "settings"].contains(&field.as_str())
+                        || EVALUATOR_TYPES.iter().any(|t| EvaluatorKind::settings(t).contains(&field.as_str()));
+                    prop_assert!(given || known, "{} in {:?}", field, errors);
+                }
+            }
+        }
+
+        #[test]
+        fn list_errors_are_prefixed(list in prop::collection::vec(prop_oneof![evaluator_json(), json_value()], 0..4)) {
+            if let Err(errors) = parse_evaluators(&Value::Array(list)) {
+                prop_assert!(errors.0.keys().all(|k| k.starts_with("evaluators[")), "{:?}", errors);
+            }
+        }
+    }
+}

@@ -277,3 +277,40 @@ mod tests {
         assert_eq!(json_cell(None), "");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::model::arbitrary::json_text;
+    use crate::model::csv::CsvRecord;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Never a panic; an error names the line it was given.
+        #[test]
+        fn jsonl_errors_name_their_line(line in 1usize..100_000, text in json_text()) {
+            if let Err(e) = jsonl_item(line, &text) {
+                prop_assert_eq!(e.line, line);
+                let prefix = format!("line {}: ", line);
+                prop_assert!(e.to_string().starts_with(&prefix));
+            }
+        }
+
+        #[test]
+        fn csv_rows_errors_name_their_line(
+            header in prop::collection::vec("input|expected_output|metadata|[a-z]{0,6}", 0..5),
+            cells in prop::collection::vec(json_text(), 0..5),
+            line in 2usize..1000,
+        ) {
+            let header = CsvRecord { line: 1, fields: header };
+            match CsvColumns::from_header(&header, &ColumnMapping::default()) {
+                Err(e) => prop_assert_eq!(e.line, 1),
+                Ok(columns) => {
+                    if let Err(e) = columns.item(&CsvRecord { line, fields: cells }) {
+                        prop_assert_eq!(e.line, line);
+                    }
+                }
+            }
+        }
+    }
+}

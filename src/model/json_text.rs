@@ -163,3 +163,24 @@ mod tests {
         assert_eq!(editor_text(None), "");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::model::arbitrary::json_text;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Never a panic; every error starts with the field's name.
+        #[test]
+        fn errors_name_the_field(text in json_text(), kind in prop_oneof![
+            Just(JsonField::Required), Just(JsonField::Optional), Just(JsonField::Object)
+        ]) {
+            match parse_json_text("expected_output", &text, kind) {
+                Ok(Some(value)) => prop_assert!(kind != JsonField::Object || value.is_object()),
+                Ok(None) => prop_assert!(kind == JsonField::Optional),
+                Err(message) => prop_assert!(message.starts_with("expected_output: "), "{}", message),
+            }
+        }
+    }
+}

@@ -3,6 +3,8 @@
 //! server-only crates; sqlx derives sit behind `cfg_attr(feature = "ssr")`.
 
 pub mod agent;
+#[cfg(test)]
+pub mod arbitrary;
 pub mod compare;
 pub mod csv;
 pub mod dataset;

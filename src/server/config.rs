@@ -21,6 +21,7 @@ impl Config {
 
 use super::agents::{AgentRegistry, CommandAgent, HttpAgent, OpenAiAgent, ReplyFormat};
 use super::llm::{ChatModel, Price, PriceTable};
+use super::redact::redact_url;
 use std::sync::Arc;
 
 /// Where agents are configured when `OBSERV_CONFIG` is not set (optional file).
@@ -91,6 +92,27 @@ impl Spec<'_> {
         }
     }
 
+    /// An array of strings; `Err` names the key when it is anything else.
+    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, String> {
+        let Some(value) = self.table.get(key) else { return Ok(None) };
+        let list = value.as_array().map(|a| a.iter().map(|s| s.as_str().map(String::from)).collect::<Option<Vec<_>>>());
+        list.flatten().map(Some).ok_or_else(|| format!("{}: must be an array of strings", self.key(key)))
+    }
+
+    /// `env = ["NAME", …]`: variables a command agent gets from the server's environment.
+    fn env_names(&self) -> Result<Vec<String>, String> {
+        let names = self.strings("env")?.unwrap_or_default();
+        let valid = |n: &String| {
+            !n.is_empty()
+                && !n.starts_with(|c: char| c.is_ascii_digit())
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        match names.iter().find(|n| !valid(n)) {
+            Some(bad) => Err(format!("{}: `{bad}` is not an environment variable name", self.key("env"))),
+            None => Ok(names),
+        }
+    }
+
     fn only(&self, allowed: &[&str], kind: &str) -> Result<(), String> {
         match self.table.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(key) => Err(format!("{}: unknown key for {kind} (allowed: {})", self.key(key), allowed.join(", "))),
@@ -102,7 +124,7 @@ impl Spec<'_> {
     fn url(&self, key: &str, example: &str) -> Result<String, String> {
         let url = expand_env(&self.required_string(key, example)?).map_err(|e| format!("{}: {e}", self.key(key)))?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("{}: must start with http:// or https://, got `{url}`", self.key(key)));
+            return Err(format!("{}: must start with http:// or https://, got `{}`", self.key(key), redact_url(&url)));
         }
         Ok(url)
     }
@@ -175,19 +197,17 @@ pub fn agents_from_toml(text: &str) -> Result<AgentRegistry, String> {
         let timeout_ms = spec.positive("timeout_ms", 30_000, "milliseconds")?;
         match kind.as_str() {
             "command" => {
-                spec.only(&["kind", "description", "timeout_ms", "command"], "a command agent")?;
-                let raw = spec.table.get("command").and_then(|v| v.as_array());
-                let command: Vec<String> =
-                    raw.map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default();
-                if command.is_empty() || command.len() != raw.map_or(0, |a| a.len()) {
-                    return Err(format!(
+                spec.only(&["kind", "description", "timeout_ms", "command", "env"], "a command agent")?;
+                let command = spec.strings("command").ok().flatten().filter(|c| !c.is_empty()).ok_or_else(|| {
+                    format!(
                         "{}: must be a non-empty array of strings, e.g. [\"python3\", \"agent.py\"]",
                         spec.key("command")
-                    ));
-                }
+                    )
+                })?;
+                let env = spec.env_names()?;
                 let description = description
                     .unwrap_or_else(|| format!("Runs `{}` per item (JSON on stdin and stdout).", command.join(" ")));
-                registry.register(name, Arc::new(CommandAgent { command, timeout_ms, description }));
+                registry.register(name, Arc::new(CommandAgent { command, env, timeout_ms, description }));
             }
             "openai" => {
                 spec.only(
@@ -248,7 +268,7 @@ pub fn agents_from_toml(text: &str) -> Result<AgentRegistry, String> {
                 }
                 let description = description.unwrap_or_else(|| {
                     let priced = if prices.get(&model).is_some() { "" } else { " (no price configured: cost 0)" };
-                    format!("Chat completion with {model} at {base_url}{priced}.")
+                    format!("Chat completion with {model} at {}{priced}.", redact_url(&base_url))
                 });
                 let chat = ChatModel {
                     base_url,
@@ -288,7 +308,8 @@ pub fn agents_from_toml(text: &str) -> Result<AgentRegistry, String> {
                         headers.push((header.clone(), value));
                     }
                 }
-                let description = description.unwrap_or_else(|| format!("POSTs each input as JSON to {url}."));
+                let description =
+                    description.unwrap_or_else(|| format!("POSTs each input as JSON to {}.", redact_url(&url)));
                 let agent =
                     HttpAgent { url, headers, timeout_ms, prices: prices.clone(), description, client: client.clone() };
                 registry.register(name, Arc::new(agent));
@@ -369,6 +390,8 @@ mod tests {
                 "agents.a.timeout_ms: must be a positive",
             ),
             ("[agents.a]\nkind = \"command\"\ncommand = [\"x\"]\nmodel = \"m\"", "agents.a.model: unknown key"),
+            ("[agents.a]\nkind = \"command\"\ncommand = [\"x\"]\nenv = \"A\"", "agents.a.env: must be an array of strings"),
+            ("[agents.a]\nkind = \"command\"\ncommand = [\"x\"]\nenv = [\"A B\"]", "agents.a.env: `A B` is not an environment"),
             ("[agents.echo]\nkind = \"command\"\ncommand = [\"x\"]", "agents.echo: the name is taken"),
             ("[server]\nport = 1", "server: unknown section"),
         ];

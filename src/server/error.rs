@@ -3,6 +3,7 @@
 
 use crate::model::import::ImportError;
 use crate::model::FieldErrors;
+use crate::server::redact::redact_text;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -42,13 +43,28 @@ pub enum AppError {
     /// A `Host` this server does not answer for (421): DNS rebinding ends here.
     #[error("{0}")]
     MisdirectedRequest(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    /// The client stopped sending its body (408).
+    #[error("{0}")]
+    Timeout(String),
+    /// Too many open streams or requests from one client (429).
+    #[error("{0}")]
+    TooMany(String),
+    /// A failure the client cannot act on (500). Made by [`AppError::internal`],
+    /// which logs the detail with a request id; only the id is shown.
+    #[error("internal error (request id {0})")]
+    Internal(String),
 }
 
 impl AppError {
     pub fn not_found(what: &str, id: i64) -> Self {
         AppError::NotFound(format!("{what} {id}"))
+    }
+
+    /// Logs `detail` (redacted) under a fresh request id and returns the error naming only that id.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let id = request_id();
+        eprintln!("observ: internal error (request id {id}): {}", redact_text(&detail.to_string()));
+        AppError::Internal(id)
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -67,7 +83,9 @@ impl AppError {
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
-            AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -83,8 +101,16 @@ impl AppError {
             AppError::TooManyAttempts(_) => "too_many_requests",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::MisdirectedRequest(_) => "misdirected_request",
-            AppError::Database(_) => "internal_error",
+            AppError::Timeout(_) => "request_timeout",
+            AppError::TooMany(_) => "too_many_requests",
+            AppError::Internal(_) => "internal_error",
         }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::internal(format_args!("database: {error}"))
     }
 }
 
@@ -103,9 +129,6 @@ impl From<FieldErrors> for AppError {
 // `ServerFnError` converts from any `std::error::Error` by its message.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Database(err) = &self {
-            eprintln!("observ: database error: {err}");
-        }
         let mut error = json!({"code": self.code(), "message": self.to_string()});
         if let AppError::Validation(fields) = &self {
             error["fields"] = json!(fields.0);
@@ -128,6 +151,15 @@ impl IntoResponse for AppError {
     }
 }
 
+/// A short random id that ties a 500 answer to its log line.
+fn request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher
+        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff)
+}
+
 /// For form server functions: validation failures are a normal answer the form
 /// shows next to its fields; anything else is an error.
 pub fn form_result<T>(result: Result<T, AppError>) -> Result<Result<T, FieldErrors>, leptos::prelude::ServerFnError> {
@@ -135,5 +167,23 @@ pub fn form_result<T>(result: Result<T, AppError>) -> Result<Result<T, FieldErro
         Ok(value) => Ok(Ok(value)),
         Err(AppError::Validation(fields)) => Ok(Err(fields)),
         Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_errors_answer_500_with_only_a_request_id() {
+        let err: AppError = sqlx::Error::Protocol("secret table observ_x is locked".into()).into();
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let response = err.into_response();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal_error");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("internal error (request id ") && !message.contains("observ_x"), "{message}");
+        assert_ne!(request_id(), request_id());
     }
 }

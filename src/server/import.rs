@@ -1,7 +1,8 @@
-//! Importing items from a CSV or JSONL body as it streams in: each chunk is
-//! parsed, its rows are checked and written into one open transaction, and the
-//! transaction commits only when the whole body was good. The REST import and
-//! the import page's server function both end here.
+//! Importing items from a CSV or JSONL body. The body is first spooled to a
+//! temporary file (size-capped, and given up when the client goes quiet), so a
+//! slow upload never holds the write connection; then the file is parsed and
+//! its rows written in one transaction that commits only when every row was
+//! good. The REST import and the import page's server function both end here.
 
 use crate::model::csv::{CsvReader, CsvRecord};
 use crate::model::import::{jsonl_item, ColumnMapping, CsvColumns, FileFormat, ImportError};
@@ -10,9 +11,13 @@ use crate::server::error::AppError;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use sqlx::SqlitePool;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 /// Largest import body.
 pub const IMPORT_LIMIT_MB: usize = 512;
+/// How long the body may send nothing before the import is abandoned.
+pub const IMPORT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Reads `body` as `format` into `dataset_id`, all or nothing; returns the
 /// number of items written.
@@ -27,6 +32,8 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    let file = spool(body, IMPORT_IDLE_TIMEOUT).await?;
+    let body = file_chunks(file);
     let mut writer = ItemWriter::begin(pool, dataset_id).await?;
     match format {
         FileFormat::Csv => read_csv(&mut writer, mapping, body).await?,
@@ -36,6 +43,49 @@ where
         return Err(AppError::field("file", "has no items to import"));
     }
     writer.commit().await
+}
+
+/// Writes the whole body to an anonymous temporary file (gone once closed)
+/// and rewinds it. Fails past the size limit or after `idle` without data.
+async fn spool<S, E>(mut body: S, idle: Duration) -> Result<tokio::fs::File, AppError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let spool_error = |e: std::io::Error| AppError::internal(format!("import spool file: {e}"));
+    let file = tokio::task::spawn_blocking(tempfile::tempfile)
+        .await
+        .map_err(|e| AppError::internal(format!("import spool file: {e}")))?
+        .map_err(spool_error)?;
+    let mut file = tokio::fs::File::from_std(file);
+    let mut total = 0;
+    loop {
+        let next = tokio::time::timeout(idle, body.next()).await.map_err(|_| {
+            AppError::Timeout(format!("body: no data for {} s, the import was abandoned", idle.as_secs_f32()))
+        })?;
+        let Some(chunk) = next else { break };
+        file.write_all(&checked(chunk, &mut total)?).await.map_err(spool_error)?;
+    }
+    file.flush().await.map_err(spool_error)?;
+    file.rewind().await.map_err(spool_error)?;
+    Ok(file)
+}
+
+/// A spooled file as a stream of chunks.
+fn file_chunks(file: tokio::fs::File) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Unpin {
+    Box::pin(futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buffer = vec![0; 256 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok(Bytes::from(buffer)), Some(file)))
+            }
+            // The error ends the stream: the reader reports it.
+            Err(e) => Some((Err(e), None)),
+        }
+    }))
 }
 
 /// Counts bytes against the limit and turns transport errors into 400s.
@@ -132,4 +182,26 @@ async fn write_jsonl_line(writer: &mut ItemWriter, line: usize, bytes: &[u8]) ->
         writer.push(draft).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_that_stops_sending_is_abandoned() {
+        let stalled = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{\"input\": 1}\n"))])
+            .chain(futures_util::stream::pending());
+        let err = spool(Box::pin(stalled), Duration::from_millis(200)).await.unwrap_err();
+        assert_eq!(err.status(), axum::http::StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(err.to_string(), "body: no data for 0.2 s, the import was abandoned");
+    }
+
+    #[tokio::test]
+    async fn a_spooled_body_reads_back_whole() {
+        let parts = ["a,b\n", "1,2\n", "é"].map(|p| Ok::<_, std::io::Error>(Bytes::from(p)));
+        let file = spool(futures_util::stream::iter(parts), IMPORT_IDLE_TIMEOUT).await.unwrap();
+        let chunks: Vec<Bytes> = file_chunks(file).map(|c| c.unwrap()).collect().await;
+        assert_eq!(chunks.concat(), "a,b\n1,2\né".as_bytes());
+    }
 }

@@ -4,6 +4,8 @@
 
 use crate::server::agents::context::now_ms;
 use crate::server::agents::AgentError;
+use crate::server::limits::{max_reply_bytes, read_capped, reply_too_large, ReadError};
+use crate::server::redact::redact_url;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -41,8 +43,8 @@ impl PriceTable {
     }
 }
 
-/// Where and how to call a chat model.
-#[derive(Debug, Clone)]
+/// Where and how to call a chat model. Its `Debug` shows no key and a redacted URL.
+#[derive(Clone)]
 pub struct ChatModel {
     /// Up to and including `/v1`, e.g. `https://api.openai.com/v1`.
     pub base_url: String,
@@ -55,6 +57,17 @@ pub struct ChatModel {
     pub max_retries: u32,
     pub prices: PriceTable,
     pub client: reqwest::Client,
+}
+
+impl std::fmt::Debug for ChatModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatModel")
+            .field("base_url", &redact_url(&self.base_url))
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One completed call.
@@ -119,23 +132,29 @@ impl ChatModel {
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key);
         }
+        // Messages name the endpoint without the secrets its URL may carry.
+        let endpoint = redact_url(&self.endpoint());
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) if e.is_timeout() => return Err(AgentError::Timeout(self.timeout_ms)),
-            Err(e) => return Ok(Attempt::Retry(format!("cannot reach {}: {e}", self.endpoint()))),
+            Err(e) => return Ok(Attempt::Retry(format!("cannot reach {endpoint}: {}", e.without_url()))),
         };
         let status = response.status();
-        let text = match response.text().await {
+        let limit = max_reply_bytes();
+        let text = match read_capped(response, limit).await {
             Ok(t) => t,
-            Err(e) if e.is_timeout() => return Err(AgentError::Timeout(self.timeout_ms)),
-            Err(e) => return Ok(Attempt::Retry(format!("reading the response failed: {e}"))),
+            Err(ReadError::TooLarge) => return Err(AgentError::Failed(reply_too_large("agent reply", limit))),
+            Err(ReadError::Transport(e)) if e.is_timeout() => return Err(AgentError::Timeout(self.timeout_ms)),
+            Err(ReadError::Transport(e)) => {
+                return Ok(Attempt::Retry(format!("reading the response failed: {}", e.without_url())))
+            }
         };
         if !status.is_success() {
             let message = serde_json::from_str::<Value>(&text)
                 .ok()
                 .and_then(|v| v["error"]["message"].as_str().map(String::from))
                 .unwrap_or_else(|| snippet(&text));
-            let err = format!("HTTP {} from {}: {message}", status.as_u16(), self.endpoint());
+            let err = format!("HTTP {} from {endpoint}: {message}", status.as_u16());
             return if status.as_u16() == 429 || status.is_server_error() {
                 Ok(Attempt::Retry(err))
             } else {

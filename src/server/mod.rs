@@ -11,7 +11,9 @@ pub mod error;
 pub mod evaluators;
 pub mod export;
 pub mod import;
+pub mod limits;
 pub mod llm;
+pub mod redact;
 pub mod rest;
 pub mod runner;
 pub mod sse;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub agents: Arc<AgentRegistry>,
     pub runner: Arc<runner::Runner>,
     pub auth: Arc<Auth>,
+    /// Open event streams per client, capped.
+    pub streams: Arc<sse::OpenStreams>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -52,7 +56,8 @@ impl AppState {
         let agents = Arc::new(agents);
         let runner = runner::Runner::new(db.clone(), agents.clone());
         let security = Security::new(leptos_options.site_addr, None, &[]).expect("no public URL to parse");
-        AppState { db, agents, runner, auth: Arc::new(Auth::new(security)), leptos_options }
+        let auth = Arc::new(Auth::new(security));
+        AppState { db, agents, runner, auth, streams: sse::OpenStreams::from_env(), leptos_options }
     }
 
     /// The host rules for the address actually bound (and `OBSERV_PUBLIC_URL`).

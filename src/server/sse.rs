@@ -1,6 +1,8 @@
 //! `GET /api/v1/runs/{id}/events`: a run's progress as server-sent events.
 //! Every event carries an `id:` (the run's finished-item sequence); a client
-//! reconnecting with `Last-Event-ID` gets what it missed from the database.
+//! reconnecting with `Last-Event-ID` gets what it missed from the database,
+//! a page at a time. One client may hold only so many streams open at once
+//! (`OBSERV_MAX_STREAMS_PER_CLIENT`); past that it gets 429.
 
 use crate::model::run_item::RunEvent;
 use crate::server::db;
@@ -8,10 +10,13 @@ use crate::server::error::AppError;
 use crate::server::runner::{Batch, Published};
 use crate::server::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, Extensions, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 
@@ -20,6 +25,83 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// A watcher's socket gets at most one write per this interval: under load its
 /// events leave together; an event after a quiet spell leaves at once.
 const MIN_WRITE_INTERVAL: Duration = Duration::from_millis(50);
+/// Finished items read from the database per catch-up query.
+const CATCH_UP_PAGE: i64 = 500;
+
+/// Who a stream counts against: the signed-in user or the API key, else the
+/// remote address. `None` when neither is known: such streams are not counted.
+fn client_of(extensions: &Extensions) -> Option<String> {
+    if let Some(principal) = extensions.get::<crate::server::auth::Principal>() {
+        return Some(principal.client_id());
+    }
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// Open event streams per client.
+pub struct OpenStreams {
+    cap: usize,
+    open: Mutex<HashMap<String, usize>>,
+}
+
+/// One open stream; gives its place back when dropped.
+pub struct StreamSlot {
+    streams: Arc<OpenStreams>,
+    client: String,
+}
+
+impl OpenStreams {
+    pub fn new(cap: usize) -> Arc<Self> {
+        Arc::new(OpenStreams { cap, open: Mutex::new(HashMap::new()) })
+    }
+
+    /// The cap from `OBSERV_MAX_STREAMS_PER_CLIENT`.
+    pub fn from_env() -> Arc<Self> {
+        Self::new(crate::server::limits::max_streams_per_client())
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A place for one more stream of `client`, or 429 when it holds the cap.
+    pub fn claim(self: &Arc<Self>, client: String) -> Result<StreamSlot, AppError> {
+        let mut open = self.open();
+        let count = open.entry(client.clone()).or_default();
+        if *count >= self.cap {
+            return Err(AppError::TooMany(format!(
+                "too many open event streams: at most {} per client; close one first",
+                self.cap
+            )));
+        }
+        *count += 1;
+        Ok(StreamSlot { streams: self.clone(), client })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.streams.open();
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// Why a stream's feed stopped early.
+enum Stop {
+    /// The client closed the stream: nothing to report.
+    Gone,
+    Failed(AppError),
+}
+
+impl From<AppError> for Stop {
+    fn from(error: AppError) -> Self {
+        Stop::Failed(error)
+    }
+}
 
 /// One event in the wire format. JSON from serde has no raw newlines, so the
 /// payload is always a single `data:` line.
@@ -40,7 +122,10 @@ pub async fn run_events(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
+    extensions: Extensions,
 ) -> Result<Response, AppError> {
+    // Held by the body: the place is given back when the client goes.
+    let slot = client_of(&extensions).map(|client| state.streams.claim(client)).transpose()?;
     let last_seen: Option<i64> =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     // Subscribe before reading the database, so nothing falls between the two.
@@ -49,15 +134,15 @@ pub async fn run_events(
     let (out, writes) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         let mut outbox = Outbox { pending: Vec::new(), out, last_write: None };
-        if let Err(err) = feed(&state, run, live, last_seen, &mut outbox).await {
+        if let Err(Stop::Failed(err)) = feed(&state, run, live, last_seen, &mut outbox).await {
             eprintln!("observ: event stream of run {id}: {err}");
         }
     });
-    let body = futures_util::stream::unfold(writes, |mut writes| async move {
+    let body = futures_util::stream::unfold((writes, slot), |(mut writes, slot)| async move {
         match tokio::time::timeout(KEEP_ALIVE, writes.recv()).await {
             Ok(None) => None,
-            Ok(Some(bytes)) => Some((Ok::<_, Infallible>(bytes), writes)),
-            Err(_) => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), writes)),
+            Ok(Some(bytes)) => Some((Ok::<_, Infallible>(bytes), (writes, slot))),
+            Err(_) => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (writes, slot))),
         }
     });
     Ok((
@@ -85,7 +170,7 @@ impl Outbox {
     }
 
     /// Hands what is pending to the socket; fails once the client has gone.
-    async fn flush(&mut self) -> Result<(), AppError> {
+    async fn flush(&mut self) -> Result<(), Stop> {
         let bytes = match self.pending.len() {
             0 => return Ok(()),
             1 => self.pending.pop().unwrap_or_default(),
@@ -93,7 +178,7 @@ impl Outbox {
         };
         self.pending.clear();
         self.last_write = Some(Instant::now());
-        self.out.send(bytes).await.map_err(|_| AppError::Conflict("client went away".into()))
+        self.out.send(bytes).await.map_err(|_| Stop::Gone)
     }
 
     /// When the next write may go without breaking the interval.
@@ -110,7 +195,7 @@ async fn feed(
     live: Option<broadcast::Receiver<Published>>,
     last_seen: Option<i64>,
     out: &mut Outbox,
-) -> Result<(), AppError> {
+) -> Result<(), Stop> {
     let id = run.id;
     out.push(event(&RunEvent::Snapshot(run.clone()), run.event_seq));
     // Without Last-Event-ID the snapshot stands for everything so far.
@@ -180,12 +265,21 @@ fn take(batch: &Batch, mut sent: i64, out: &mut Outbox) -> i64 {
     }
 }
 
-/// Queues the items finished after `sent` from the database; returns the new high mark.
-async fn catch_up(state: &AppState, id: i64, mut sent: i64, out: &mut Outbox) -> Result<i64, AppError> {
-    for item in db::run_items::finished_after(&state.db.read, id, sent).await? {
-        let seq = item.seq.unwrap_or_default();
-        out.push(event(&RunEvent::Item(item), seq));
-        sent = seq;
+/// Sends the items finished after `sent` from the database, a page at a time;
+/// returns the new high mark.
+async fn catch_up(state: &AppState, id: i64, mut sent: i64, out: &mut Outbox) -> Result<i64, Stop> {
+    loop {
+        let page = db::run_items::finished_after(&state.db.read, id, sent, CATCH_UP_PAGE).await?;
+        let full = page.len() as i64 == CATCH_UP_PAGE;
+        for item in page {
+            let seq = item.seq.unwrap_or_default();
+            out.push(event(&RunEvent::Item(item), seq));
+            sent = seq;
+        }
+        if !full {
+            return Ok(sent);
+        }
+        // A page at a time: the socket's backpressure paces the next query.
+        out.flush().await?;
     }
-    Ok(sent)
 }

@@ -50,7 +50,11 @@ fn keys_and_users_are_managed_from_the_command_line() {
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains(&format!("API key {id} not found")));
 
-    let user = observ(&db, &["users", "create", "--email", "ann@example.com", "--role", "viewer", "--password-stdin"], Some("a long passphrase\n"));
+    let user = observ(
+        &db,
+        &["users", "create", "--email", "ann@example.com", "--role", "viewer", "--password-stdin"],
+        Some("a long passphrase\n"),
+    );
     assert_eq!(json(&user)["role"], "viewer");
     let weak = observ(&db, &["users", "create", "--email", "bob@example.com", "--password-stdin"], Some("short\n"));
     assert_eq!(weak.status.code(), Some(1));

@@ -1,6 +1,7 @@
 //! HTTP-level tests: a real server on loopback over a real SQLite file in a
 //! temporary directory, driven with a real HTTP client.
 
+mod agent_safety;
 mod agents;
 mod auth;
 mod cli;
@@ -10,6 +11,7 @@ mod evaluation;
 mod items;
 mod mock_llm;
 mod pages;
+mod resilience;
 mod resume;
 mod runs;
 mod server;

@@ -6,12 +6,12 @@ use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// `observ keys create` against the test's database: the headless way to get a key.
-fn create_key(dir: &std::path::Path) -> String {
+pub fn create_key(dir: &std::path::Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_observ"))
         .args(["keys", "create", "--name", "resume", "--role", "admin"])
         .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
@@ -36,7 +36,7 @@ fn spawn(dir: &std::path::Path, port: u16) -> Child {
         .unwrap()
 }
 
-async fn wait_up(client: &reqwest::Client, base: &str) {
+pub async fn wait_up(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
         if client.get(format!("{base}/api/v1/agents")).send().await.is_ok() {
             return;

@@ -6,12 +6,15 @@
 
 use super::context::{now_ms, Generation};
 use super::{Agent, AgentContext, AgentError, AgentFuture};
+use crate::server::limits::{max_reply_bytes, read_capped, reply_too_large, ReadError};
 use crate::server::llm::PriceTable;
+use crate::server::redact::redact_url;
 use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 pub struct HttpAgent {
+    /// As configured, secrets included: shown only through `redact_url`.
     pub url: String,
     /// Header names and values, `${ENV}` already expanded.
     pub headers: Vec<(String, String)>,
@@ -40,20 +43,25 @@ impl HttpAgent {
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
+        let url = redact_url(&self.url);
         let timeout = |e: reqwest::Error| {
             if e.is_timeout() {
                 AgentError::Timeout(self.timeout_ms)
             } else {
-                AgentError::Failed(format!("POST {} failed: {e}", self.url))
+                AgentError::Failed(format!("POST {url} failed: {}", e.without_url()))
             }
         };
         let response = request.send().await.map_err(timeout)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let text = response.text().await.map_err(timeout)?;
+        let limit = max_reply_bytes();
+        let text = read_capped(response, limit).await.map_err(|e| match e {
+            ReadError::TooLarge => AgentError::Failed(reply_too_large("agent reply", limit)),
+            ReadError::Transport(e) => timeout(e),
+        })?;
         let shown: String = text.trim().chars().take(200).collect();
         if !status.is_success() {
-            return Err(AgentError::Failed(format!("HTTP {} from {}: `{shown}`", status.as_u16(), self.url)));
+            return Err(AgentError::Failed(format!("HTTP {} from {url}: `{shown}`", status.as_u16())));
         }
         let output: Value = serde_json::from_str(&text)
             .map_err(|e| AgentError::Failed(format!("the response is not JSON ({e}): `{shown}`")))?;
@@ -77,7 +85,7 @@ impl HttpAgent {
                 ended_ms,
             });
         } else {
-            cx.span("http", started_ms, ended_ms, json!({"url": self.url, "body": input}), output.clone());
+            cx.span("http", started_ms, ended_ms, json!({"url": url, "body": input}), output.clone());
         }
         Ok(output)
     }

@@ -79,7 +79,7 @@ impl AgentRegistry {
             .map(|(name, agent)| AgentInfo {
                 name: name.clone(),
                 kind: agent.kind().to_string(),
-                description: agent.description(),
+                description: crate::server::redact::redact_text(&agent.description()),
             })
             .collect()
     }

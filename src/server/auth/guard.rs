@@ -166,6 +166,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Pr
         via: Via::Session,
         user_id: Some(session.user_id),
         session_id: Some(session.session_id),
+        key_id: None,
     }))
 }
 
@@ -204,6 +205,7 @@ async fn key_principal(state: &AppState, value: &HeaderValue) -> Result<Principa
         via: Via::Key,
         user_id: None,
         session_id: None,
+        key_id: Some(grant.id),
     })
 }
 

@@ -36,9 +36,20 @@ pub struct Principal {
     pub user_id: Option<i64>,
     /// The session's row, so "sign out other sessions" can keep this one.
     pub session_id: Option<i64>,
+    /// The API key (keys only).
+    pub key_id: Option<i64>,
 }
 
 impl Principal {
+    /// What per-client limits count against: the user, or the key.
+    pub fn client_id(&self) -> String {
+        match (self.user_id, self.key_id) {
+            (Some(user), _) => format!("user:{user}"),
+            (None, Some(key)) => format!("key:{key}"),
+            (None, None) => format!("name:{}", self.name),
+        }
+    }
+
     pub fn viewer(&self) -> Viewer {
         Viewer { email: self.name.clone(), role: self.role }
     }

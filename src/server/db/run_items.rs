@@ -57,13 +57,15 @@ pub async fn cursor_page(
     Ok(page)
 }
 
-/// Items finished after event `seq`, in event order (for SSE resume).
-pub async fn finished_after(pool: &SqlitePool, run_id: i64, seq: i64) -> Result<Vec<RunItem>, AppError> {
+/// Up to `limit` items finished after event `seq`, in event order (for SSE resume).
+pub async fn finished_after(pool: &SqlitePool, run_id: i64, seq: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
     let mut items: Vec<RunItem> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? ORDER BY ri.seq"
+        "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? \
+         ORDER BY ri.seq LIMIT ?"
     ))
     .bind(run_id)
     .bind(seq)
+    .bind(limit)
     .fetch_all(pool)
     .await?;
     attach_scores(pool, &mut items).await?;

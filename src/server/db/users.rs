@@ -125,6 +125,6 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
 pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
     match error.as_database_error() {
         Some(db) if db.is_unique_violation() => AppError::field(field, message),
-        _ => AppError::Database(error),
+        _ => AppError::from(error),
     }
 }

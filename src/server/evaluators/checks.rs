@@ -1,5 +1,6 @@
 //! The programmatic evaluators: pure functions of output and expected output.
 
+use super::distance::{edit_distance, MAX_EDIT_CHARS};
 use super::{clip, text, Outcome, Subject};
 use crate::model::evaluator::{EvaluatorKind, KeywordMode};
 use crate::model::score::ScoreDataType;
@@ -190,28 +191,14 @@ fn numeric(s: &Subject<'_>, abs_tolerance: f64, rel_tolerance: f64) -> Outcome {
     Outcome::boolean(passed, comment)
 }
 
-/// Edit distance in characters (not bytes), two rows of memory.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
-}
-
 fn levenshtein(s: &Subject<'_>, threshold: f64) -> Outcome {
     let Some(expected) = s.expected.filter(|e| !e.is_null()) else { return Outcome::NotApplicable };
     let (a, b) = (text(s.output), text(expected));
     let (a, b) = (a.trim(), b.trim());
     let longer = a.chars().count().max(b.chars().count());
+    if longer > MAX_EDIT_CHARS {
+        return Outcome::Failed(format!("text longer than {MAX_EDIT_CHARS} characters (the levenshtein limit)"));
+    }
     let ratio = if longer == 0 { 1.0 } else { 1.0 - edit_distance(a, b) as f64 / longer as f64 };
     Outcome::Scored {
         value: ratio,
@@ -338,5 +325,10 @@ mod tests {
         assert_eq!(value(&run(l(0.8), json!(""), Some(json!("")))), (1.0, true));
         assert_eq!(value(&run(l(0.8), json!(""), Some(json!("abc")))), (0.0, false));
         assert_eq!(run(l(0.8), json!("x"), None), Outcome::NotApplicable);
+        let huge = "x".repeat(MAX_EDIT_CHARS + 1);
+        assert_eq!(
+            run(l(0.8), json!(huge), Some(json!("x"))),
+            Outcome::Failed("text longer than 100000 characters (the levenshtein limit)".into())
+        );
     }
 }

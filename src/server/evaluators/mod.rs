@@ -1,8 +1,13 @@
 //! Running a dataset's evaluators over one output. Programmatic checks are
 //! pure functions (`checks`); `llm_judge` calls a model (`judge`). Each
 //! evaluator gives a score, nothing (it does not apply), or an error.
+//!
+//! Checks can be CPU-heavy on long texts (edit distance, regular expressions,
+//! JSON shapes), so they run on tokio's blocking threads behind a small pool,
+//! never on the async workers that answer requests.
 
 mod checks;
+mod distance;
 mod judge;
 mod rerun;
 
@@ -13,6 +18,10 @@ use crate::model::score::{ScoreDataType, ScoreDraft, ScoreSource};
 use crate::model::FieldErrors;
 use crate::server::agents::AgentRegistry;
 use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
+
+pub use distance::MAX_EDIT_CHARS;
 
 /// What one evaluator concluded about one output.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,8 +56,33 @@ pub async fn evaluate(evaluator: &Evaluator, subject: &Subject<'_>, agents: &Age
         EvaluatorKind::LlmJudge { agent, rubric, threshold } => {
             judge::judge(agents, agent, rubric, *threshold, subject).await
         }
-        kind => checks::check(kind, subject),
+        kind => check_off_workers(kind, subject).await,
     }
+}
+
+/// Checks at once: one per core but one, leaving a core for requests.
+fn check_pool() -> Arc<Semaphore> {
+    static POOL: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
+    })
+    .clone()
+}
+
+/// Runs a programmatic check on a blocking thread; a long item waits for a
+/// slot and costs its own latency only.
+async fn check_off_workers(kind: &EvaluatorKind, subject: &Subject<'_>) -> Outcome {
+    let Ok(permit) = check_pool().acquire_owned().await else {
+        return Outcome::Failed("the evaluation pool is closed".into());
+    };
+    let kind = kind.clone();
+    let (input, expected, output) = (subject.input.clone(), subject.expected.cloned(), subject.output.clone());
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        checks::check(&kind, &Subject { input: &input, expected: expected.as_ref(), output: &output })
+    });
+    task.await.unwrap_or_else(|e| Outcome::Failed(format!("the check stopped: {e}")))
 }
 
 /// Runs every evaluator; returns the scores to store (none for those that do not apply).

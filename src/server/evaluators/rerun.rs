@@ -57,7 +57,7 @@ pub async fn evaluate_run(db: &Db, agents: &Arc<AgentRegistry>, run_id: i64) -> 
             });
         }
         while let Some(done) = tasks.join_next().await {
-            results.push(done.map_err(|e| AppError::Conflict(format!("an evaluation task failed: {e}")))?);
+            results.push(done.map_err(|e| AppError::internal(format!("an evaluation task failed: {e}")))?);
         }
     }
     let mut report = EvaluationReport { evaluated: results.len() as i64, scores: 0, errors: 0 };

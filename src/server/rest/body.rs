@@ -153,3 +153,42 @@ mod tests {
         assert!(limit(Some("ten")).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::model::arbitrary::{json_text, json_value};
+    use proptest::prelude::*;
+
+    fn decode(body: Vec<u8>) -> Result<JsonObject, AppError> {
+        let request = Request::builder().body(axum::body::Body::from(body)).unwrap();
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(JsonObject::from_request(request, &()))
+    }
+
+    proptest! {
+        /// Never a panic; anything but a JSON object is a 400 that says `body: …`.
+        #[test]
+        fn bodies_decode_or_say_why(text in json_text(), bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            for body in [text.into_bytes(), bytes] {
+                match decode(body) {
+                    Ok(_) => {}
+                    Err(AppError::BadRequest(message)) => prop_assert!(message.starts_with("body: "), "{}", message),
+                    Err(other) => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+        }
+
+        /// Wrong types and unknown keys are errors named after the key.
+        #[test]
+        fn field_errors_name_the_key(value in json_value()) {
+            let Value::Object(map) = value else { return Ok(()) };
+            let keys: Vec<String> = map.keys().cloned().collect();
+            let mut f = Fields::nested(map, "items[0]".into());
+            let _ = (f.string("name"), f.optional_string("description"), f.object("metadata"));
+            for field in f.finish(&[]).0.keys() {
+                let key = field.strip_prefix("items[0].").unwrap_or_default();
+                prop_assert!(keys.iter().any(|k| k == key), "{}", field);
+            }
+        }
+    }
+}

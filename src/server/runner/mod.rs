@@ -5,6 +5,7 @@
 //! Everything a run has finished is in the database, so a restarted server
 //! resumes unfinished runs by running their pending items only.
 
+mod tasks;
 mod writer;
 
 use crate::model::run::{DatasetRun, RunDraft, RunStatus};
@@ -15,13 +16,15 @@ use crate::server::db::run_items::{ItemResult, PendingItem, RunLabels};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use crate::server::evaluators::{score_all, Subject};
+use crate::server::limits::max_agent_calls;
+use crate::server::redact::redact_text;
 use crate::server::sse;
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use tasks::ItemTasks;
 use tokio::sync::{broadcast, mpsc, Notify, Semaphore};
-use tokio::task::JoinSet;
 
 /// Events a slow watcher may fall behind by before it re-reads from the database.
 const EVENT_BUFFER: usize = 1024;
@@ -91,11 +94,14 @@ pub struct Runner {
     db: Db,
     agents: Arc<AgentRegistry>,
     active: Mutex<HashMap<i64, Arc<ActiveRun>>>,
+    /// Agent calls in flight across all runs (`OBSERV_MAX_AGENT_CALLS`).
+    calls: Arc<Semaphore>,
 }
 
 impl Runner {
     pub fn new(db: Db, agents: Arc<AgentRegistry>) -> Arc<Runner> {
-        Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()) })
+        let calls = Arc::new(Semaphore::new(max_agent_calls()));
+        Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()), calls })
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<ActiveRun>>> {
@@ -176,11 +182,11 @@ impl Runner {
             let task = tokio::spawn(runner.clone().execute(run_id, handle.clone()));
             let outcome = match task.await {
                 Ok(result) => result,
-                Err(panic) => Err(AppError::Conflict(format!("run task panicked: {panic}"))),
+                Err(panic) => Err(AppError::internal(format!("run {run_id}: its task panicked: {panic}"))),
             };
             if let Err(err) = outcome {
                 // Nobody awaits this task, so its failure is logged and kept on the run.
-                eprintln!("observ: run {run_id} failed: {err}");
+                eprintln!("observ: run {run_id} failed: {}", redact_text(&err.to_string()));
                 let _ = db::runs::fail_to_start(&runner.db.write, run_id, &err.to_string()).await;
             }
             if let Ok(run) = db::runs::find(&runner.db.read, run_id).await {
@@ -214,7 +220,7 @@ impl Runner {
 
         let evaluators = Some(Arc::new(dataset.evaluators.clone())).filter(|e| !e.is_empty());
         let permits = Arc::new(Semaphore::new(run.concurrency.max(1) as usize));
-        let mut tasks = JoinSet::new();
+        let mut tasks = ItemTasks::default();
         for item in db::run_items::pending(&self.db.read, run_id).await? {
             let permit = tokio::select! {
                 permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
@@ -223,23 +229,26 @@ impl Runner {
             if handle.is_cancelled() {
                 break;
             }
-            let (agent, results) = (agent.clone(), results.clone());
-            let (evaluators, agents) = (evaluators.clone(), self.agents.clone());
-            tasks.spawn(async move {
+            let (agent, sender) = (agent.clone(), results.clone());
+            let (evaluators, agents, calls) = (evaluators.clone(), self.agents.clone(), self.calls.clone());
+            tasks.spawn(item, move |item| async move {
+                // Queued behind every run's calls, never refused.
+                let call = calls.acquire_owned().await.expect("the semaphore is never closed");
                 let mut result = run_item(agent.as_ref(), item).await;
+                drop(call);
                 // Scored before the write, so scores commit with the result they judge.
                 if let (Some(output), Some(evaluators)) = (&result.output, evaluators.as_deref()) {
                     let subject = Subject { input: &result.input, expected: result.expected.as_ref(), output };
                     result.scores = score_all(evaluators, &subject, &agents).await;
                 }
-                let _ = results.send(result).await;
+                let _ = sender.send(result).await;
                 drop(permit);
             });
-            while tasks.try_join_next().is_some() {}
+            tasks.settle_ready(&results).await;
         }
-        while tasks.join_next().await.is_some() {}
+        tasks.settle_all(&results, &handle).await;
         drop(results);
-        writer.await.map_err(|e| AppError::Conflict(format!("result writer stopped: {e}")))??;
+        writer.await.map_err(|e| AppError::internal(format!("result writer stopped: {e}")))??;
         let status = db::runs::finish(&self.db.write, run_id, handle.is_cancelled()).await?;
         debug_assert!(status.is_finished() && status != RunStatus::Pending);
         Ok(())
@@ -255,7 +264,7 @@ async fn run_item(agent: &dyn crate::server::agents::Agent, item: PendingItem) -
     let latency_ms = clock.elapsed().as_millis() as i64;
     let (output, error) = match outcome {
         Ok(output) => (Some(output), None),
-        Err(err) => (None, Some(err.to_string())),
+        Err(err) => (None, Some(redact_text(&err.to_string()))),
     };
     ItemResult {
         run_item_id: item.id,
