@@ -67,6 +67,9 @@ async fn main() {
     }
 }
 
+/// Builds one request of a kind.
+type Request<'a> = dyn Fn() -> reqwest::RequestBuilder + 'a;
+
 async fn auth_cost() {
     let server = support::start().await;
     let items: Vec<Value> = (0..1000).map(|n| json!({"input": {"n": n, "text": "some words to carry"}})).collect();
@@ -83,7 +86,7 @@ async fn auth_cost() {
     let token = accounts::open_session(&server.db, user.id).await.unwrap();
     let plain = reqwest::Client::new();
     const N: usize = 3000;
-    let kinds: [(&str, Box<dyn Fn() -> reqwest::RequestBuilder>); 3] = [
+    let kinds: [(&str, Box<Request>); 3] = [
         ("Bearer key", Box::new(|| server.client.get(&url))),
         ("Basic key pair", Box::new(|| plain.get(&url).basic_auth(&key.public_key, Some(&key.secret_key)))),
         ("session cookie", Box::new(|| plain.get(&url).header("cookie", format!("observ_session={token}")))),
@@ -161,7 +164,7 @@ async fn load() {
                 let tally = &tallies[kind];
                 let outcome = match kind {
                     0 => server.client.get(format!("{base}/datasets/{run_set}")).send().await,
-                    1 if n % 2 == 0 => server.client.get(format!("{base}/api/v1/runs/{run_id}")).send().await,
+                    1 if n.is_multiple_of(2) => server.client.get(format!("{base}/api/v1/runs/{run_id}")).send().await,
                     1 => server.client.get(format!("{base}/api/v1/datasets/{run_set}/items?limit=50")).send().await,
                     2 => {
                         let body = json!({"input": {"client": client_no, "n": n}});
