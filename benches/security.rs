@@ -130,8 +130,16 @@ async fn load() {
     let mut agents = AgentRegistry::builtin();
     agents.register("sleep-150ms", Arc::new(Sleeper));
     let server = Arc::new(support::start_with(agents).await);
-    let items: Vec<Value> = (0..20_000).map(|n| json!({"input": {"n": n}})).collect();
-    let run_set = server.dataset("load-run", "sleep-150ms", items).await;
+    let run_set = server.dataset("load-run", "sleep-150ms", vec![]).await;
+    for chunk in 0..2 {
+        // At most 10,000 items per request.
+        let items: Vec<Value> = (0..10_000).map(|n| json!({"input": {"n": chunk * 10_000 + n}})).collect();
+        let res = server
+            .client
+            .post(format!("{}/api/v1/datasets/{run_set}/items", server.base))
+            .json(&json!({ "items": items }));
+        assert_eq!(res.send().await.unwrap().status(), 201);
+    }
     let write_set = server.dataset("load-writes", "echo", vec![]).await;
     let base = server.base.clone();
     let run: Value = server
