@@ -10,7 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 run: deps
 	cargo leptos build
-	@echo "Observ on http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (database $${OBSERV_DATABASE_URL:-sqlite://data/observ.db})"
+	@echo "Observ on http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (database $${OBSERV_DATABASE_URL:-sqlite://data/observ.db}); the first visit creates the admin"
 	LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=observ $${CARGO_TARGET_DIR:-target}/debug/observ
 
 test: deps

@@ -12,7 +12,7 @@ use leptos_meta::Title;
 #[component]
 pub fn SettingsTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
-        let class = if href == current { "tab tab-current" } else { "tab" };
+        let class = if href == current { "active" } else { "" };
         view! { <a href=href class=class>{label}</a> }
     };
     view! {
