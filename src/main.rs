@@ -1,11 +1,15 @@
 //! `observ` binary: `observ` / `observ serve` reads the configuration, opens (and
-//! migrates) the database and serves the app; `observ keys|users …` are the
-//! headless set-up commands. Everything else lives in the library.
+//! migrates) the database and serves the app until SIGTERM or Ctrl-C;
+//! `observ migrate|check|keys|users …` are the operations and set-up commands.
+//! Everything else lives in the library.
 
 use leptos::config::get_configuration;
 use observ::server::auth::{accounts, security::Security};
 use observ::server::cli::{self, CliError};
 use observ::server::{config::Config, db::Db, serve, AppState};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
 
 #[tokio::main]
 async fn main() {
@@ -36,7 +40,9 @@ async fn run_server() -> Result<(), String> {
     }
     let addr = leptos_options.site_addr;
     let security = Security::from_env(addr)?;
-    let db = Db::open(&config.database_url).await.map_err(|e| format!("database {}: {e}", config.database_url))?;
+    observ::server::db::check_url(&config.database_url)?;
+    let shown = observ::server::redact::redact_url(&config.database_url);
+    let db = Db::open(&config.database_url).await.map_err(|e| format!("database {shown}: {e}"))?;
     if let Some(admin) = accounts::admin_from_env(&db).await? {
         println!("observ: created the admin {}", admin.email);
     }
@@ -52,9 +58,45 @@ async fn run_server() -> Result<(), String> {
         println!("observ: resumed unfinished runs {resumed:?}");
     }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    println!("observ: listening on http://{addr} (database {})", config.database_url);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    println!("observ: listening on http://{addr} (database {shown})");
+    // On SIGTERM or Ctrl-C: stop accepting, let requests finish, and leave after
+    // a grace period even if event streams are still open. Items still in flight
+    // are run again at the next start, as after a crash: nothing is lost.
+    let stopping = Arc::new(Notify::new());
+    let grace = shutdown_grace();
+    let signalled = stopping.clone();
+    let server = serve(listener, state, async move {
+        stop_signal().await;
+        println!("observ: shutting down (grace {} s)", grace.as_secs());
+        signalled.notify_one();
+    });
+    tokio::select! {
+        result = server => result.map_err(|e| format!("server: {e}")),
+        _ = async {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        } => Ok(()),
+    }
+}
+
+/// How long open requests (event streams included) may take once asked to stop:
+/// `OBSERV_SHUTDOWN_GRACE_SECS`, 10 by default.
+fn shutdown_grace() -> Duration {
+    let secs = std::env::var("OBSERV_SHUTDOWN_GRACE_SECS").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(10);
+    Duration::from_secs(secs)
+}
+
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
     };
-    serve(listener, state, shutdown).await.map_err(|e| format!("server: {e}"))
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }

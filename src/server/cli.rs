@@ -1,5 +1,5 @@
-//! The `observ` subcommands for headless set-up, against the same
-//! `OBSERV_DATABASE_URL` as the server (migrated first):
+//! The `observ` subcommands for operations and headless set-up, against the
+//! same `OBSERV_DATABASE_URL` as the server (migrated first): `migrate`, `check`,
 //! `keys create --name NAME [--role ROLE]`, `keys list`, `keys revoke ID`,
 //! `users create --email EMAIL [--name NAME] [--role ROLE] (--password-stdin | --password P)`,
 //! `users list`. Output is JSON on stdout; errors go to stderr with exit code 1 (2 for usage).
@@ -12,6 +12,8 @@ use serde_json::json;
 
 pub const USAGE: &str = "usage:
   observ                      serve the app (same as `observ serve`)
+  observ migrate              apply the database migrations and exit
+  observ check                check the configuration and that the database answers, then exit
   observ keys create --name NAME [--role admin|member|viewer]
   observ keys list
   observ keys revoke ID
@@ -29,6 +31,8 @@ pub enum CliError {
 pub async fn run(args: &[String]) -> Result<String, CliError> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let (command, rest) = match words.as_slice() {
+        ["migrate"] => return migrate().await,
+        ["check"] => return check().await,
         [group, action, rest @ ..] => (format!("{group} {action}"), rest),
         [single] if matches!(*single, "help" | "--help" | "-h") => return Ok(USAGE.to_string()),
         _ => return Err(CliError::Usage(format!("unknown command `{}`", words.join(" ")))),
@@ -63,9 +67,64 @@ pub async fn run(args: &[String]) -> Result<String, CliError> {
     Ok(value.to_string())
 }
 
+/// `observ migrate`: applies the migrations and exits.
+async fn migrate() -> Result<String, CliError> {
+    let db = open().await?;
+    let version = db.readiness().await.map_err(CliError::Failed)?;
+    Ok(json!({"migrated": true, "migration": version}).to_string())
+}
+
+/// `observ check`: the configuration reads, the address and hosts parse, and
+/// the database answers with current migrations. Every problem is named.
+async fn check() -> Result<String, CliError> {
+    let mut problems = Vec::new();
+    let agents = match super::config::load_agents() {
+        Ok(registry) => registry.names(),
+        Err(e) => {
+            problems.push(e);
+            Vec::new()
+        }
+    };
+    let listen = match leptos::config::get_configuration(None) {
+        Ok(conf) => {
+            let addr = conf.leptos_options.site_addr;
+            if let Err(e) = super::auth::security::Security::from_env(addr) {
+                problems.push(e);
+            }
+            addr.to_string()
+        }
+        Err(e) => {
+            problems.push(format!("configuration: {e}"));
+            String::new()
+        }
+    };
+    let config = Config::from_env();
+    let database = super::redact::redact_url(&config.database_url);
+    let migration = match super::db::check_url(&config.database_url).map(|_| Db::open(&config.database_url)) {
+        Err(e) => {
+            problems.push(e);
+            None
+        }
+        Ok(opening) => match opening.await {
+            Ok(db) => db.readiness().await.map_err(|e| problems.push(e)).ok(),
+            Err(e) => {
+                problems.push(format!("database {database}: {e}"));
+                None
+            }
+        },
+    };
+    if !problems.is_empty() {
+        return Err(CliError::Failed(problems.join("; ")));
+    }
+    Ok(json!({"ok": true, "listen": listen, "database": database, "migration": migration, "agents": agents})
+        .to_string())
+}
+
 async fn open() -> Result<Db, CliError> {
     let config = Config::from_env();
-    Db::open(&config.database_url).await.map_err(|e| CliError::Failed(format!("database {}: {e}", config.database_url)))
+    super::db::check_url(&config.database_url).map_err(CliError::Failed)?;
+    let shown = super::redact::redact_url(&config.database_url);
+    Db::open(&config.database_url).await.map_err(|e| CliError::Failed(format!("database {shown}: {e}")))
 }
 
 /// `--flag value` pairs, `--password-stdin`, and at most one positional argument.

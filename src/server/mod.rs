@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod evaluators;
 pub mod export;
+pub mod health;
 pub mod import;
 pub mod limits;
 pub mod llm;
@@ -100,6 +101,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", rest::router())
         .merge(auth::forms::routes())
+        .merge(health::routes())
         .leptos_routes_with_context(&state, routes, request_context, move || shell(options.clone()))
         .fallback(file_and_error_handler_with_context::<AppState, _>(request_context, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::guard))

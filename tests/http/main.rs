@@ -10,6 +10,7 @@ mod datasets;
 mod evaluation;
 mod items;
 mod mock_llm;
+mod ops;
 mod pages;
 mod resilience;
 mod resume;

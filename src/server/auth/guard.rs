@@ -65,6 +65,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
 
 /// Applies the rules; `Err` is the answer that replaces the route's.
 async fn check(state: &AppState, req: &mut Request) -> Result<(), Response> {
+    // Probes come from load balancers that name the instance by its address.
+    if matches!(req.uri().path(), "/healthz" | "/readyz") && req.method() == axum::http::Method::GET {
+        return Ok(());
+    }
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     if !state.auth.security.host_allowed(host) {
         let message = format!("this server does not answer for host `{host}`; add it with OBSERV_PUBLIC_URL");

@@ -36,6 +36,7 @@ pub struct Db {
 impl Db {
     /// Opens (creating if missing) the database at `url` and applies the embedded migrations.
     pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
+        check_url(url).map_err(|m| sqlx::Error::Configuration(m.into()))?;
         create_parent_dir(url);
         let base = SqliteConnectOptions::from_str(url)?
             .foreign_keys(true)
@@ -51,9 +52,59 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal),
             )
             .await?;
-        sqlx::migrate!("./migrations").run(&write).await?;
+        if let (Some(found), known) = (applied_version(&write).await, latest_version()) {
+            if found > known {
+                let message = format!(
+                    "the database was migrated by a newer Observ (migration {found}); this binary knows migrations \
+                     up to {known}: run the newer version, or restore a backup taken before the upgrade"
+                );
+                return Err(sqlx::Error::Configuration(message.into()));
+            }
+        }
+        MIGRATOR.run(&write).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(base.read_only(true)).await?;
         Ok(Db { read, write })
+    }
+
+    /// For `/readyz` and `observ check`: the database answers, and its
+    /// migrations are exactly the ones this binary carries.
+    pub async fn readiness(&self) -> Result<i64, String> {
+        sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&self.read).await.map_err(|e| format!("database: {e}"))?;
+        let (applied, known) = (applied_version(&self.read).await.unwrap_or(0), latest_version());
+        if applied == known {
+            Ok(applied)
+        } else {
+            Err(format!("migrations: the database is at {applied}, this binary at {known}"))
+        }
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The newest migration this binary carries.
+pub fn latest_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The newest migration applied to the database (`None` for a new file).
+async fn applied_version(pool: &SqlitePool) -> Option<i64> {
+    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await.ok().flatten()
+}
+
+/// `OBSERV_DATABASE_URL` must name a SQLite file (`sqlite://path`, `sqlite:path`
+/// or `sqlite::memory:`); anything else is refused before a file is written.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("sqlite") => Ok(()),
+        Some("postgres" | "postgresql") => Err(format!(
+            "OBSERV_DATABASE_URL: `{}` is PostgreSQL, which this version cannot use yet; use sqlite://PATH",
+            crate::server::redact::redact_url(url)
+        )),
+        _ => Err(format!(
+            "OBSERV_DATABASE_URL: expected sqlite://PATH (e.g. sqlite://data/observ.db), found `{}`",
+            crate::server::redact::redact_url(url)
+        )),
     }
 }
 
@@ -88,6 +139,34 @@ pub(crate) fn like_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_sqlite_urls_are_accepted() {
+        assert!(check_url("sqlite://data/observ.db").is_ok() && check_url("sqlite::memory:").is_ok());
+        let pg = check_url("postgres://observ:hunter2@db/observ").unwrap_err();
+        assert!(pg.starts_with("OBSERV_DATABASE_URL:") && pg.contains("PostgreSQL") && !pg.contains("hunter2"), "{pg}");
+        let other = check_url("data/observ.db").unwrap_err();
+        assert!(other.contains("expected sqlite://PATH"), "{other}");
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_version_is_refused_naming_both_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/observ.db", dir.path().display());
+        let db = Db::open(&url).await.unwrap();
+        assert_eq!(db.readiness().await, Ok(latest_version()));
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&db.write)
+        .await
+        .unwrap();
+        assert!(db.readiness().await.unwrap_err().contains("9999"));
+        drop(db);
+        let error = Db::open(&url).await.unwrap_err().to_string();
+        assert!(error.contains("migration 9999") && error.contains(&format!("up to {}", latest_version())), "{error}");
+    }
 
     #[test]
     fn like_pattern_escapes_wildcards() {
