@@ -1,5 +1,5 @@
 //! The `observ` subcommands for operations and headless set-up, against the
-//! same `OBSERV_DATABASE_URL` as the server (migrated first): `migrate`, `check`,
+//! same `OBSERV_DATABASE_URL` as the server (migrated first): `migrate`, `check`, `backup FILE`,
 //! `keys create --name NAME [--role ROLE]`, `keys list`, `keys revoke ID`,
 //! `users create --email EMAIL [--name NAME] [--role ROLE] (--password-stdin | --password P)`,
 //! `users list`. Output is JSON on stdout; errors go to stderr with exit code 1 (2 for usage).
@@ -14,6 +14,7 @@ pub const USAGE: &str = "usage:
   observ                      serve the app (same as `observ serve`)
   observ migrate              apply the database migrations and exit
   observ check                check the configuration and that the database answers, then exit
+  observ backup FILE          write a consistent copy of the database to FILE (safe while serving)
   observ keys create --name NAME [--role admin|member|viewer]
   observ keys list
   observ keys revoke ID
@@ -33,6 +34,10 @@ pub async fn run(args: &[String]) -> Result<String, CliError> {
     let (command, rest) = match words.as_slice() {
         ["migrate"] => return migrate().await,
         ["check"] => return check().await,
+        ["backup", path] => {
+            open().await?.backup(std::path::Path::new(path)).await.map_err(CliError::Failed)?;
+            return Ok(json!({"backup": path}).to_string());
+        }
         [group, action, rest @ ..] => (format!("{group} {action}"), rest),
         [single] if matches!(*single, "help" | "--help" | "-h") => return Ok(USAGE.to_string()),
         _ => return Err(CliError::Usage(format!("unknown command `{}`", words.join(" ")))),

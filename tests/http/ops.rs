@@ -41,6 +41,11 @@ fn migrate_and_check_and_a_database_url_it_cannot_use() {
     let checked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(checked["ok"], true);
     assert!(checked["agents"].as_array().unwrap().iter().any(|a| a == "echo"));
+    let copy = dir.path().join("backup.db");
+    let out = observ(dir.path(), &url, &["backup", copy.to_str().unwrap()]);
+    assert!(out.status.success() && copy.exists(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = observ(dir.path(), &url, &["backup", copy.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1), "never overwrites");
 
     for (bad, expected) in [
         ("postgres://observ:hunter2@db.example/observ", "is PostgreSQL"),

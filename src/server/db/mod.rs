@@ -79,6 +79,19 @@ impl Db {
     }
 }
 
+impl Db {
+    /// A consistent copy of the whole database in a new file at `path`, taken
+    /// while the server runs (SQLite's `VACUUM INTO`: readers and the writer go on).
+    pub async fn backup(&self, path: &std::path::Path) -> Result<(), String> {
+        if path.exists() {
+            return Err(format!("{}: already exists; choose a new file", path.display()));
+        }
+        let target = path.to_str().ok_or_else(|| format!("{}: not a UTF-8 path", path.display()))?;
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.read).await.map_err(|e| format!("backup: {e}"))?;
+        Ok(())
+    }
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The newest migration this binary carries.
@@ -139,6 +152,26 @@ pub(crate) fn like_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_backup_is_a_whole_database_that_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        sqlx::query(
+            "INSERT INTO observ_datasets (name, agent_class, created_at, updated_at) VALUES ('kept', 'echo', 'x', 'x')",
+        )
+        .execute(&db.write)
+        .await
+        .unwrap();
+        let copy = dir.path().join("copy.db");
+        db.backup(&copy).await.unwrap();
+        assert!(db.backup(&copy).await.unwrap_err().contains("already exists"));
+        let restored = Db::open(&format!("sqlite://{}", copy.display())).await.unwrap();
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM observ_datasets").fetch_all(&restored.read).await.unwrap();
+        assert_eq!(names, ["kept"]);
+        assert_eq!(restored.readiness().await, Ok(latest_version()));
+    }
 
     #[test]
     fn only_sqlite_urls_are_accepted() {
