@@ -54,6 +54,19 @@ impl TestServer {
         }
     }
 
+    /// A second server process-alike on the same database file (another
+    /// instance behind the same load balancer): its own port and state.
+    pub async fn another_instance(&self) -> String {
+        let db = Db::open(&format!("sqlite://{}/observ.db", self._dir.path().display())).await.unwrap();
+        let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = AppState::new(db, AgentRegistry::builtin(), leptos_options)
+            .with_security(Security::new(addr, None, &[]).unwrap());
+        tokio::spawn(async move { serve(listener, state, std::future::pending()).await.unwrap() });
+        format!("http://{addr}")
+    }
+
     /// A key with `role`, returned as (public, secret).
     pub async fn key(&self, name: &str, role: Role) -> (String, String) {
         let key = accounts::create_key(&self.db, name, role, "tests").await.unwrap();

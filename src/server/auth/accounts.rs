@@ -1,7 +1,7 @@
 //! Operations on users, sessions and keys, shared by the sign-in forms, the
 //! settings pages, the REST API and the `observ keys|users` commands.
 
-use super::{now_ms, secrets, security::SESSION_TTL_MS, Auth};
+use super::{now_ms, secrets, security::SESSION_TTL_MS, throttle};
 use crate::model::user::{check_key_name, check_password, ApiKey, NewApiKey, Role, User, UserDraft};
 use crate::model::FieldErrors;
 use crate::server::db::{api_keys, auth_sessions, users, Db};
@@ -44,17 +44,17 @@ fn describe(fields: &FieldErrors) -> String {
 
 /// Checks a password with throttling; on success opens a session and returns its
 /// cookie token (the only copy: the database keeps its hash).
-pub async fn sign_in(db: &Db, auth: &Auth, email: &str, password: &str, address: &str) -> Result<String, AppError> {
-    if let Some(wait) = auth.throttle.blocked(email, address) {
+pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> Result<String, AppError> {
+    if let Some(wait) = throttle::blocked(db, email, address, now_ms()).await? {
         return Err(AppError::TooManyAttempts(wait));
     }
     let found = users::credentials(&db.read, email).await?;
     let ok = secrets::verify_password(password.to_string(), found.as_ref().map(|c| c.password_hash.clone())).await;
     let Some(user) = found.filter(|_| ok) else {
-        auth.throttle.record_failure(email, address);
+        throttle::record_failure(db, email, address, now_ms()).await?;
         return Err(AppError::Unauthorized("wrong email or password".into()));
     };
-    auth.throttle.record_success(email);
+    throttle::record_success(db, email).await?;
     open_session(db, user.id).await
 }
 

@@ -52,7 +52,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Response {
         Err(response) => return response,
     };
     let next = safe_next(form.next.trim()).to_string();
-    match accounts::sign_in(&state.db, &state.auth, &form.email, &form.password, &address).await {
+    match accounts::sign_in(&state.db, &form.email, &form.password, &address).await {
         Ok(token) => signed_in(&state, &token, &next),
         Err(AppError::TooManyAttempts(wait)) => throttled(wait),
         Err(AppError::Unauthorized(_)) => {

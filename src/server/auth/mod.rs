@@ -84,11 +84,10 @@ fn status_error(error: AppError) -> leptos::prelude::ServerFnError {
     error.into()
 }
 
-/// Per-process authentication state: the host rules, sign-in throttling, and
+/// Per-process authentication state: the host rules, and
 /// which keys' `last_used_at` were written lately (at most once a minute each).
 pub struct Auth {
     pub security: security::Security,
-    pub throttle: throttle::Throttle,
     key_touches: std::sync::Mutex<std::collections::HashMap<i64, std::time::Instant>>,
     /// Set once a user exists; users never go back to none (the last admin stays).
     has_users: std::sync::atomic::AtomicBool,
@@ -96,12 +95,7 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(security: security::Security) -> Auth {
-        Auth {
-            security,
-            throttle: throttle::Throttle::default(),
-            key_touches: Default::default(),
-            has_users: Default::default(),
-        }
+        Auth { security, key_touches: Default::default(), has_users: Default::default() }
     }
 
     /// Whether any user exists yet (the first-admin page shows until one does).

@@ -1,22 +1,16 @@
 //! Sign-in throttling: failed attempts are counted per account and per client
 //! address in a sliding window; past the limit, attempts answer 429 with the
-//! seconds until the oldest failure leaves the window. Kept in memory: a restart
-//! forgets it, which costs an attacker a restart they cannot cause.
+//! seconds until the oldest counted failure leaves the window. The failures
+//! live in the database, so the limits hold across restarts and instances.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::server::db::{login_failures, Db};
+use crate::server::error::AppError;
 
 /// Failures allowed per account within the window.
 pub const ACCOUNT_LIMIT: usize = 5;
 /// Failures allowed per client address within the window (several people may share one).
 pub const ADDRESS_LIMIT: usize = 20;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
+pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 
 fn account_key(email: &str) -> String {
     format!("account:{}", email.trim().to_lowercase())
@@ -26,83 +20,73 @@ fn address_key(address: &str) -> String {
     format!("address:{address}")
 }
 
-impl Throttle {
-    /// `Some(seconds to wait)` when either the account or the address is over its limit.
-    pub fn blocked(&self, email: &str, address: &str) -> Option<u64> {
-        self.blocked_at(email, address, Instant::now())
-    }
-
-    fn blocked_at(&self, email: &str, address: &str, now: Instant) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = None::<Duration>;
-        for (key, limit) in [(account_key(email), ACCOUNT_LIMIT), (address_key(address), ADDRESS_LIMIT)] {
-            let Some(times) = failures.get_mut(&key) else { continue };
-            while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
-                times.pop_front();
-            }
-            if times.len() >= limit {
-                let oldest = times[times.len() - limit];
-                let left = WINDOW.saturating_sub(now.duration_since(oldest));
-                wait = Some(wait.map_or(left, |w| w.max(left)));
-            }
-        }
-        wait.map(|w| w.as_secs().max(1))
-    }
-
-    pub fn record_failure(&self, email: &str, address: &str) {
-        self.record_failure_at(email, address, Instant::now());
-    }
-
-    fn record_failure_at(&self, email: &str, address: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() > 100_000 {
-            // A flood of distinct names: drop what has aged out rather than grow without bound.
-            failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
-        }
-        for key in [account_key(email), address_key(address)] {
-            let times = failures.entry(key).or_default();
-            times.push_back(now);
-            if times.len() > ADDRESS_LIMIT {
-                times.pop_front();
-            }
+/// `Some(seconds to wait)` when the account or the address is over its limit at `now_ms`.
+pub async fn blocked(db: &Db, email: &str, address: &str, now_ms: i64) -> Result<Option<u64>, AppError> {
+    let mut wait_ms = None::<i64>;
+    for (subject, limit) in [(account_key(email), ACCOUNT_LIMIT), (address_key(address), ADDRESS_LIMIT)] {
+        let times = login_failures::since(&db.read, &subject, now_ms - WINDOW_MS).await?;
+        if times.len() >= limit {
+            // The failure whose expiry brings the count back under the limit.
+            let oldest = times[times.len() - limit];
+            let left = oldest + WINDOW_MS - now_ms;
+            wait_ms = Some(wait_ms.map_or(left, |w| w.max(left)));
         }
     }
+    Ok(wait_ms.map(|ms| ((ms + 999) / 1000).max(1) as u64))
+}
 
-    /// A successful sign-in clears the account's failures (not the address's).
-    pub fn record_success(&self, email: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&account_key(email));
-    }
+pub async fn record_failure(db: &Db, email: &str, address: &str, now_ms: i64) -> Result<(), AppError> {
+    let (account, address) = (account_key(email), address_key(address));
+    login_failures::record(&db.write, &[&account, &address], now_ms, now_ms - WINDOW_MS).await
+}
+
+/// A successful sign-in clears the account's failures (not the address's).
+pub async fn record_success(db: &Db, email: &str) -> Result<(), AppError> {
+    login_failures::clear(&db.write, &account_key(email)).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_account_is_blocked_after_its_limit_until_the_window_passes() {
-        let throttle = Throttle::default();
-        let start = Instant::now();
-        for _ in 0..ACCOUNT_LIMIT {
-            assert_eq!(throttle.blocked_at("A@x.example", "1.2.3.4", start), None);
-            throttle.record_failure_at("a@x.example", "1.2.3.4", start);
-        }
-        let wait = throttle.blocked_at("a@x.example", "5.6.7.8", start).unwrap();
-        assert_eq!(wait, WINDOW.as_secs());
-        assert_eq!(throttle.blocked_at("b@x.example", "5.6.7.8", start), None, "other accounts are fine");
-        assert_eq!(throttle.blocked_at("a@x.example", "5.6.7.8", start + WINDOW), None);
+    async fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        (dir, db)
     }
 
-    #[test]
-    fn an_address_is_blocked_across_accounts_and_success_clears_the_account() {
-        let throttle = Throttle::default();
-        let now = Instant::now();
-        for n in 0..ADDRESS_LIMIT {
-            throttle.record_failure_at(&format!("user{n}@x.example"), "9.9.9.9", now);
+    #[tokio::test]
+    async fn an_account_is_blocked_after_its_limit_until_the_window_passes() {
+        let (_dir, db) = db().await;
+        let start = 1_000_000_000;
+        for _ in 0..ACCOUNT_LIMIT {
+            assert_eq!(blocked(&db, "A@x.example", "1.2.3.4", start).await.unwrap(), None);
+            record_failure(&db, "a@x.example", "1.2.3.4", start).await.unwrap();
         }
-        assert!(throttle.blocked_at("new@x.example", "9.9.9.9", now).is_some());
-        assert_eq!(throttle.blocked_at("new@x.example", "8.8.8.8", now), None);
-        throttle.record_failure_at("c@x.example", "7.7.7.7", now);
-        throttle.record_success("c@x.example");
-        assert!(throttle.failures.lock().unwrap().get(&account_key("c@x.example")).is_none());
+        let wait = blocked(&db, "a@x.example", "5.6.7.8", start).await.unwrap().unwrap();
+        assert_eq!(wait, (WINDOW_MS / 1000) as u64);
+        assert_eq!(blocked(&db, "b@x.example", "5.6.7.8", start).await.unwrap(), None, "other accounts are fine");
+        assert_eq!(blocked(&db, "a@x.example", "5.6.7.8", start + WINDOW_MS).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn an_address_is_blocked_across_accounts_and_success_clears_the_account() {
+        let (_dir, db) = db().await;
+        let now = 2_000_000_000;
+        for n in 0..ADDRESS_LIMIT {
+            record_failure(&db, &format!("user{n}@x.example"), "9.9.9.9", now).await.unwrap();
+        }
+        assert!(blocked(&db, "new@x.example", "9.9.9.9", now).await.unwrap().is_some());
+        assert_eq!(blocked(&db, "new@x.example", "8.8.8.8", now).await.unwrap(), None);
+        for _ in 0..ACCOUNT_LIMIT {
+            record_failure(&db, "c@x.example", "7.7.7.7", now).await.unwrap();
+        }
+        record_success(&db, "c@x.example").await.unwrap();
+        assert_eq!(blocked(&db, "c@x.example", "6.6.6.6", now).await.unwrap(), None);
+        // Failures from before the window are forgotten as new ones arrive.
+        record_failure(&db, "d@x.example", "5.5.5.5", now + WINDOW_MS + 1).await.unwrap();
+        let rows: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM observ_login_failures").fetch_one(&db.read).await.unwrap();
+        assert_eq!(rows, 2);
     }
 }

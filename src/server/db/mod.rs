@@ -10,6 +10,7 @@ pub mod auth_sessions;
 pub mod compare;
 pub mod datasets;
 pub mod items;
+pub mod login_failures;
 mod pages;
 pub mod run_items;
 pub mod runs;
@@ -220,6 +221,6 @@ mod tests {
                 .fetch_one(&db.read)
                 .await
                 .unwrap();
-        assert_eq!(tables, 11);
+        assert_eq!(tables, 12);
     }
 }
