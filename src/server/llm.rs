@@ -2,7 +2,7 @@
 //! llama.cpp's server), the price table that turns its usage into dollars, and
 //! the `{{input.field}}` templates that build its messages.
 
-use crate::server::agents::context::now_ms;
+use crate::model::stats::now_ms;
 use crate::server::agents::AgentError;
 use crate::server::limits::{max_reply_bytes, read_capped, reply_too_large, ReadError};
 use crate::server::redact::redact_url;

@@ -2,13 +2,13 @@
 //! session, trace and observations, its result and the run's counters, all in
 //! the caller's transaction.
 
-use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace};
+use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewTrace};
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::run_item::{ItemRun, RunItem, RunItemStatus};
 use crate::model::score::ScoreDraft;
-use crate::model::stats::format_timestamp_ms;
-use crate::server::agents::context::now_ms;
+use crate::model::stats::{format_timestamp_ms, now_ms};
+use crate::model::trace::NewObservation;
 use crate::server::db::scores::{upsert, ScoreTarget};
 use crate::server::error::AppError;
 use serde_json::{json, Value};

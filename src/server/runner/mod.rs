@@ -10,7 +10,7 @@ mod writer;
 
 use crate::model::run::{DatasetRun, RunDraft, RunStatus};
 use crate::model::run_item::{RunEvent, RunItem, RunProgress};
-use crate::server::agents::context::now_ms;
+use crate::model::stats::now_ms;
 use crate::server::agents::{AgentContext, AgentRegistry};
 use crate::server::db::run_items::{ItemResult, PendingItem, RunLabels};
 use crate::server::db::{self, Db};

@@ -91,7 +91,7 @@ fn failed(item: PendingItem, error: String) -> ItemResult {
         input: item.input,
         output: None,
         error: Some(error),
-        started_at: crate::model::stats::format_timestamp_ms(crate::server::agents::context::now_ms()),
+        started_at: crate::model::stats::format_timestamp_ms(crate::model::stats::now_ms()),
         latency_ms: 0,
         observations: Vec::new(),
         expected: item.expected_output,
