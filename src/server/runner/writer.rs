@@ -1,7 +1,7 @@
 //! Commits finished items in batches: each item's trace, result and the run's
 //! counters share one transaction; watchers hear about items only once committed.
 
-use super::Published;
+use super::events::Published;
 use crate::server::db::run_items::{record_batch, ItemResult, RunLabels};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
