@@ -12,6 +12,7 @@ pub mod datasets;
 pub mod items;
 mod pages;
 pub mod run_items;
+pub mod run_summaries;
 pub mod runs;
 pub mod scores;
 pub mod stats;
