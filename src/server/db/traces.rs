@@ -102,6 +102,14 @@ pub async fn find_session(pool: &SqlitePool, id: i64) -> Result<Session, AppErro
         .ok_or_else(|| AppError::not_found("session", id))
 }
 
+/// A session to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewSession {
+    pub session_id: String,
+    pub user_id: Option<String>,
+    pub metadata: Value,
+}
+
 /// A trace to record; totals are summed from its observations when it is finalized.
 #[derive(Debug, Clone, Default)]
 pub struct NewTrace {

@@ -6,6 +6,7 @@
 //! resumes unfinished runs by running their pending items only.
 
 pub mod events;
+mod item_trace;
 mod tasks;
 mod writer;
 
@@ -13,13 +14,14 @@ use crate::model::run::{DatasetRun, RunDraft, RunStatus};
 use crate::model::run_item::RunEvent;
 use crate::model::stats::now_ms;
 use crate::server::agents::{AgentContext, AgentRegistry};
-use crate::server::db::run_items::{ItemResult, PendingItem, RunLabels};
+use crate::server::db::run_items::PendingItem;
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use crate::server::evaluators::{score_all, Subject};
 use crate::server::limits::max_agent_calls;
 use crate::server::redact::redact_text;
 use events::Published;
+use item_trace::{ItemResult, RunLabels};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -3,8 +3,9 @@
 //! a pending item. Cancelling the run stops the tasks in flight (their agents'
 //! subprocesses die with them); their items end as cancelled.
 
+use super::item_trace::ItemResult;
 use super::ActiveRun;
-use crate::server::db::run_items::{ItemResult, PendingItem};
+use crate::server::db::run_items::PendingItem;
 use std::collections::HashMap;
 use std::future::Future;
 use tokio::sync::mpsc;
