@@ -1,6 +1,6 @@
 //! Run events and their wire encoding: what a run tells its watchers, in
 //! order, and the server-sent-event frames they travel in. The runner
-//! publishes; `sse` forwards; neither knows the other's side.
+//! publishes; the event stream endpoint forwards the frames as they are.
 
 use crate::model::run_item::{RunEvent, RunItem, RunProgress};
 use axum::body::Bytes;
