@@ -3,11 +3,10 @@
 use super::evaluator::{check_evaluators, Evaluator};
 use super::json_text::{parse_json_text, JsonField};
 use super::run::RunSummary;
+pub use super::validation::NAME_MAX_CHARS;
 use super::FieldErrors;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-pub const NAME_MAX_CHARS: usize = 255;
 
 /// A dataset as the API and the pages show it, with its counters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

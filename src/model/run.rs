@@ -130,8 +130,8 @@ impl RunDraft {
         let name = self.name.trim();
         if name.is_empty() {
             errors.add("name", "can't be blank");
-        } else if name.chars().count() > super::dataset::NAME_MAX_CHARS {
-            errors.add("name", format!("is too long (at most {} characters)", super::dataset::NAME_MAX_CHARS));
+        } else if name.chars().count() > super::validation::NAME_MAX_CHARS {
+            errors.add("name", format!("is too long (at most {} characters)", super::validation::NAME_MAX_CHARS));
         }
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
             errors.add("concurrency", format!("must be from 1 to {MAX_CONCURRENCY}, got {}", self.concurrency));

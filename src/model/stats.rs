@@ -34,6 +34,13 @@ pub fn parse_timestamp_ms(ts: &str) -> Option<i64> {
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
 }
 
+/// Milliseconds since the Unix epoch, by the server's clock (the browser has
+/// no `SystemTime`; pages use `ui::now_ms`).
+#[cfg(feature = "ssr")]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}
+
 /// `YYYY-MM-DDTHH:MM:SS.fffZ` for milliseconds since the Unix epoch.
 pub fn format_timestamp_ms(ms: i64) -> String {
     let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));

@@ -107,6 +107,25 @@ impl Observation {
     }
 }
 
+/// An observation to record under a trace: what an agent reports while it
+/// works, before the database gives it a row.
+#[derive(Debug, Clone, Default)]
+pub struct NewObservation {
+    pub observation_id: String,
+    pub parent_observation_id: Option<String>,
+    /// `generation`, `span` or `event`.
+    pub kind: String,
+    pub name: String,
+    pub start_time: String,
+    pub end_time: Option<String>,
+    pub model: Option<String>,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub usage: Option<Value>,
+    pub cost_usd: f64,
+    pub status_message: Option<String>,
+}
+
 /// Milliseconds between two RFC 3339 timestamps, when both parse.
 pub fn duration_ms(start: &str, end: Option<&str>) -> Option<i64> {
     let start = crate::model::stats::parse_timestamp_ms(start)?;

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The longest name a dataset or a run may have.
+pub const NAME_MAX_CHARS: usize = 255;
+
 /// Validation failures keyed by field name (`name`, `input`, `items[3].input`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);

@@ -2,13 +2,21 @@
 //! llama.cpp's server), the price table that turns its usage into dollars, and
 //! the `{{input.field}}` templates that build its messages.
 
-use crate::server::agents::context::now_ms;
-use crate::server::agents::AgentError;
+use crate::model::stats::now_ms;
 use crate::server::limits::{max_reply_bytes, read_capped, reply_too_large, ReadError};
 use crate::server::redact::redact_url;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// Why a chat call failed. Messages name the endpoint without its secrets.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("timed out after {0} ms")]
+    Timeout(u64),
+}
 
 /// USD per million tokens of one model.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -105,7 +113,7 @@ impl ChatModel {
     }
 
     /// Sends the messages; retries transient failures, never past the timeout of each attempt.
-    pub async fn chat(&self, messages: &Value) -> Result<ChatReply, AgentError> {
+    pub async fn chat(&self, messages: &Value) -> Result<ChatReply, LlmError> {
         let mut body = json!({"model": self.model, "messages": messages, "stream": false});
         if let Some(t) = self.temperature {
             body["temperature"] = json!(t);
@@ -117,7 +125,7 @@ impl ChatModel {
         loop {
             match self.attempt(&body).await? {
                 Attempt::Done(reply) => return Ok(reply),
-                Attempt::Retry(err) if attempt >= self.max_retries => return Err(AgentError::Failed(err)),
+                Attempt::Retry(err) if attempt >= self.max_retries => return Err(LlmError::Failed(err)),
                 Attempt::Retry(_) => {
                     tokio::time::sleep(Duration::from_millis(250 << attempt.min(5))).await;
                     attempt += 1;
@@ -126,7 +134,7 @@ impl ChatModel {
         }
     }
 
-    async fn attempt(&self, body: &Value) -> Result<Attempt, AgentError> {
+    async fn attempt(&self, body: &Value) -> Result<Attempt, LlmError> {
         let started_ms = now_ms();
         let mut request = self.client.post(self.endpoint()).timeout(Duration::from_millis(self.timeout_ms)).json(body);
         if let Some(key) = &self.api_key {
@@ -136,15 +144,15 @@ impl ChatModel {
         let endpoint = redact_url(&self.endpoint());
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) if e.is_timeout() => return Err(AgentError::Timeout(self.timeout_ms)),
+            Err(e) if e.is_timeout() => return Err(LlmError::Timeout(self.timeout_ms)),
             Err(e) => return Ok(Attempt::Retry(format!("cannot reach {endpoint}: {}", e.without_url()))),
         };
         let status = response.status();
         let limit = max_reply_bytes();
         let text = match read_capped(response, limit).await {
             Ok(t) => t,
-            Err(ReadError::TooLarge) => return Err(AgentError::Failed(reply_too_large("agent reply", limit))),
-            Err(ReadError::Transport(e)) if e.is_timeout() => return Err(AgentError::Timeout(self.timeout_ms)),
+            Err(ReadError::TooLarge) => return Err(LlmError::Failed(reply_too_large("agent reply", limit))),
+            Err(ReadError::Transport(e)) if e.is_timeout() => return Err(LlmError::Timeout(self.timeout_ms)),
             Err(ReadError::Transport(e)) => {
                 return Ok(Attempt::Retry(format!("reading the response failed: {}", e.without_url())))
             }
@@ -158,15 +166,15 @@ impl ChatModel {
             return if status.as_u16() == 429 || status.is_server_error() {
                 Ok(Attempt::Retry(err))
             } else {
-                Err(AgentError::Failed(err))
+                Err(LlmError::Failed(err))
             };
         }
         let parsed: Value = serde_json::from_str(&text)
-            .map_err(|e| AgentError::Failed(format!("the response is not JSON ({e}): `{}`", snippet(&text))))?;
+            .map_err(|e| LlmError::Failed(format!("the response is not JSON ({e}): `{}`", snippet(&text))))?;
         let content = match &parsed["choices"][0]["message"]["content"] {
             Value::String(s) => s.clone(),
             _ => {
-                return Err(AgentError::Failed(format!(
+                return Err(LlmError::Failed(format!(
                     "the response has no choices[0].message.content: `{}`",
                     snippet(&text)
                 )))

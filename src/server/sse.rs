@@ -7,7 +7,7 @@
 use crate::model::run_item::RunEvent;
 use crate::server::db;
 use crate::server::error::AppError;
-use crate::server::runner::{Batch, Published};
+use crate::server::runner::events::{encode, Batch, Published};
 use crate::server::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, State};
@@ -103,21 +103,6 @@ impl From<AppError> for Stop {
     }
 }
 
-/// One event in the wire format. JSON from serde has no raw newlines, so the
-/// payload is always a single `data:` line.
-pub fn frame(name: &str, id: i64, data: &str) -> String {
-    format!("id: {id}\nevent: {name}\ndata: {data}\n\n")
-}
-
-fn event(e: &RunEvent, id: i64) -> Bytes {
-    let data = match e {
-        RunEvent::Snapshot(run) | RunEvent::Done(run) => serde_json::to_string(run),
-        RunEvent::Item(item) => serde_json::to_string(item),
-        RunEvent::Progress(progress) => serde_json::to_string(progress),
-    };
-    Bytes::from(frame(e.name(), id, &data.unwrap_or_default()))
-}
-
 pub async fn run_events(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -197,14 +182,14 @@ async fn feed(
     out: &mut Outbox,
 ) -> Result<(), Stop> {
     let id = run.id;
-    out.push(event(&RunEvent::Snapshot(run.clone()), run.event_seq));
+    out.push(encode(&RunEvent::Snapshot(run.clone()), run.event_seq));
     // Without Last-Event-ID the snapshot stands for everything so far.
     let mut sent = last_seen.unwrap_or(run.event_seq);
     sent = catch_up(state, id, sent, out).await?;
     out.flush().await?;
     let Some(mut live) = live.filter(|_| !run.status.is_finished()) else {
         let run = db::runs::find(&state.db.read, id).await?;
-        out.push(event(&RunEvent::Done(run.clone()), run.event_seq));
+        out.push(encode(&RunEvent::Done(run.clone()), run.event_seq));
         return out.flush().await;
     };
     loop {
@@ -234,7 +219,7 @@ async fn feed(
         if finished {
             sent = catch_up(state, id, sent, out).await?;
             let run = db::runs::find(&state.db.read, id).await?;
-            out.push(event(&RunEvent::Done(run), sent));
+            out.push(encode(&RunEvent::Done(run), sent));
             return out.flush().await;
         }
         out.flush().await?;
@@ -254,9 +239,9 @@ fn take(batch: &Batch, mut sent: i64, out: &mut Outbox) -> i64 {
                 match e {
                     RunEvent::Item(item) if item.seq.unwrap_or_default() > sent => {
                         sent = item.seq.unwrap_or_default();
-                        out.push(event(e, sent));
+                        out.push(encode(e, sent));
                     }
-                    RunEvent::Progress(_) => out.push(event(e, sent)),
+                    RunEvent::Progress(_) => out.push(encode(e, sent)),
                     _ => {}
                 }
             }
@@ -273,7 +258,7 @@ async fn catch_up(state: &AppState, id: i64, mut sent: i64, out: &mut Outbox) ->
         let full = page.len() as i64 == CATCH_UP_PAGE;
         for item in page {
             let seq = item.seq.unwrap_or_default();
-            out.push(event(&RunEvent::Item(item), seq));
+            out.push(encode(&RunEvent::Item(item), seq));
             sent = seq;
         }
         if !full {

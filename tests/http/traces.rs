@@ -1,7 +1,6 @@
 use crate::server::{read, TestServer};
-use observ::server::db::traces::{
-    finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace,
-};
+use observ::model::trace::NewObservation;
+use observ::server::db::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewTrace};
 use serde_json::json;
 
 /// Records a session with one trace and two generations, as the run engine does.

@@ -7,8 +7,9 @@
 //! or is cancelled, so no grandchild outlives it. Its output is read up to
 //! `OBSERV_MAX_REPLY_BYTES`.
 
-use super::context::{now_ms, AgentContext};
+use super::context::AgentContext;
 use super::{Agent, AgentError, AgentFuture};
+use crate::model::stats::now_ms;
 use crate::server::limits::{max_reply_bytes, reply_too_large};
 use serde_json::{json, Value};
 use std::process::Stdio;

@@ -2,14 +2,9 @@
 //! kept in memory and written with the item's result in one transaction.
 
 use crate::model::stats::format_timestamp_ms;
-use crate::server::db::traces::NewObservation;
+use crate::model::trace::NewObservation;
 use serde_json::{json, Value};
 use std::sync::Mutex;
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
-}
 
 /// One model call.
 #[derive(Debug, Clone, Default)]

@@ -4,8 +4,9 @@
 //! `X-Observ-Output-Tokens`, `X-Observ-Cost-Usd`); it is then recorded as a
 //! generation, priced from the price table when no cost is given.
 
-use super::context::{now_ms, Generation};
+use super::context::Generation;
 use super::{Agent, AgentContext, AgentError, AgentFuture};
+use crate::model::stats::now_ms;
 use crate::server::limits::{max_reply_bytes, read_capped, reply_too_large, ReadError};
 use crate::server::llm::PriceTable;
 use crate::server::redact::redact_url;

@@ -2,8 +2,9 @@
 //! counts common words. Deterministic, no network, and wrong on short or mixed
 //! text, which gives a demo dataset real passes and failures.
 
-use super::context::{now_ms, AgentContext};
+use super::context::AgentContext;
 use super::{Agent, AgentError, AgentFuture};
+use crate::model::stats::now_ms;
 use serde_json::{json, Value};
 
 const LANGUAGES: &[(&str, &[&str])] = &[

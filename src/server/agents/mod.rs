@@ -17,6 +17,7 @@ pub use language::LanguageDetector;
 pub use openai::{OpenAiAgent, ReplyFormat};
 
 use crate::model::agent::AgentInfo;
+use crate::server::llm::{ChatModel, LlmError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -31,6 +32,16 @@ pub enum AgentError {
     Timeout(u64),
 }
 
+/// A chat call's failure is the agent's, word for word.
+impl From<LlmError> for AgentError {
+    fn from(error: LlmError) -> Self {
+        match error {
+            LlmError::Failed(message) => AgentError::Failed(message),
+            LlmError::Timeout(ms) => AgentError::Timeout(ms),
+        }
+    }
+}
+
 pub type AgentFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, AgentError>> + Send + 'a>>;
 
 /// An LLM application under test: takes an item's input, returns its output.
@@ -41,7 +52,7 @@ pub trait Agent: Send + Sync {
     /// Runs one input. Model calls and steps are recorded through `cx`.
     fn run<'a>(&'a self, input: &'a Value, cx: &'a AgentContext) -> AgentFuture<'a>;
     /// The chat model behind an `openai` agent, which `llm_judge` evaluators reuse.
-    fn chat_model(&self) -> Option<&crate::server::llm::ChatModel> {
+    fn chat_model(&self) -> Option<&ChatModel> {
         None
     }
 }
@@ -97,5 +108,15 @@ mod tests {
         assert_eq!((info.name.as_str(), info.kind.as_str()), ("echo", "builtin"));
         assert!(registry.get("echo").is_some());
         assert!(registry.get("Echo").is_none());
+    }
+
+    #[test]
+    fn chat_failures_keep_their_message_as_agent_errors() {
+        for error in
+            [LlmError::Failed("HTTP 400 from http://x/v1/chat/completions: bad".into()), LlmError::Timeout(250)]
+        {
+            assert_eq!(AgentError::from(error.clone()).to_string(), error.to_string());
+        }
+        assert_eq!(AgentError::from(LlmError::Timeout(250)), AgentError::Timeout(250));
     }
 }

@@ -3,7 +3,6 @@
 use super::{like_pattern, Listing, NOW};
 use crate::model::dataset::{Dataset, DatasetDraft};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
-use crate::model::run::RunSummary;
 use crate::server::error::AppError;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -141,20 +140,8 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
 
 /// Fills `last_run` with one query for all the datasets of a page.
 async fn attach_last_runs(pool: &SqlitePool, datasets: &mut [Dataset]) -> Result<(), AppError> {
-    if datasets.is_empty() {
-        return Ok(());
-    }
-    let mut q = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {} FROM observ_dataset_runs r WHERE r.id IN \
-         (SELECT max(id) FROM observ_dataset_runs WHERE dataset_id IN (",
-        super::runs::SUMMARY_COLUMNS
-    ));
-    let mut ids = q.separated(", ");
-    for d in datasets.iter() {
-        ids.push_bind(d.id);
-    }
-    q.push(") GROUP BY dataset_id)");
-    let runs: Vec<RunSummary> = q.build_query_as().fetch_all(pool).await?;
+    let ids: Vec<i64> = datasets.iter().map(|d| d.id).collect();
+    let runs = super::run_summaries::latest_per_dataset(pool, &ids).await?;
     for d in datasets.iter_mut() {
         d.last_run = runs.iter().find(|r| r.dataset_id == d.id).cloned();
     }

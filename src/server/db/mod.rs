@@ -13,6 +13,7 @@ pub mod items;
 pub mod login_failures;
 mod pages;
 pub mod run_items;
+pub mod run_summaries;
 pub mod runs;
 pub mod scores;
 pub mod stats;

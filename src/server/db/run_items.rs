@@ -1,17 +1,17 @@
 //! Queries on `observ_dataset_run_items`, and recording a finished item: its
-//! session, trace and observations, its result and the run's counters, all in
-//! the caller's transaction.
+//! session, trace and observations (as the runner shaped them), its result and
+//! the run's counters, all in the caller's transaction.
 
-use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewObservation, NewTrace};
+use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewSession, NewTrace};
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::run_item::{ItemRun, RunItem, RunItemStatus};
 use crate::model::score::ScoreDraft;
-use crate::model::stats::format_timestamp_ms;
-use crate::server::agents::context::now_ms;
+use crate::model::stats::{format_timestamp_ms, now_ms};
+use crate::model::trace::NewObservation;
 use crate::server::db::scores::{upsert, ScoreTarget};
 use crate::server::error::AppError;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 const COLUMNS: &str = "ri.id, ri.dataset_run_id, ri.dataset_item_id, ri.repetition, ri.status, \
@@ -173,112 +173,81 @@ pub async fn pending(pool: &SqlitePool, run_id: i64) -> Result<Vec<PendingItem>,
     .await?)
 }
 
-/// Names that go on each item's trace.
+/// A finished item as the runner shaped it: its result, and the session,
+/// trace and observations (ids given) to record it under.
 #[derive(Debug, Clone)]
-pub struct RunLabels {
-    pub run_id: i64,
-    pub run_name: String,
-    pub dataset_id: i64,
-    pub dataset_name: String,
-}
-
-/// One finished item, as the engine hands it to the writer.
-#[derive(Debug, Clone)]
-pub struct ItemResult {
+pub struct FinishedItem {
     pub run_item_id: i64,
-    pub dataset_item_id: i64,
-    pub input: Value,
     pub output: Option<Value>,
     pub error: Option<String>,
-    pub started_at: String,
     pub latency_ms: i64,
+    pub session: NewSession,
+    pub trace: NewTrace,
     pub observations: Vec<NewObservation>,
-    /// The expected output as run (what evaluators compare with).
-    pub expected: Option<Value>,
     /// What the dataset's evaluators concluded about the output.
     pub scores: Vec<ScoreDraft>,
 }
 
 /// Writes a batch of results with their traces and moves the run's counters
-/// once for the batch; returns the stored run items. Must run inside a transaction.
-pub async fn record_batch(
+/// once for the batch; returns the stored run items. `shape` turns each result
+/// into what is written, given its event number. Must run inside a transaction.
+pub async fn record_batch<R>(
     conn: &mut SqliteConnection,
-    labels: &RunLabels,
-    results: &[ItemResult],
+    run_id: i64,
+    results: Vec<R>,
+    shape: impl Fn(R, i64) -> FinishedItem,
 ) -> Result<Vec<RunItem>, AppError> {
     let last_seq: i64 =
         sqlx::query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
             .bind(results.len() as i64)
-            .bind(labels.run_id)
+            .bind(run_id)
             .fetch_one(&mut *conn)
             .await?;
     let first_seq = last_seq - results.len() as i64 + 1;
     let mut items = Vec::with_capacity(results.len());
-    for (n, result) in results.iter().enumerate() {
-        items.push(record(conn, labels, result, first_seq + n as i64).await?);
+    for (n, result) in results.into_iter().enumerate() {
+        let seq = first_seq + n as i64;
+        items.push(record(conn, run_id, &shape(result, seq), seq).await?);
     }
-    count_results(conn, labels.run_id, &items).await?;
+    count_results(conn, run_id, &items).await?;
     Ok(items)
 }
 
 /// Writes one result (event number `seq`) with its session, trace and observations.
-async fn record(
-    conn: &mut SqliteConnection,
-    labels: &RunLabels,
-    result: &ItemResult,
-    seq: i64,
-) -> Result<RunItem, AppError> {
-    let run_id = labels.run_id;
-    let key = format!("{run_id}-{}-{seq}", result.run_item_id);
-    let metadata = json!({
-        "dataset_id": labels.dataset_id, "dataset_name": labels.dataset_name,
-        "dataset_run_id": run_id, "dataset_run_name": labels.run_name,
-        "dataset_item_id": result.dataset_item_id, "dataset_run_item_id": result.run_item_id,
-    });
-    let session =
-        insert_session(conn, &format!("dataset-run-{key}"), Some(&format!("dataset_run_{run_id}")), &metadata).await?;
-    let trace = NewTrace {
-        trace_id: format!("trace-{key}"),
-        start_time: Some(result.started_at.clone()),
-        name: "dataset_run_item".into(),
-        input: Some(result.input.clone()),
-        metadata,
-        tags: vec!["dataset".into(), format!("dataset:{}", labels.dataset_name), format!("run:{}", labels.run_name)],
-        user_id: Some(format!("dataset_run_{run_id}")),
-    };
-    let trace_id = insert_trace(conn, session, &trace).await?;
-    for (n, observation) in result.observations.iter().enumerate() {
-        let mut observation = observation.clone();
-        observation.observation_id = format!("obs-{key}-{}", n + 1);
-        insert_observation(conn, trace_id, &observation).await?;
+async fn record(conn: &mut SqliteConnection, run_id: i64, item: &FinishedItem, seq: i64) -> Result<RunItem, AppError> {
+    let session = &item.session;
+    let session = insert_session(conn, &session.session_id, session.user_id.as_deref(), &session.metadata).await?;
+    let trace_id = insert_trace(conn, session, &item.trace).await?;
+    for observation in &item.observations {
+        insert_observation(conn, trace_id, observation).await?;
     }
-    let output = result.output.clone().unwrap_or(Value::Null);
+    let output = item.output.clone().unwrap_or(Value::Null);
     let (cost, tokens) = finalize_trace(conn, trace_id, Some(&output)).await?;
-    let status = if result.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
-    let item: RunItem = sqlx::query_as(&format!(
+    let status = if item.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
+    let stored: RunItem = sqlx::query_as(&format!(
         "UPDATE observ_dataset_run_items SET status = ?, output = ?, error = ?, trace_id = ?, latency_ms = ?, \
          cost = ?, tokens = ?, seq = ?, updated_at = {NOW} WHERE id = ? RETURNING {}",
         COLUMNS.replace("ri.", "")
     ))
     .bind(status.code())
-    .bind(result.output.as_ref().map(Value::to_string))
-    .bind(&result.error)
+    .bind(item.output.as_ref().map(Value::to_string))
+    .bind(&item.error)
     .bind(trace_id)
-    .bind(result.latency_ms)
+    .bind(item.latency_ms)
     .bind(cost)
     .bind(tokens)
     .bind(seq)
-    .bind(result.run_item_id)
+    .bind(item.run_item_id)
     .fetch_one(&mut *conn)
     .await?;
-    let mut item: RunItem = item;
-    let target = ScoreTarget::RunItem { run_id, run_item_id: result.run_item_id };
+    let mut stored: RunItem = stored;
+    let target = ScoreTarget::RunItem { run_id, run_item_id: item.run_item_id };
     let now = format_timestamp_ms(now_ms());
-    for draft in &result.scores {
+    for draft in &item.scores {
         let id = upsert(conn, target, draft).await?;
-        item.scores.push(draft.stored(id, target_item(result.run_item_id), &now));
+        stored.scores.push(draft.stored(id, target_item(item.run_item_id), &now));
     }
-    Ok(item)
+    Ok(stored)
 }
 
 fn target_item(run_item_id: i64) -> (Option<i64>, Option<i64>, Option<i64>) {

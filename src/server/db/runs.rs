@@ -1,16 +1,12 @@
 //! Queries on `observ_dataset_runs`: creating a run (with its snapshot of
 //! items), reading it with its aggregates, and its lifecycle transitions.
 
+use super::run_summaries::SUMMARY_COLUMNS;
 use super::NOW;
 use crate::model::run::{progress_percentage, DatasetRun, RunDraft, RunStatus, RunSummary};
 use crate::model::run_item::RunProgress;
 use crate::server::error::AppError;
 use sqlx::SqlitePool;
-
-pub(crate) const SUMMARY_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.status, \
-     COALESCE(r.total_items, 0) AS total_items, COALESCE(r.completed_items, 0) AS completed_items, \
-     COALESCE(r.failed_items, 0) AS failed_items, CAST(COALESCE(r.total_cost, 0) AS REAL) AS total_cost, \
-     COALESCE(r.total_tokens, 0) AS total_tokens, r.created_at";
 
 const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, r.concurrency, r.repetitions, \
      COALESCE(r.metadata, '{}') AS metadata, COALESCE(r.total_items, 0) AS total_items, \

@@ -2,7 +2,7 @@
 
 use super::{like_pattern, Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
-use crate::model::trace::{Session, Trace, TraceSummary};
+use crate::model::trace::{NewObservation, Session, Trace, TraceSummary};
 use crate::server::error::AppError;
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -102,6 +102,14 @@ pub async fn find_session(pool: &SqlitePool, id: i64) -> Result<Session, AppErro
         .ok_or_else(|| AppError::not_found("session", id))
 }
 
+/// A session to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewSession {
+    pub session_id: String,
+    pub user_id: Option<String>,
+    pub metadata: Value,
+}
+
 /// A trace to record; totals are summed from its observations when it is finalized.
 #[derive(Debug, Clone, Default)]
 pub struct NewTrace {
@@ -113,24 +121,6 @@ pub struct NewTrace {
     pub metadata: Value,
     pub tags: Vec<String>,
     pub user_id: Option<String>,
-}
-
-/// An observation to record under a trace.
-#[derive(Debug, Clone, Default)]
-pub struct NewObservation {
-    pub observation_id: String,
-    pub parent_observation_id: Option<String>,
-    /// `generation`, `span` or `event`.
-    pub kind: String,
-    pub name: String,
-    pub start_time: String,
-    pub end_time: Option<String>,
-    pub model: Option<String>,
-    pub input: Option<Value>,
-    pub output: Option<Value>,
-    pub usage: Option<Value>,
-    pub cost_usd: f64,
-    pub status_message: Option<String>,
 }
 
 /// Creates a session (by its external id) and returns its row id.

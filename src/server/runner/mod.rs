@@ -5,21 +5,23 @@
 //! Everything a run has finished is in the database, so a restarted server
 //! resumes unfinished runs by running their pending items only.
 
+pub mod events;
+mod item_trace;
 mod tasks;
 mod writer;
 
 use crate::model::run::{DatasetRun, RunDraft, RunStatus};
-use crate::model::run_item::{RunEvent, RunItem, RunProgress};
-use crate::server::agents::context::now_ms;
+use crate::model::run_item::RunEvent;
+use crate::model::stats::now_ms;
 use crate::server::agents::{AgentContext, AgentRegistry};
-use crate::server::db::run_items::{ItemResult, PendingItem, RunLabels};
+use crate::server::db::run_items::PendingItem;
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use crate::server::evaluators::{score_all, Subject};
 use crate::server::limits::max_agent_calls;
 use crate::server::redact::redact_text;
-use crate::server::sse;
-use axum::body::Bytes;
+use events::Published;
+use item_trace::{ItemResult, RunLabels};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,54 +30,6 @@ use tokio::sync::{broadcast, mpsc, Notify, Semaphore};
 
 /// Events a slow watcher may fall behind by before it re-reads from the database.
 const EVENT_BUFFER: usize = 1024;
-
-/// What a run tells its watchers: events in order, formatted for the wire once
-/// and shared by every watcher.
-#[derive(Clone)]
-pub struct Published(Arc<Batch>);
-
-pub struct Batch {
-    pub events: Vec<RunEvent>,
-    /// For items committed together: the stream position before and after them.
-    /// A watcher standing at the first can forward `frames` untouched.
-    pub span: Option<(i64, i64)>,
-    pub frames: Bytes,
-}
-
-impl Published {
-    /// A single event (a status change, the end of the run).
-    pub fn one(event: RunEvent) -> Self {
-        Published(Arc::new(Batch { events: vec![event], span: None, frames: Bytes::new() }))
-    }
-
-    /// Items of one commit (consecutive `seq`s) and the counters after it.
-    pub fn items(items: Vec<RunItem>, progress: RunProgress) -> Self {
-        let seqs = items.iter().filter_map(|i| i.seq);
-        let span = match (seqs.clone().min(), seqs.max()) {
-            (Some(first), Some(last)) if last - first + 1 == items.len() as i64 => Some((first - 1, last)),
-            _ => None,
-        };
-        let mut frames = String::new();
-        if let Some((_, last)) = span {
-            for item in &items {
-                let data = serde_json::to_string(item).unwrap_or_default();
-                frames.push_str(&sse::frame("item", item.seq.unwrap_or_default(), &data));
-            }
-            frames.push_str(&sse::frame("progress", last, &serde_json::to_string(&progress).unwrap_or_default()));
-        }
-        let mut events: Vec<RunEvent> = items.into_iter().map(RunEvent::Item).collect();
-        events.push(RunEvent::Progress(progress));
-        Published(Arc::new(Batch { events, span, frames: Bytes::from(frames) }))
-    }
-
-    pub fn batch(&self) -> &Batch {
-        &self.0
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.0.events.iter().any(|e| matches!(e, RunEvent::Done(_)))
-    }
-}
 
 /// A run executing in this process.
 pub struct ActiveRun {

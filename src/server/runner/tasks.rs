@@ -3,8 +3,9 @@
 //! a pending item. Cancelling the run stops the tasks in flight (their agents'
 //! subprocesses die with them); their items end as cancelled.
 
+use super::item_trace::ItemResult;
 use super::ActiveRun;
-use crate::server::db::run_items::{ItemResult, PendingItem};
+use crate::server::db::run_items::PendingItem;
 use std::collections::HashMap;
 use std::future::Future;
 use tokio::sync::mpsc;
@@ -91,7 +92,7 @@ fn failed(item: PendingItem, error: String) -> ItemResult {
         input: item.input,
         output: None,
         error: Some(error),
-        started_at: crate::model::stats::format_timestamp_ms(crate::server::agents::context::now_ms()),
+        started_at: crate::model::stats::format_timestamp_ms(crate::model::stats::now_ms()),
         latency_ms: 0,
         observations: Vec::new(),
         expected: item.expected_output,

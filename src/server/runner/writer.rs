@@ -1,8 +1,9 @@
 //! Commits finished items in batches: each item's trace, result and the run's
 //! counters share one transaction; watchers hear about items only once committed.
 
-use super::Published;
-use crate::server::db::run_items::{record_batch, ItemResult, RunLabels};
+use super::events::Published;
+use super::item_trace::{finished_item, ItemResult, RunLabels};
+use crate::server::db::run_items::record_batch;
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use tokio::sync::{broadcast, mpsc};
@@ -19,9 +20,9 @@ pub async fn write_results(
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
         let mut tx = db.write.begin().await?;
-        let items = record_batch(&mut tx, &labels, &batch).await?;
+        let results = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+        let items = record_batch(&mut tx, labels.run_id, results, |r, seq| finished_item(&labels, r, seq)).await?;
         tx.commit().await?;
-        batch.clear();
         // Events go out after the commit: a watcher never sees what a crash could undo.
         if events.receiver_count() > 0 {
             let progress = db::runs::find_progress(&db.read, labels.run_id).await?;
