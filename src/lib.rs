@@ -10,6 +10,8 @@ pub mod api;
 pub mod app;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod serve;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
 

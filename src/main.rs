@@ -4,9 +4,10 @@
 //! Everything else lives in the library.
 
 use leptos::config::get_configuration;
+use observ::serve::serve;
 use observ::server::auth::{accounts, security::Security};
 use observ::server::cli::{self, CliError};
-use observ::server::{config::Config, db::Db, serve, AppState};
+use observ::server::{config::Config, db::Db, AppState};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;

@@ -2,8 +2,9 @@
 
 use leptos::prelude::LeptosOptions;
 use observ::model::user::Role;
+use observ::serve::serve;
 use observ::server::auth::{accounts, security::Security};
-use observ::server::{agents::AgentRegistry, db::Db, serve, AppState};
+use observ::server::{agents::AgentRegistry, db::Db, AppState};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 

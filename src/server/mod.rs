@@ -1,5 +1,6 @@
-//! Server-only code: the database, agents, the REST API and the axum app that
-//! serves pages, server functions and `/api/v1`.
+//! Server-only code: the database, agents, evaluators, the run engine, the REST
+//! API, event streams and authentication, with the state they share. The router
+//! that puts them together lives one floor up, in `crate::serve`.
 
 pub mod agents;
 pub mod auth;
@@ -19,19 +20,12 @@ pub mod rest;
 pub mod runner;
 pub mod sse;
 
-use crate::app::{shell, App};
-use crate::model::user::CurrentViewer;
 use agents::AgentRegistry;
-use auth::guard::CspNonce;
 use auth::security::Security;
-use auth::{Auth, Principal};
+use auth::Auth;
 use axum::extract::FromRef;
-use axum::serve::ListenerExt;
-use axum::Router;
 use db::Db;
 use leptos::prelude::*;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Everything a request handler or server function may need.
@@ -66,46 +60,6 @@ impl AppState {
         self.auth = Arc::new(Auth::new(security));
         self
     }
-}
-
-/// Serves the app on `listener` until `shutdown` resolves: small responses and
-/// events go out at once (no delayed ACK), and handlers see the client address.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-/// Per-response context for pages and server functions: the CSP nonce the
-/// guard chose and who the page is rendered for.
-fn request_context() {
-    if let Some(parts) = use_context::<axum::http::request::Parts>() {
-        if let Some(CspNonce(nonce)) = parts.extensions.get::<CspNonce>() {
-            provide_context(leptos::nonce::Nonce::from_value(nonce.clone()));
-        }
-        provide_context(CurrentViewer(parts.extensions.get::<Principal>().map(Principal::viewer)));
-    }
-}
-
-/// The whole HTTP app: `/api/v1`, server functions, pages and static files.
-pub fn app(state: AppState) -> Router {
-    let routes = generate_route_list(App);
-    let options = state.leptos_options.clone();
-    Router::new()
-        .nest("/api/v1", rest::router())
-        .merge(auth::forms::routes())
-        .merge(health::routes())
-        .leptos_routes_with_context(&state, routes, request_context, move || shell(options.clone()))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(request_context, shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard::guard))
-        .with_state(state)
 }
 
 /// The state server functions run with.
