@@ -59,6 +59,15 @@ fn migrate_and_check_and_a_database_url_it_cannot_use() {
             assert!(!stderr.contains("hunter2"), "the password is never shown: {stderr}");
         }
     }
+    let out = Command::new(env!("CARGO_BIN_EXE_observ"))
+        .args(["migrate"])
+        .env("OBSERV_DATABASE_URL", &url)
+        .env("OBSERV_DB_READ_CONNECTIONS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("OBSERV_DB_READ_CONNECTIONS: expected a whole number from 1 to 64, found `0`"));
     let entries: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(entries.iter().all(|e| !e.starts_with("postgres") && !e.starts_with("mysql")), "{entries:?}");

@@ -64,7 +64,8 @@ impl Db {
             }
         }
         MIGRATOR.run(&write).await?;
-        let read = SqlitePoolOptions::new().max_connections(8).connect_with(base.read_only(true)).await?;
+        let read =
+            SqlitePoolOptions::new().max_connections(read_pool_size()?).connect_with(base.read_only(true)).await?;
         Ok(Db { read, write })
     }
 
@@ -91,6 +92,18 @@ impl Db {
         let target = path.to_str().ok_or_else(|| format!("{}: not a UTF-8 path", path.display()))?;
         sqlx::query("VACUUM INTO ?").bind(target).execute(&self.read).await.map_err(|e| format!("backup: {e}"))?;
         Ok(())
+    }
+}
+
+/// Read connections: `OBSERV_DB_READ_CONNECTIONS` (1–64, default 8). SQLite has
+/// one writer, so the write pool always holds one connection.
+fn read_pool_size() -> Result<u32, sqlx::Error> {
+    match std::env::var("OBSERV_DB_READ_CONNECTIONS") {
+        Err(_) => Ok(8),
+        Ok(text) => text.trim().parse::<u32>().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| {
+            let message = format!("OBSERV_DB_READ_CONNECTIONS: expected a whole number from 1 to 64, found `{text}`");
+            sqlx::Error::Configuration(message.into())
+        }),
     }
 }
 
