@@ -60,24 +60,29 @@ async fn run_server() -> Result<(), String> {
     }
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("observ: listening on http://{addr} (database {shown})");
-    // On SIGTERM or Ctrl-C: stop accepting, let requests finish, and leave after
-    // a grace period even if event streams are still open. Items still in flight
-    // are run again at the next start, as after a crash: nothing is lost.
+    // On SIGTERM or Ctrl-C: stop accepting, stop claiming run items, let the
+    // items and requests in flight finish, and leave after a grace period even
+    // if event streams are still open. Runs left unfinished resume at the next
+    // start; an item still in flight at the deadline runs again then.
     let stopping = Arc::new(Notify::new());
-    let grace = shutdown_grace();
     let signalled = stopping.clone();
-    let server = serve(listener, state, async move {
+    let grace = shutdown_grace();
+    let runner = state.runner.clone();
+    let mut server = tokio::spawn(serve(listener, state, async move {
         stop_signal().await;
-        println!("observ: shutting down (grace {} s)", grace.as_secs());
         signalled.notify_one();
-    });
+    }));
     tokio::select! {
-        result = server => result.map_err(|e| format!("server: {e}")),
-        _ = async {
-            stopping.notified().await;
-            tokio::time::sleep(grace).await;
-        } => Ok(()),
+        ended = &mut server => return ended.map_err(|e| format!("server: {e}"))?.map_err(|e| format!("server: {e}")),
+        _ = stopping.notified() => {}
     }
+    println!("observ: shutting down (grace {} s)", grace.as_secs());
+    let started = std::time::Instant::now();
+    if !runner.drain(grace).await {
+        eprintln!("observ: items still in flight after {} s run again at the next start", grace.as_secs());
+    }
+    let _ = tokio::time::timeout(grace.saturating_sub(started.elapsed()), server).await;
+    Ok(())
 }
 
 /// How long open requests (event streams included) may take once asked to stop:

@@ -128,3 +128,93 @@ fn sigterm(pid: u32) {
     let done = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(done.success());
 }
+
+#[tokio::test]
+async fn sigterm_mid_run_finishes_the_items_in_flight_and_the_next_start_does_the_rest() {
+    use observ::model::run_item::RunItemStatus;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("observ.toml"),
+        "[agents.slow]\nkind = \"command\"\ncommand = [\"sh\", \"-c\", \"sleep 0.3; cat\"]\ntimeout_ms = 5000\n",
+    )
+    .unwrap();
+    let key = create_key(dir.path());
+    let client = crate::server::client_with_key(&key);
+    let start = |port: u16| {
+        Command::new(env!("CARGO_BIN_EXE_observ"))
+            .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.path().display()))
+            .env("OBSERV_CONFIG", dir.path().join("observ.toml"))
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_OUTPUT_NAME", "observ")
+            .env("OBSERV_SHUTDOWN_GRACE_SECS", "5")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(port);
+    crate::resume::wait_up(&client, &base).await;
+    let post = |path: String, body: serde_json::Value| client.post(format!("{base}{path}")).json(&body).send();
+    let d: serde_json::Value = post("/api/v1/datasets".into(), serde_json::json!({"name": "t", "agent_class": "slow"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items: Vec<serde_json::Value> = (0..30).map(|n| serde_json::json!({"input": {"n": n}})).collect();
+    post(format!("/api/v1/datasets/{}/items", d["id"]), serde_json::json!({"items": items})).await.unwrap();
+    let run: serde_json::Value =
+        post(format!("/api/v1/datasets/{}/runs", d["id"]), serde_json::json!({"concurrency": 3}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let run_id = run["id"].as_i64().unwrap();
+    // Wait for progress by watching the run's own events.
+    let mut events = client.get(format!("{base}/api/v1/runs/{run_id}/events")).send().await.unwrap();
+    let mut seen = String::new();
+    while seen.matches("event: item").count() < 4 {
+        seen.push_str(&String::from_utf8_lossy(&events.chunk().await.unwrap().unwrap()));
+    }
+    sigterm(server.id());
+    let status = tokio::task::spawn_blocking(move || server.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "{status:?}");
+
+    // Nothing was left half-done: the items in flight finished, the rest still wait, the run is unfinished.
+    let db = observ::server::db::Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+    let count = |code: i64| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = ?",
+        )
+        .bind(run_id)
+        .bind(code)
+        .fetch_one(&db.read)
+    };
+    let (done, running) =
+        (count(RunItemStatus::Succeeded.code()).await.unwrap(), count(RunItemStatus::Running.code()).await.unwrap());
+    assert!((4..30).contains(&done), "{done} finished before the stop");
+    assert_eq!(running, 0, "no item was abandoned mid-call");
+    drop(db);
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = start(port);
+    crate::resume::wait_up(&client, &base).await;
+    let mut events = client.get(format!("{base}/api/v1/runs/{run_id}/events")).send().await.unwrap();
+    let mut seen = String::new();
+    while !seen.contains("event: done") {
+        seen.push_str(&String::from_utf8_lossy(&events.chunk().await.unwrap().unwrap()));
+    }
+    let (_, finished) = read(client.get(format!("{base}/api/v1/runs/{run_id}")).send().await.unwrap()).await;
+    assert_eq!((finished["status"].as_str(), finished["completed_items"].as_i64()), (Some("completed"), Some(30)));
+    let (_, page) =
+        read(client.get(format!("{base}/api/v1/runs/{run_id}/items?limit=500")).send().await.unwrap()).await;
+    assert_eq!(page["data"].as_array().unwrap().len(), 30);
+    let (_, traces) = read(client.get(format!("{base}/api/v1/traces?run_id={run_id}&limit=500")).send().await.unwrap()).await;
+    assert_eq!(traces["data"].as_array().unwrap().len(), 30, "one trace per item: none ran twice");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

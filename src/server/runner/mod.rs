@@ -50,12 +50,16 @@ pub struct Runner {
     active: Mutex<HashMap<i64, Arc<ActiveRun>>>,
     /// Agent calls in flight across all runs (`OBSERV_MAX_AGENT_CALLS`).
     calls: Arc<Semaphore>,
+    /// Set when the server is stopping: no run here claims another item.
+    draining: AtomicBool,
+    drain: Notify,
 }
 
 impl Runner {
     pub fn new(db: Db, agents: Arc<AgentRegistry>) -> Arc<Runner> {
         let calls = Arc::new(Semaphore::new(max_agent_calls()));
-        Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()), calls })
+        let (draining, drain) = (AtomicBool::new(false), Notify::new());
+        Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()), calls, draining, drain })
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<ActiveRun>>> {
@@ -112,6 +116,24 @@ impl Runner {
         db::runs::find(&self.db.read, run_id).await
     }
 
+    /// For a graceful stop: no run claims another item, the items in flight
+    /// finish and are written, and their runs stay unfinished so the next start
+    /// resumes them. Returns true when every run here settled within `deadline`.
+    pub async fn drain(&self, deadline: std::time::Duration) -> bool {
+        self.draining.store(true, Ordering::SeqCst);
+        self.drain.notify_waiters();
+        let settled = async {
+            while !self.active().is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(deadline, settled).await.is_ok()
+    }
+
+    fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
     /// Runs a finished run's failed items again.
     pub async fn retry(self: &Arc<Self>, run_id: i64) -> Result<DatasetRun, AppError> {
         db::runs::reset_failed(&self.db.write, run_id).await?;
@@ -131,6 +153,10 @@ impl Runner {
             active.insert(run_id, handle.clone());
             handle
         };
+        if self.is_draining() {
+            self.active().remove(&run_id);
+            return;
+        }
         let runner = self.clone();
         tokio::spawn(async move {
             let task = tokio::spawn(runner.clone().execute(run_id, handle.clone()));
@@ -143,8 +169,12 @@ impl Runner {
                 eprintln!("observ: run {run_id} failed: {}", redact_text(&err.to_string()));
                 let _ = db::runs::fail_to_start(&runner.db.write, run_id, &err.to_string()).await;
             }
-            if let Ok(run) = db::runs::find(&runner.db.read, run_id).await {
-                let _ = handle.events.send(Published::one(RunEvent::Done(run)));
+            // A run left for the next start is not done.
+            match db::runs::find(&runner.db.read, run_id).await {
+                Ok(run) if run.status.is_finished() => {
+                    let _ = handle.events.send(Published::one(RunEvent::Done(run)));
+                }
+                _ => {}
             }
             runner.active().remove(&run_id);
         });
@@ -179,8 +209,9 @@ impl Runner {
             let permit = tokio::select! {
                 permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
                 _ = handle.cancel.notified() => break,
+                _ = self.drain.notified() => break,
             };
-            if handle.is_cancelled() {
+            if handle.is_cancelled() || self.is_draining() {
                 break;
             }
             let (agent, sender) = (agent.clone(), results.clone());
@@ -203,6 +234,10 @@ impl Runner {
         tasks.settle_all(&results, &handle).await;
         drop(results);
         writer.await.map_err(|e| AppError::internal(format!("result writer stopped: {e}")))??;
+        if self.is_draining() && !handle.is_cancelled() {
+            // Stopping: what finished is written; the rest waits for the next start.
+            return Ok(());
+        }
         let status = db::runs::finish(&self.db.write, run_id, handle.is_cancelled()).await?;
         debug_assert!(status.is_finished() && status != RunStatus::Pending);
         Ok(())
