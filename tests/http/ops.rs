@@ -213,7 +213,8 @@ async fn sigterm_mid_run_finishes_the_items_in_flight_and_the_next_start_does_th
     let (_, page) =
         read(client.get(format!("{base}/api/v1/runs/{run_id}/items?limit=500")).send().await.unwrap()).await;
     assert_eq!(page["data"].as_array().unwrap().len(), 30);
-    let (_, traces) = read(client.get(format!("{base}/api/v1/traces?run_id={run_id}&limit=500")).send().await.unwrap()).await;
+    let (_, traces) =
+        read(client.get(format!("{base}/api/v1/traces?run_id={run_id}&limit=500")).send().await.unwrap()).await;
     assert_eq!(traces["data"].as_array().unwrap().len(), 30, "one trace per item: none ran twice");
     server.kill().unwrap();
     server.wait().unwrap();
