@@ -2,6 +2,7 @@
 
 use super::{like_pattern, Listing, NOW};
 use crate::model::dataset::{Dataset, DatasetDraft};
+use crate::model::item::ItemStatus;
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::server::error::AppError;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -9,12 +10,15 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
      COALESCE(d.metadata, '{}') AS metadata, COALESCE(d.evaluators, '[]') AS evaluators, \
      (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id) AS items_count, \
-     (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = 0) AS active_items_count, \
+     (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = ?) AS active_items_count, \
      (SELECT count(*) FROM observ_dataset_runs r WHERE r.dataset_id = d.id) AS runs_count, \
      d.created_at, d.updated_at";
+/// The value of the one placeholder in `COLUMNS`: items count as active by status.
+const COLUMN_BINDS: &[i64] = &[ACTIVE];
+const ACTIVE: i64 = ItemStatus::Active.code();
 
 fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: COLUMNS, from: "observ_datasets d", id: "d.id", filters }
+    Listing { columns: COLUMNS, column_binds: COLUMN_BINDS, from: "observ_datasets d", id: "d.id", filters }
 }
 
 fn name_filter(search: Option<String>) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
@@ -53,6 +57,7 @@ pub async fn cursor_page(
 
 pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
     let mut dataset: Dataset = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
+        .bind(ACTIVE)
         .bind(id)
         .fetch_optional(pool)
         .await?

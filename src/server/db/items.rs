@@ -35,7 +35,7 @@ fn filters(dataset_id: i64, filter: ItemFilter) -> impl Fn(&mut QueryBuilder<'st
 }
 
 fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: COLUMNS, from: "observ_dataset_items i", id: "i.id", filters }
+    Listing { columns: COLUMNS, column_binds: &[], from: "observ_dataset_items i", id: "i.id", filters }
 }
 
 /// Newest first, for the items tab.

@@ -6,7 +6,7 @@ use super::traces::{finalize_trace, insert_observation, insert_session, insert_t
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::run_item::{ItemRun, RunItem, RunItemStatus};
-use crate::model::score::ScoreDraft;
+use crate::model::score::{ScoreDraft, ScoreSource};
 use crate::model::stats::{format_timestamp_ms, now_ms};
 use crate::model::trace::NewObservation;
 use crate::server::db::scores::{upsert, ScoreTarget};
@@ -28,7 +28,7 @@ fn filters(run_id: i64, status: Option<RunItemStatus>) -> impl Fn(&mut QueryBuil
 }
 
 fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: COLUMNS, from: "observ_dataset_run_items ri", id: "ri.id", filters }
+    Listing { columns: COLUMNS, column_binds: &[], from: "observ_dataset_run_items ri", id: "ri.id", filters }
 }
 
 pub async fn page(
@@ -82,10 +82,15 @@ pub async fn next_unreviewed(
     run_id: i64,
     after_id: i64,
 ) -> Result<(Option<RunItem>, i64), AppError> {
-    let unreviewed = "ri.dataset_run_id = ? AND ri.status IN (2, 3) AND NOT EXISTS (SELECT 1 FROM observ_scores s \
-         WHERE s.observ_dataset_run_item_id = ri.id AND s.source = 'manual' AND s.name = ?)";
+    let unreviewed = "ri.dataset_run_id = ? AND ri.status IN (?, ?) AND NOT EXISTS (SELECT 1 FROM observ_scores s \
+         WHERE s.observ_dataset_run_item_id = ri.id AND s.source = ? AND s.name = ?)";
+    let (succeeded, failed, manual) =
+        (RunItemStatus::Succeeded.code(), RunItemStatus::Failed.code(), ScoreSource::Manual.as_str());
     let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
         .bind(run_id)
+        .bind(succeeded)
+        .bind(failed)
+        .bind(manual)
         .bind(REVIEW_SCORE)
         .fetch_one(pool)
         .await?;
@@ -93,6 +98,9 @@ pub async fn next_unreviewed(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE {unreviewed} AND ri.id > ? ORDER BY ri.id LIMIT 1"
     ))
     .bind(run_id)
+    .bind(succeeded)
+    .bind(failed)
+    .bind(manual)
     .bind(REVIEW_SCORE)
     .bind(after_id)
     .fetch_optional(pool)
@@ -166,9 +174,11 @@ pub struct PendingItem {
 pub async fn pending(pool: &SqlitePool, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output FROM observ_dataset_run_items \
-         WHERE dataset_run_id = ? AND status IN (0, 1) ORDER BY id",
+         WHERE dataset_run_id = ? AND status IN (?, ?) ORDER BY id",
     )
     .bind(run_id)
+    .bind(RunItemStatus::Pending.code())
+    .bind(RunItemStatus::Running.code())
     .fetch_all(pool)
     .await?)
 }

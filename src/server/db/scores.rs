@@ -149,8 +149,9 @@ pub async fn for_trace(pool: &SqlitePool, trace_id: i64) -> Result<Vec<Score>, A
 
 /// Removes a run's evaluator scores (not the manual ones) before it is evaluated again.
 pub async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Result<u64, AppError> {
-    Ok(sqlx::query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> 'manual'")
+    Ok(sqlx::query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> ?")
         .bind(run_id)
+        .bind(ScoreSource::Manual.as_str())
         .execute(&mut *conn)
         .await?
         .rows_affected())

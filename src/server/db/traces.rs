@@ -49,7 +49,7 @@ fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqli
 }
 
 fn trace_listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: SUMMARY_COLUMNS, from: "observ_traces t", id: "t.id", filters }
+    Listing { columns: SUMMARY_COLUMNS, column_binds: &[], from: "observ_traces t", id: "t.id", filters }
 }
 
 pub async fn page(
@@ -90,7 +90,13 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Trace, AppError> {
 
 pub async fn session_page(pool: &SqlitePool, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
     let no_filters = |_: &mut QueryBuilder<'static, Sqlite>| {};
-    let listing = Listing { columns: SESSION_COLUMNS, from: "observ_sessions s", id: "s.id", filters: &no_filters };
+    let listing = Listing {
+        columns: SESSION_COLUMNS,
+        column_binds: &[],
+        from: "observ_sessions s",
+        id: "s.id",
+        filters: &no_filters,
+    };
     super::keyset_page(pool, &listing, at, limit, |s: &Session| s.id).await
 }
 

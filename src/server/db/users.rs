@@ -82,11 +82,14 @@ pub async fn insert(
 pub async fn set_role(pool: &SqlitePool, id: i64, role: Role) -> Result<User, AppError> {
     let done = sqlx::query(&format!(
         "UPDATE observ_users SET role = ?, updated_at = {NOW} WHERE id = ? \
-         AND (? = 'admin' OR role <> 'admin' OR (SELECT count(*) FROM observ_users WHERE role = 'admin') > 1)"
+         AND (? = ? OR role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)"
     ))
     .bind(role.as_str())
     .bind(id)
     .bind(role.as_str())
+    .bind(Role::Admin.as_str())
+    .bind(Role::Admin.as_str())
+    .bind(Role::Admin.as_str())
     .execute(pool)
     .await?;
     let user = find(pool, id).await?;
@@ -110,9 +113,11 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
     find(pool, id).await?;
     let done = sqlx::query(
         "DELETE FROM observ_users WHERE id = ? \
-         AND (role <> 'admin' OR (SELECT count(*) FROM observ_users WHERE role = 'admin') > 1)",
+         AND (role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)",
     )
     .bind(id)
+    .bind(Role::Admin.as_str())
+    .bind(Role::Admin.as_str())
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
