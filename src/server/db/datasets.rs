@@ -76,23 +76,17 @@ pub async fn ensure_exists(conn: &mut SqliteConnection, id: i64) -> Result<(), A
         .ok_or_else(|| AppError::not_found("dataset", id))
 }
 
-async fn ensure_name_free(conn: &mut SqliteConnection, name: &str, except_id: i64) -> Result<(), AppError> {
-    let taken = sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE name = ? AND id <> ?")
-        .bind(name)
-        .bind(except_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match taken {
-        Some(_) => Err(AppError::field("name", "has already been taken")),
-        None => Ok(()),
-    }
+/// What a name the unique index refuses answers (422 on `name`).
+pub(crate) const NAME_TAKEN: &str = "has already been taken";
+
+/// Inserts a validated draft; a taken name is a 422 on `name` (the unique index decides).
+pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
+    create_if_name_free(pool, draft).await?.ok_or_else(|| AppError::field("name", NAME_TAKEN))
 }
 
-/// Inserts a validated draft; the name check and the insert share one transaction.
-pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await?;
-    ensure_name_free(&mut tx, &draft.name, -1).await?;
-    let id: i64 = sqlx::query_scalar(&format!(
+/// Inserts a validated draft; `None` when its name is taken, for callers that pick another.
+pub async fn create_if_name_free(pool: &SqlitePool, draft: &DatasetDraft) -> Result<Option<i64>, AppError> {
+    let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -101,16 +95,14 @@ pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppE
     .bind(&draft.agent_class)
     .bind(draft.metadata.to_string())
     .bind(sqlx::types::Json(&draft.evaluators))
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    .fetch_one(pool)
+    .await;
+    super::unless_taken(inserted)
 }
 
 pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     ensure_exists(&mut tx, id).await?;
-    ensure_name_free(&mut tx, &draft.name, id).await?;
     sqlx::query(&format!(
         "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, evaluators = ?, \
          updated_at = {NOW} WHERE id = ?"
@@ -122,7 +114,8 @@ pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<
     .bind(sqlx::types::Json(&draft.evaluators))
     .bind(id)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| super::unique_as_field(e, "name", NAME_TAKEN))?;
     tx.commit().await?;
     Ok(())
 }
@@ -151,4 +144,31 @@ async fn attach_last_runs(pool: &SqlitePool, datasets: &mut [Dataset]) -> Result
         d.last_run = runs.iter().find(|r| r.dataset_id == d.id).cloned();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::Db;
+
+    #[tokio::test]
+    async fn parallel_creates_of_one_name_make_one_dataset_and_422s() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        let draft = DatasetDraft {
+            name: "same".into(),
+            description: None,
+            agent_class: "echo".into(),
+            metadata: serde_json::json!({}),
+            evaluators: vec![],
+        };
+        let tries = (0..20).map(|_| create(&db.write, &draft));
+        let results = futures_util::future::join_all(tries).await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+        for error in results.into_iter().filter_map(Result::err) {
+            assert_eq!(error.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(error.to_string(), "validation failed: name has already been taken");
+        }
+        assert_eq!(create_if_name_free(&db.write, &draft).await.unwrap(), None);
+    }
 }

@@ -21,6 +21,7 @@ pub mod traces;
 pub mod transfer;
 pub mod users;
 
+use crate::server::error::AppError;
 pub(crate) use pages::{cursor_page, keyset_page, Listing};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
@@ -135,6 +136,29 @@ fn create_parent_dir(url: &str) {
             let _ = std::fs::create_dir_all(parent);
         }
     }
+}
+
+/// A unique-constraint violation is the user's mistake (422 on `field`), anything else stays internal.
+pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
+    if is_unique_violation(&error) {
+        AppError::field(field, message)
+    } else {
+        AppError::from(error)
+    }
+}
+
+/// A write's result, with a unique-constraint violation (a name already taken)
+/// as `None`: for callers that pick another name and try again.
+pub(crate) fn unless_taken<T>(result: Result<T, sqlx::Error>) -> Result<Option<T>, AppError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if is_unique_violation(&error) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|db| db.is_unique_violation())
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ? ESCAPE '\'`.

@@ -92,19 +92,30 @@ async fn latency_percentile(pool: &SqlitePool, run_id: i64, q: f64) -> Result<Op
 }
 
 /// Creates a pending run and snapshots the dataset's active items into run
-/// items (× repetitions), in one transaction. Returns the run id.
+/// items (× repetitions), in one transaction. Returns the run id; a name taken
+/// in the dataset is a 422 on `name` (the unique index decides).
 pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+    create_if_name_free(pool, dataset_id, draft)
+        .await?
+        .ok_or_else(|| AppError::field("name", "has already been taken in this dataset"))
+}
+
+/// Like [`create`], under the next free default name (`Run n`) whatever
+/// `draft.name` says; a name taken meanwhile by another writer moves on to the next.
+pub async fn create_with_free_name(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+    loop {
+        let draft = RunDraft { name: suggest_name(pool, dataset_id).await?, ..draft.clone() };
+        if let Some(id) = create_if_name_free(pool, dataset_id, &draft).await? {
+            return Ok(id);
+        }
+    }
+}
+
+/// [`create`], with `None` when the name is taken in the dataset.
+async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<Option<i64>, AppError> {
     let mut tx = pool.begin().await?;
     super::datasets::ensure_exists(&mut tx, dataset_id).await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE dataset_id = ? AND name = ?")
-        .bind(dataset_id)
-        .bind(&draft.name)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::field("name", "has already been taken in this dataset"));
-    }
-    let run_id: i64 = sqlx::query_scalar(&format!(
+    let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_dataset_runs (dataset_id, name, description, status, metadata, concurrency, repetitions, \
          created_at, updated_at) VALUES (?, ?, ?, ?, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -115,7 +126,8 @@ pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Res
     .bind(draft.concurrency)
     .bind(draft.repetitions)
     .fetch_one(&mut *tx)
-    .await?;
+    .await;
+    let Some(run_id) = super::unless_taken::<i64>(inserted)? else { return Ok(None) };
     let inserted = sqlx::query(&format!(
         "WITH RECURSIVE reps(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM reps WHERE n + 1 < ?) \
          INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, repetition, status, input, \
@@ -137,10 +149,11 @@ pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Res
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(run_id)
+    Ok(Some(run_id))
 }
 
-/// The next free default name: `Run 1`, `Run 2`, …
+/// The next free default name: `Run 1`, `Run 2`, … A suggestion for the form:
+/// the unique index, not this read, decides whether it is still free at insert.
 pub async fn suggest_name(pool: &SqlitePool, dataset_id: i64) -> Result<String, AppError> {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_runs WHERE dataset_id = ?")
         .bind(dataset_id)

@@ -1,6 +1,7 @@
 //! Writes that bring many items in at once, each in one transaction: imports
 //! (rows written as they are parsed), dataset copies, and items made from traces.
 
+use super::datasets::NAME_TAKEN;
 use super::NOW;
 use crate::model::dataset::NAME_MAX_CHARS;
 use crate::model::item::ItemDraft;
@@ -82,54 +83,48 @@ async fn touch_dataset(conn: &mut SqliteConnection, dataset_id: i64) -> Result<(
     Ok(())
 }
 
-async fn name_taken(conn: &mut SqliteConnection, name: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE name = ?")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some())
-}
-
 /// Copies a dataset with all its items (any status, content, metadata, source
 /// trace) but not its runs; returns the new dataset's id. Without a `name` the
 /// copy is called "<name> (copy)", or "(copy 2)", … if that is taken.
 pub async fn duplicate(pool: &SqlitePool, id: i64, name: Option<String>) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await?;
     let source: String = sqlx::query_scalar("SELECT name FROM observ_datasets WHERE id = ?")
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(pool)
         .await?
         .ok_or_else(|| AppError::not_found("dataset", id))?;
-    let name = match name.map(|n| n.trim().to_string()) {
-        Some(name) if name.is_empty() => return Err(AppError::field("name", "can't be blank")),
+    match name.map(|n| n.trim().to_string()) {
+        Some(name) if name.is_empty() => Err(AppError::field("name", "can't be blank")),
         Some(name) if name.chars().count() > NAME_MAX_CHARS => {
-            return Err(AppError::field("name", format!("is too long (at most {NAME_MAX_CHARS} characters)")))
+            Err(AppError::field("name", format!("is too long (at most {NAME_MAX_CHARS} characters)")))
         }
-        Some(name) if name_taken(&mut tx, &name).await? => {
-            return Err(AppError::field("name", "has already been taken"))
-        }
-        Some(name) => name,
+        Some(name) => copy(pool, id, &name).await?.ok_or_else(|| AppError::field("name", NAME_TAKEN)),
+        // The unique index decides whether a name is free: on a taken one, try the next.
         None => {
-            let mut n = 1;
-            loop {
+            for n in 1.. {
                 let suffix = if n == 1 { " (copy)".to_string() } else { format!(" (copy {n})") };
                 let base: String = source.chars().take(NAME_MAX_CHARS - suffix.chars().count()).collect();
-                let candidate = format!("{base}{suffix}");
-                if !name_taken(&mut tx, &candidate).await? {
-                    break candidate;
+                if let Some(copy) = copy(pool, id, &format!("{base}{suffix}")).await? {
+                    return Ok(copy);
                 }
-                n += 1;
             }
+            unreachable!("an unbounded range always yields a free name")
         }
-    };
-    let copy: i64 = sqlx::query_scalar(&format!(
+    }
+}
+
+/// Writes the copy named `name` in one transaction; `None` when the name is taken.
+async fn copy(pool: &SqlitePool, id: i64, name: &str) -> Result<Option<i64>, AppError> {
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          SELECT ?, description, agent_class, metadata, evaluators, {NOW}, {NOW} FROM observ_datasets WHERE id = ? RETURNING id"
     ))
-    .bind(&name)
+    .bind(name)
     .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_optional(&mut *tx)
+    .await;
+    let Some(copy) = super::unless_taken::<Option<i64>>(inserted)? else { return Ok(None) };
+    let copy = copy.ok_or_else(|| AppError::not_found("dataset", id))?;
     sqlx::query(&format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
@@ -141,7 +136,7 @@ pub async fn duplicate(pool: &SqlitePool, id: i64, name: Option<String>) -> Resu
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(copy)
+    Ok(Some(copy))
 }
 
 /// One trace to turn into an item: `expected_output` `None` takes the trace's

@@ -1,7 +1,7 @@
 //! Queries on `observ_users`. Emails are unique without regard to case; the
 //! database enforces it and a clash comes back as a field error.
 
-use super::NOW;
+use super::{unique_as_field, NOW};
 use crate::model::user::{Role, User};
 use crate::server::error::AppError;
 use sqlx::SqlitePool;
@@ -124,12 +124,4 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
         return Err(AppError::Conflict("the last admin cannot be removed".into()));
     }
     Ok(())
-}
-
-/// A unique-constraint violation is the user's mistake (422 on `field`), anything else stays internal.
-pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
-    match error.as_database_error() {
-        Some(db) if db.is_unique_violation() => AppError::field(field, message),
-        _ => AppError::from(error),
-    }
 }
