@@ -67,7 +67,12 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
 }
 
 /// Whether a dataset exists (for item routes that must 404 on an unknown dataset).
-pub async fn ensure_exists(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
+pub async fn ensure_exists(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    ensure_exists_in(&mut *pool.acquire().await?, id).await
+}
+
+/// [`ensure_exists`] inside a transaction of this module's callers.
+pub(super) async fn ensure_exists_in(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
     sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -77,7 +82,7 @@ pub async fn ensure_exists(conn: &mut SqliteConnection, id: i64) -> Result<(), A
 }
 
 /// What a name the unique index refuses answers (422 on `name`).
-pub(crate) const NAME_TAKEN: &str = "has already been taken";
+pub(super) const NAME_TAKEN: &str = "has already been taken";
 
 /// Inserts a validated draft; a taken name is a 422 on `name` (the unique index decides).
 pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
@@ -102,7 +107,7 @@ pub async fn create_if_name_free(pool: &SqlitePool, draft: &DatasetDraft) -> Res
 
 pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    ensure_exists(&mut tx, id).await?;
+    ensure_exists_in(&mut tx, id).await?;
     sqlx::query(&format!(
         "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, evaluators = ?, \
          updated_at = {NOW} WHERE id = ?"
@@ -123,7 +128,7 @@ pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<
 /// Deletes the dataset with its runs, their results, and its items, in one transaction.
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    ensure_exists(&mut tx, id).await?;
+    ensure_exists_in(&mut tx, id).await?;
     for sql in [
         "DELETE FROM observ_dataset_run_items WHERE dataset_run_id IN (SELECT id FROM observ_dataset_runs WHERE dataset_id = ?)",
         "DELETE FROM observ_dataset_runs WHERE dataset_id = ?",

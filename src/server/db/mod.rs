@@ -22,13 +22,13 @@ pub mod transfer;
 pub mod users;
 
 use crate::server::error::AppError;
-pub(crate) use pages::{cursor_page, keyset_page, Listing};
+use pages::{cursor_page, keyset_page, Listing};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
 /// RFC 3339 UTC with milliseconds, evaluated by SQLite at write time.
-pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -139,7 +139,7 @@ fn create_parent_dir(url: &str) {
 }
 
 /// A unique-constraint violation is the user's mistake (422 on `field`), anything else stays internal.
-pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
+fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
     if is_unique_violation(&error) {
         AppError::field(field, message)
     } else {
@@ -149,7 +149,7 @@ pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) ->
 
 /// A write's result, with a unique-constraint violation (a name already taken)
 /// as `None`: for callers that pick another name and try again.
-pub(crate) fn unless_taken<T>(result: Result<T, sqlx::Error>) -> Result<Option<T>, AppError> {
+fn unless_taken<T>(result: Result<T, sqlx::Error>) -> Result<Option<T>, AppError> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(error) if is_unique_violation(&error) => Ok(None),
@@ -162,7 +162,7 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ? ESCAPE '\'`.
-pub(crate) fn like_pattern(text: &str) -> String {
+fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

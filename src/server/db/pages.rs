@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 /// One list query: `SELECT {columns} FROM {from} WHERE {filters}`, keyed by `{id}`.
-pub(crate) struct Listing<'f> {
+pub(super) struct Listing<'f> {
     pub columns: &'f str,
     /// Values for the `?` placeholders in `columns`, in order.
     pub column_binds: &'f [i64],
@@ -44,7 +44,7 @@ impl Listing<'_> {
 }
 
 /// A newest-first page for the UI, with the total and both pager directions.
-pub(crate) async fn keyset_page<T>(
+pub(super) async fn keyset_page<T>(
     pool: &SqlitePool,
     listing: &Listing<'_>,
     at: PageAt,
@@ -88,7 +88,7 @@ where
 }
 
 /// An oldest-first page for the REST API: `?cursor=` continues after the last id.
-pub(crate) async fn cursor_page<T>(
+pub(super) async fn cursor_page<T>(
     pool: &SqlitePool,
     listing: &Listing<'_>,
     cursor: Option<&str>,

@@ -114,7 +114,7 @@ pub async fn create_with_free_name(pool: &SqlitePool, dataset_id: i64, draft: &R
 /// [`create`], with `None` when the name is taken in the dataset.
 async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<Option<i64>, AppError> {
     let mut tx = pool.begin().await?;
-    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+    super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
     let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_dataset_runs (dataset_id, name, description, status, metadata, concurrency, repetitions, \
          created_at, updated_at) VALUES (?, ?, ?, ?, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"

@@ -6,16 +6,34 @@ use super::NOW;
 use crate::model::dataset::NAME_MAX_CHARS;
 use crate::model::item::ItemDraft;
 use crate::server::error::AppError;
+use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 /// Rows per multi-row INSERT (6 bound values each, well under SQLite's limit).
 const BATCH: usize = 256;
 
+/// Writes `rows` into the dataset as they arrive, in one transaction, all or
+/// nothing: the first `Err` in the stream, or a failed write, rolls everything
+/// back. 404 when the dataset does not exist, before a row is read. Returns
+/// the number of items written.
+pub async fn import_items(
+    pool: &SqlitePool,
+    dataset_id: i64,
+    rows: impl Stream<Item = Result<ItemDraft, AppError>>,
+) -> Result<u64, AppError> {
+    let mut writer = ItemWriter::begin(pool, dataset_id).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        writer.push(row?).await?;
+    }
+    writer.commit().await
+}
+
 /// An all-or-nothing import in progress: items are written into one open
 /// transaction as they arrive. Dropping it without [`ItemWriter::commit`] rolls
 /// everything back.
-pub struct ItemWriter {
+struct ItemWriter {
     tx: Transaction<'static, Sqlite>,
     dataset_id: i64,
     pending: Vec<ItemDraft>,
@@ -24,23 +42,18 @@ pub struct ItemWriter {
 
 impl ItemWriter {
     /// Opens the transaction; 404 when the dataset does not exist.
-    pub async fn begin(pool: &SqlitePool, dataset_id: i64) -> Result<ItemWriter, AppError> {
+    async fn begin(pool: &SqlitePool, dataset_id: i64) -> Result<ItemWriter, AppError> {
         let mut tx = pool.begin().await?;
-        super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+        super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
         Ok(ItemWriter { tx, dataset_id, pending: Vec::with_capacity(BATCH), written: 0 })
     }
 
-    pub async fn push(&mut self, draft: ItemDraft) -> Result<(), AppError> {
+    async fn push(&mut self, draft: ItemDraft) -> Result<(), AppError> {
         self.pending.push(draft);
         if self.pending.len() >= BATCH {
             self.flush().await?;
         }
         Ok(())
-    }
-
-    /// Items pushed so far.
-    pub fn count(&self) -> u64 {
-        self.written + self.pending.len() as u64
     }
 
     async fn flush(&mut self) -> Result<(), AppError> {
@@ -67,7 +80,7 @@ impl ItemWriter {
     }
 
     /// Writes what is left, touches the dataset and commits; returns the item count.
-    pub async fn commit(mut self) -> Result<u64, AppError> {
+    async fn commit(mut self) -> Result<u64, AppError> {
         self.flush().await?;
         touch_dataset(&mut self.tx, self.dataset_id).await?;
         self.tx.commit().await?;
@@ -151,7 +164,7 @@ pub struct TracePick {
 /// all or none; returns the new item ids in order.
 pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[TracePick]) -> Result<Vec<i64>, AppError> {
     let mut tx = pool.begin().await?;
-    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+    super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
     let mut ids = Vec::with_capacity(picks.len());
     for pick in picks {
         let (input, output): (Option<String>, Option<String>) =
@@ -182,4 +195,35 @@ pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[Trac
 /// Every dataset's id and name, by name, for the pickers.
 pub async fn dataset_choices(pool: &SqlitePool) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as("SELECT id, name FROM observ_datasets ORDER BY name LIMIT 1000").fetch_all(pool).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::Db;
+
+    #[tokio::test]
+    async fn an_import_stream_that_ends_in_an_error_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO observ_datasets (name, agent_class, created_at, updated_at) VALUES ('d', 'echo', 'x', 'x') RETURNING id",
+        )
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+        let good = (0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n))));
+        let rows = futures_util::stream::iter(good.chain([Err(AppError::field("file", "bad row"))]));
+        let error = import_items(&db.write, id, rows).await.unwrap_err();
+        assert_eq!(error.to_string(), "validation failed: file bad row");
+        let count = |db: Db| async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM observ_dataset_items").fetch_one(&db.read).await.unwrap()
+        };
+        assert_eq!(count(db.clone()).await, 0);
+        let rows = futures_util::stream::iter((0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n)))));
+        assert_eq!(import_items(&db.write, id, rows).await.unwrap(), 300);
+        assert_eq!(count(db.clone()).await, 300);
+        let missing = futures_util::stream::iter([Ok(ItemDraft::new(serde_json::json!(1)))]);
+        assert_eq!(import_items(&db.write, 999, missing).await.unwrap_err().to_string(), "dataset 999 not found");
+    }
 }

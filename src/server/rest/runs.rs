@@ -28,9 +28,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
-    let mut conn = state.db.read.acquire().await?;
-    db::datasets::ensure_exists(&mut conn, id).await?;
-    drop(conn);
+    db::datasets::ensure_exists(&state.db.read, id).await?;
     let mut runs = Vec::new();
     for summary in db::runs::for_dataset(&state.db.read, id, 500).await? {
         runs.push(db::runs::find(&state.db.read, summary.id).await?);
