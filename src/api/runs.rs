@@ -83,10 +83,7 @@ pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -
         error: None,
         created_by: Some("reviewer".into()),
     };
-    let mut tx = state.db.write.begin().await?;
-    let id = db::scores::upsert(&mut tx, ScoreTarget::RunItem { run_id, run_item_id }, &draft).await?;
-    tx.commit().await?;
-    Ok(db::scores::find(&state.db.write, id).await?)
+    Ok(db::scores::save(&state.db.write, ScoreTarget::RunItem { run_id, run_item_id }, &draft).await?)
 }
 
 /// The next unreviewed item after `after_id`, and how many are left.

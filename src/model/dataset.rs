@@ -42,8 +42,8 @@ pub struct DatasetDraft {
 }
 
 impl DatasetDraft {
-    /// The seed's rules except uniqueness, which the database layer checks in
-    /// the same transaction as the write.
+    /// The seed's rules except uniqueness, which the database's unique index
+    /// enforces at the write.
     pub fn validate(&self, agent_names: &[String]) -> FieldErrors {
         let mut errors = FieldErrors::new();
         let name = self.name.trim();

@@ -15,7 +15,7 @@ pub enum ItemStatus {
 }
 
 impl ItemStatus {
-    pub fn code(self) -> i64 {
+    pub const fn code(self) -> i64 {
         match self {
             ItemStatus::Active => 0,
             ItemStatus::Archived => 1,

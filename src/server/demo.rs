@@ -36,20 +36,8 @@ const CASES: &[(&str, &str)] = &[
 /// Creates the demo dataset (a free name) and starts its first run.
 /// Returns (dataset id, run id).
 pub async fn create(state: &AppState) -> Result<(i64, i64), AppError> {
-    let mut name = "Language detection demo".to_string();
-    for n in 2.. {
-        if db::datasets::cursor_page(&state.db.read, Some(name.clone()), None, 500)
-            .await?
-            .data
-            .iter()
-            .all(|d| d.name != name)
-        {
-            break;
-        }
-        name = format!("Language detection demo {n}");
-    }
-    let draft = DatasetDraft {
-        name,
+    let mut draft = DatasetDraft {
+        name: "Language detection demo".into(),
         description: Some("Guess the language of short texts. The rule-based agent misses some: compare its outputs with the expected ones.".into()),
         agent_class: "language-detector".into(),
         metadata: json!({"demo": true}),
@@ -58,7 +46,15 @@ pub async fn create(state: &AppState) -> Result<(i64, i64), AppError> {
             Evaluator { name: "similarity".into(), kind: EvaluatorKind::Levenshtein { threshold: 0.5 } },
         ],
     };
-    let dataset = db::datasets::create(&state.db.write, &draft).await?;
+    // The unique index decides whether a name is free: on a taken one, try the next.
+    let mut n = 1;
+    let dataset = loop {
+        if let Some(id) = db::datasets::create_if_name_free(&state.db.write, &draft).await? {
+            break id;
+        }
+        n += 1;
+        draft.name = format!("Language detection demo {n}");
+    };
     let items: Vec<ItemDraft> = CASES
         .iter()
         .map(|(text, lang)| {

@@ -1,18 +1,21 @@
 //! Importing items from a CSV or JSONL body. The body is first spooled to a
 //! temporary file (size-capped, and given up when the client goes quiet), so a
 //! slow upload never holds the write connection; then the file is parsed and
-//! its rows written in one transaction that commits only when every row was
-//! good. The REST import and the import page's server function both end here.
+//! its rows handed to the database layer, which writes them in one transaction
+//! that commits only when every row was good. The REST import and the import
+//! page's server function both end here.
 
 use crate::model::csv::{CsvReader, CsvRecord};
 use crate::model::import::{jsonl_item, ColumnMapping, CsvColumns, FileFormat, ImportError};
-use crate::server::db::transfer::ItemWriter;
+use crate::model::item::ItemDraft;
+use crate::server::db;
 use crate::server::error::AppError;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
 use sqlx::SqlitePool;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 /// Largest import body.
 pub const IMPORT_LIMIT_MB: usize = 512;
@@ -34,15 +37,43 @@ where
 {
     let file = spool(body, IMPORT_IDLE_TIMEOUT).await?;
     let body = file_chunks(file);
-    let mut writer = ItemWriter::begin(pool, dataset_id).await?;
-    match format {
-        FileFormat::Csv => read_csv(&mut writer, mapping, body).await?,
-        FileFormat::Jsonl => read_jsonl(&mut writer, body).await?,
+    let (sender, received) = mpsc::channel(ROWS_IN_FLIGHT);
+    let parse = async move {
+        let mut rows = Rows { sender, count: 0 };
+        let parsed = match format {
+            FileFormat::Csv => read_csv(&mut rows, mapping, body).await,
+            FileFormat::Jsonl => read_jsonl(&mut rows, body).await,
+        };
+        let parsed = parsed.and_then(|()| match rows.count {
+            0 => Err(AppError::field("file", "has no items to import")),
+            _ => Ok(()),
+        });
+        // The error goes down the stream so the write rolls back, never commits.
+        if let Err(error) = parsed {
+            let _ = rows.sender.send(Err(error)).await;
+        }
+    };
+    let received = futures_util::stream::unfold(received, |mut r| async move { r.recv().await.map(|row| (row, r)) });
+    let write = db::transfer::import_items(pool, dataset_id, received);
+    futures_util::future::join(parse, write).await.1
+}
+
+/// Parsed items waiting for the writer at most.
+const ROWS_IN_FLIGHT: usize = 1024;
+
+/// Where parsed items go: the database layer's import, through a bounded channel.
+struct Rows {
+    sender: mpsc::Sender<Result<ItemDraft, AppError>>,
+    count: u64,
+}
+
+impl Rows {
+    async fn push(&mut self, draft: ItemDraft) -> Result<(), AppError> {
+        // A closed channel means the write stopped; its own error is the answer.
+        self.sender.send(Ok(draft)).await.map_err(|_| AppError::Conflict("import: the write stopped".into()))?;
+        self.count += 1;
+        Ok(())
     }
-    if writer.count() == 0 {
-        return Err(AppError::field("file", "has no items to import"));
-    }
-    writer.commit().await
 }
 
 /// Writes the whole body to an anonymous temporary file (gone once closed)
@@ -98,7 +129,7 @@ fn checked<E: std::fmt::Display>(chunk: Result<Bytes, E>, total: &mut usize) -> 
     Ok(chunk)
 }
 
-async fn read_csv<S, E>(writer: &mut ItemWriter, mapping: &ColumnMapping, mut body: S) -> Result<(), AppError>
+async fn read_csv<S, E>(rows: &mut Rows, mapping: &ColumnMapping, mut body: S) -> Result<(), AppError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -119,7 +150,7 @@ where
         };
         let text = std::str::from_utf8(&carry[..valid]).unwrap_or_default();
         let fed = reader.feed(text, &mut records);
-        write_csv_records(writer, &mut columns, mapping, &mut records).await?;
+        write_csv_records(rows, &mut columns, mapping, &mut records).await?;
         fed.map_err(|e| ImportError::new(e.line, e.message))?;
         carry.drain(..valid);
     }
@@ -127,7 +158,7 @@ where
         return Err(ImportError::new(reader.line(), "the file is not UTF-8 text").into());
     }
     records.extend(reader.finish().map_err(|e| ImportError::new(e.line, e.message))?);
-    write_csv_records(writer, &mut columns, mapping, &mut records).await?;
+    write_csv_records(rows, &mut columns, mapping, &mut records).await?;
     if columns.is_none() {
         return Err(ImportError::new(1, "the file is empty: a CSV import starts with a header row").into());
     }
@@ -136,7 +167,7 @@ where
 
 /// The first record is the header; the others become items.
 async fn write_csv_records(
-    writer: &mut ItemWriter,
+    rows: &mut Rows,
     columns: &mut Option<CsvColumns>,
     mapping: &ColumnMapping,
     records: &mut Vec<CsvRecord>,
@@ -144,13 +175,13 @@ async fn write_csv_records(
     for record in records.drain(..) {
         match columns {
             None => *columns = Some(CsvColumns::from_header(&record, mapping)?),
-            Some(cols) => writer.push(cols.item(&record)?).await?,
+            Some(cols) => rows.push(cols.item(&record)?).await?,
         }
     }
     Ok(())
 }
 
-async fn read_jsonl<S, E>(writer: &mut ItemWriter, mut body: S) -> Result<(), AppError>
+async fn read_jsonl<S, E>(rows: &mut Rows, mut body: S) -> Result<(), AppError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -164,22 +195,22 @@ where
         while let Some(end) = rest.iter().position(|&b| b == b'\n') {
             pending.extend_from_slice(&rest[..end]);
             line += 1;
-            write_jsonl_line(writer, line, &pending).await?;
+            write_jsonl_line(rows, line, &pending).await?;
             pending.clear();
             rest = &rest[end + 1..];
         }
         pending.extend_from_slice(rest);
     }
     if !pending.is_empty() {
-        write_jsonl_line(writer, line + 1, &pending).await?;
+        write_jsonl_line(rows, line + 1, &pending).await?;
     }
     Ok(())
 }
 
-async fn write_jsonl_line(writer: &mut ItemWriter, line: usize, bytes: &[u8]) -> Result<(), AppError> {
+async fn write_jsonl_line(rows: &mut Rows, line: usize, bytes: &[u8]) -> Result<(), AppError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ImportError::new(line, "the line is not UTF-8 text"))?;
     if let Some(draft) = jsonl_item(line, text)? {
-        writer.push(draft).await?;
+        rows.push(draft).await?;
     }
     Ok(())
 }

@@ -1,12 +1,11 @@
 use crate::server::{read, TestServer};
 use observ::model::trace::NewObservation;
-use observ::server::db::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewTrace};
+use observ::server::db::traces::{record as record_trace, NewSession, NewTrace};
 use serde_json::json;
 
 /// Records a session with one trace and two generations, as the run engine does.
 async fn record(s: &TestServer) -> i64 {
-    let mut tx = s.db.write.begin().await.unwrap();
-    let session = insert_session(&mut tx, "sess-1", Some("tester"), &json!({"k": 1})).await.unwrap();
+    let session = NewSession { session_id: "sess-1".into(), user_id: Some("tester".into()), metadata: json!({"k": 1}) };
     let trace = NewTrace {
         trace_id: "tr-1".into(),
         start_time: None,
@@ -16,9 +15,10 @@ async fn record(s: &TestServer) -> i64 {
         tags: vec!["dataset".into()],
         user_id: None,
     };
-    let trace_row = insert_trace(&mut tx, session, &trace).await.unwrap();
-    for (n, usage) in [(1, json!({"input_tokens": 10, "output_tokens": 5})), (2, json!({"total_tokens": 7}))] {
-        let o = NewObservation {
+    let usages = [(1, json!({"input_tokens": 10, "output_tokens": 5})), (2, json!({"total_tokens": 7}))];
+    let observations: Vec<NewObservation> = usages
+        .into_iter()
+        .map(|(n, usage)| NewObservation {
             observation_id: format!("obs-{n}"),
             parent_observation_id: (n == 2).then(|| "obs-1".to_string()),
             kind: "generation".into(),
@@ -29,14 +29,12 @@ async fn record(s: &TestServer) -> i64 {
             usage: Some(usage),
             cost_usd: 0.0015,
             ..Default::default()
-        };
-        insert_observation(&mut tx, trace_row, &o).await.unwrap();
-    }
-    let (cost, tokens) = finalize_trace(&mut tx, trace_row, Some(&json!("hello"))).await.unwrap();
-    assert_eq!(tokens, 22);
-    assert!((cost - 0.003).abs() < 1e-9);
-    tx.commit().await.unwrap();
-    trace_row
+        })
+        .collect();
+    let trace = record_trace(&s.db.write, &session, &trace, &observations, Some(&json!("hello"))).await.unwrap();
+    assert_eq!(trace.tokens, 22);
+    assert!((trace.cost - 0.003).abs() < 1e-9);
+    trace.id
 }
 
 #[tokio::test]

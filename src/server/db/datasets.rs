@@ -2,6 +2,7 @@
 
 use super::{like_pattern, Listing, NOW};
 use crate::model::dataset::{Dataset, DatasetDraft};
+use crate::model::item::ItemStatus;
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::server::error::AppError;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -9,12 +10,15 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
      COALESCE(d.metadata, '{}') AS metadata, COALESCE(d.evaluators, '[]') AS evaluators, \
      (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id) AS items_count, \
-     (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = 0) AS active_items_count, \
+     (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = ?) AS active_items_count, \
      (SELECT count(*) FROM observ_dataset_runs r WHERE r.dataset_id = d.id) AS runs_count, \
      d.created_at, d.updated_at";
+/// The value of the one placeholder in `COLUMNS`: items count as active by status.
+const COLUMN_BINDS: &[i64] = &[ACTIVE];
+const ACTIVE: i64 = ItemStatus::Active.code();
 
 fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: COLUMNS, from: "observ_datasets d", id: "d.id", filters }
+    Listing { columns: COLUMNS, column_binds: COLUMN_BINDS, from: "observ_datasets d", id: "d.id", filters }
 }
 
 fn name_filter(search: Option<String>) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
@@ -53,6 +57,7 @@ pub async fn cursor_page(
 
 pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
     let mut dataset: Dataset = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
+        .bind(ACTIVE)
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -62,7 +67,12 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
 }
 
 /// Whether a dataset exists (for item routes that must 404 on an unknown dataset).
-pub async fn ensure_exists(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
+pub async fn ensure_exists(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    ensure_exists_in(&mut *pool.acquire().await?, id).await
+}
+
+/// [`ensure_exists`] inside a transaction of this module's callers.
+pub(super) async fn ensure_exists_in(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
     sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -71,23 +81,17 @@ pub async fn ensure_exists(conn: &mut SqliteConnection, id: i64) -> Result<(), A
         .ok_or_else(|| AppError::not_found("dataset", id))
 }
 
-async fn ensure_name_free(conn: &mut SqliteConnection, name: &str, except_id: i64) -> Result<(), AppError> {
-    let taken = sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE name = ? AND id <> ?")
-        .bind(name)
-        .bind(except_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match taken {
-        Some(_) => Err(AppError::field("name", "has already been taken")),
-        None => Ok(()),
-    }
+/// What a name the unique index refuses answers (422 on `name`).
+pub(super) const NAME_TAKEN: &str = "has already been taken";
+
+/// Inserts a validated draft; a taken name is a 422 on `name` (the unique index decides).
+pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
+    create_if_name_free(pool, draft).await?.ok_or_else(|| AppError::field("name", NAME_TAKEN))
 }
 
-/// Inserts a validated draft; the name check and the insert share one transaction.
-pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await?;
-    ensure_name_free(&mut tx, &draft.name, -1).await?;
-    let id: i64 = sqlx::query_scalar(&format!(
+/// Inserts a validated draft; `None` when its name is taken, for callers that pick another.
+pub async fn create_if_name_free(pool: &SqlitePool, draft: &DatasetDraft) -> Result<Option<i64>, AppError> {
+    let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -96,16 +100,14 @@ pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppE
     .bind(&draft.agent_class)
     .bind(draft.metadata.to_string())
     .bind(sqlx::types::Json(&draft.evaluators))
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+    .fetch_one(pool)
+    .await;
+    super::unless_taken(inserted)
 }
 
 pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    ensure_exists(&mut tx, id).await?;
-    ensure_name_free(&mut tx, &draft.name, id).await?;
+    ensure_exists_in(&mut tx, id).await?;
     sqlx::query(&format!(
         "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, evaluators = ?, \
          updated_at = {NOW} WHERE id = ?"
@@ -117,7 +119,8 @@ pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<
     .bind(sqlx::types::Json(&draft.evaluators))
     .bind(id)
     .execute(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| super::unique_as_field(e, "name", NAME_TAKEN))?;
     tx.commit().await?;
     Ok(())
 }
@@ -125,7 +128,7 @@ pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<
 /// Deletes the dataset with its runs, their results, and its items, in one transaction.
 pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    ensure_exists(&mut tx, id).await?;
+    ensure_exists_in(&mut tx, id).await?;
     for sql in [
         "DELETE FROM observ_dataset_run_items WHERE dataset_run_id IN (SELECT id FROM observ_dataset_runs WHERE dataset_id = ?)",
         "DELETE FROM observ_dataset_runs WHERE dataset_id = ?",
@@ -146,4 +149,31 @@ async fn attach_last_runs(pool: &SqlitePool, datasets: &mut [Dataset]) -> Result
         d.last_run = runs.iter().find(|r| r.dataset_id == d.id).cloned();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::Db;
+
+    #[tokio::test]
+    async fn parallel_creates_of_one_name_make_one_dataset_and_422s() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        let draft = DatasetDraft {
+            name: "same".into(),
+            description: None,
+            agent_class: "echo".into(),
+            metadata: serde_json::json!({}),
+            evaluators: vec![],
+        };
+        let tries = (0..20).map(|_| create(&db.write, &draft));
+        let results = futures_util::future::join_all(tries).await;
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+        for error in results.into_iter().filter_map(Result::err) {
+            assert_eq!(error.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(error.to_string(), "validation failed: name has already been taken");
+        }
+        assert_eq!(create_if_name_free(&db.write, &draft).await.unwrap(), None);
+    }
 }

@@ -35,7 +35,7 @@ fn filters(dataset_id: i64, filter: ItemFilter) -> impl Fn(&mut QueryBuilder<'st
 }
 
 fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: COLUMNS, from: "observ_dataset_items i", id: "i.id", filters }
+    Listing { columns: COLUMNS, column_binds: &[], from: "observ_dataset_items i", id: "i.id", filters }
 }
 
 /// Newest first, for the items tab.
@@ -72,7 +72,7 @@ pub async fn find(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<Da
 }
 
 /// Inserts one item inside the caller's transaction (every item insert goes through here).
-pub(crate) async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
+pub(super) async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(&format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
@@ -91,7 +91,7 @@ pub(crate) async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: 
 /// Inserts every draft or none (one transaction); returns the new ids in order.
 pub async fn create_many(pool: &SqlitePool, dataset_id: i64, drafts: &[ItemDraft]) -> Result<Vec<i64>, AppError> {
     let mut tx = pool.begin().await?;
-    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+    super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
     let mut ids = Vec::with_capacity(drafts.len());
     for draft in drafts {
         ids.push(insert(&mut tx, dataset_id, draft).await?);

@@ -21,13 +21,14 @@ pub mod traces;
 pub mod transfer;
 pub mod users;
 
-pub(crate) use pages::{cursor_page, keyset_page, Listing};
+use crate::server::error::AppError;
+use pages::{cursor_page, keyset_page, Listing};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
 /// RFC 3339 UTC with milliseconds, evaluated by SQLite at write time.
-pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -150,8 +151,31 @@ fn create_parent_dir(url: &str) {
     }
 }
 
+/// A unique-constraint violation is the user's mistake (422 on `field`), anything else stays internal.
+fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
+    if is_unique_violation(&error) {
+        AppError::field(field, message)
+    } else {
+        AppError::from(error)
+    }
+}
+
+/// A write's result, with a unique-constraint violation (a name already taken)
+/// as `None`: for callers that pick another name and try again.
+fn unless_taken<T>(result: Result<T, sqlx::Error>) -> Result<Option<T>, AppError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if is_unique_violation(&error) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|db| db.is_unique_violation())
+}
+
 /// Escapes `%`, `_` and `\` so user text matches literally in `LIKE ? ESCAPE '\'`.
-pub(crate) fn like_pattern(text: &str) -> String {
+fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {

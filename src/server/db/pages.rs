@@ -7,8 +7,10 @@ use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 /// One list query: `SELECT {columns} FROM {from} WHERE {filters}`, keyed by `{id}`.
-pub(crate) struct Listing<'f> {
+pub(super) struct Listing<'f> {
     pub columns: &'f str,
+    /// Values for the `?` placeholders in `columns`, in order.
+    pub column_binds: &'f [i64],
     pub from: &'f str,
     /// Qualified id column, e.g. `i.id`.
     pub id: &'f str,
@@ -17,21 +19,32 @@ pub(crate) struct Listing<'f> {
 }
 
 impl Listing<'_> {
-    fn base(&self, select: &str) -> QueryBuilder<'static, Sqlite> {
-        let mut q = QueryBuilder::new(format!("SELECT {select} FROM {} WHERE 1 = 1", self.from));
+    fn base(&self, select: &str, binds: &[i64]) -> QueryBuilder<'static, Sqlite> {
+        debug_assert_eq!(select.matches('?').count(), binds.len(), "one value per placeholder in {select}");
+        let mut parts = select.split('?');
+        let mut q = QueryBuilder::new("SELECT ");
+        q.push(parts.next().unwrap_or_default());
+        for (value, part) in binds.iter().zip(parts) {
+            q.push_bind(*value).push(part);
+        }
+        q.push(format!(" FROM {} WHERE 1 = 1", self.from));
         (self.filters)(&mut q);
         q
     }
 
+    fn select_columns(&self) -> QueryBuilder<'static, Sqlite> {
+        self.base(self.columns, self.column_binds)
+    }
+
     async fn exists(&self, pool: &SqlitePool, op: &str, id: i64) -> Result<bool, AppError> {
-        let mut q = self.base("1");
+        let mut q = self.base("1", &[]);
         q.push(format!(" AND {} {op} ", self.id)).push_bind(id).push(" LIMIT 1");
         Ok(q.build().fetch_optional(pool).await?.is_some())
     }
 }
 
 /// A newest-first page for the UI, with the total and both pager directions.
-pub(crate) async fn keyset_page<T>(
+pub(super) async fn keyset_page<T>(
     pool: &SqlitePool,
     listing: &Listing<'_>,
     at: PageAt,
@@ -41,7 +54,7 @@ pub(crate) async fn keyset_page<T>(
 where
     T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
 {
-    let mut q = listing.base(listing.columns);
+    let mut q = listing.select_columns();
     let ascending = matches!(at, PageAt::Before(_) | PageAt::Last);
     match at {
         PageAt::After(id) => {
@@ -70,12 +83,12 @@ where
         }
         _ => (false, false),
     };
-    let total: i64 = listing.base("count(*)").build_query_scalar().fetch_one(pool).await?;
+    let total: i64 = listing.base("count(*)", &[]).build_query_scalar().fetch_one(pool).await?;
     Ok(KeysetPage { rows, total, has_newer, has_older })
 }
 
 /// An oldest-first page for the REST API: `?cursor=` continues after the last id.
-pub(crate) async fn cursor_page<T>(
+pub(super) async fn cursor_page<T>(
     pool: &SqlitePool,
     listing: &Listing<'_>,
     cursor: Option<&str>,
@@ -90,7 +103,7 @@ where
             .ok_or_else(|| AppError::BadRequest(format!("cursor: `{c}` is not a cursor from this API")))?,
         None => -1,
     };
-    let mut q = listing.base(listing.columns);
+    let mut q = listing.select_columns();
     q.push(format!(" AND {} > ", listing.id)).push_bind(after);
     q.push(format!(" ORDER BY {} ASC LIMIT ", listing.id)).push_bind(limit + 1);
     let mut data: Vec<T> = q.build_query_as().fetch_all(pool).await?;

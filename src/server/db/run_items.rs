@@ -1,12 +1,12 @@
 //! Queries on `observ_dataset_run_items`, and recording a finished item: its
 //! session, trace and observations (as the runner shaped them), its result and
-//! the run's counters, all in the caller's transaction.
+//! the run's counters, all in one transaction per batch.
 
-use super::traces::{finalize_trace, insert_observation, insert_session, insert_trace, NewSession, NewTrace};
+use super::traces::{record_in, NewSession, NewTrace};
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::run_item::{ItemRun, RunItem, RunItemStatus};
-use crate::model::score::ScoreDraft;
+use crate::model::score::{ScoreDraft, ScoreSource};
 use crate::model::stats::{format_timestamp_ms, now_ms};
 use crate::model::trace::NewObservation;
 use crate::server::db::scores::{upsert, ScoreTarget};
@@ -28,7 +28,7 @@ fn filters(run_id: i64, status: Option<RunItemStatus>) -> impl Fn(&mut QueryBuil
 }
 
 fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: COLUMNS, from: "observ_dataset_run_items ri", id: "ri.id", filters }
+    Listing { columns: COLUMNS, column_binds: &[], from: "observ_dataset_run_items ri", id: "ri.id", filters }
 }
 
 pub async fn page(
@@ -82,10 +82,15 @@ pub async fn next_unreviewed(
     run_id: i64,
     after_id: i64,
 ) -> Result<(Option<RunItem>, i64), AppError> {
-    let unreviewed = "ri.dataset_run_id = ? AND ri.status IN (2, 3) AND NOT EXISTS (SELECT 1 FROM observ_scores s \
-         WHERE s.observ_dataset_run_item_id = ri.id AND s.source = 'manual' AND s.name = ?)";
+    let unreviewed = "ri.dataset_run_id = ? AND ri.status IN (?, ?) AND NOT EXISTS (SELECT 1 FROM observ_scores s \
+         WHERE s.observ_dataset_run_item_id = ri.id AND s.source = ? AND s.name = ?)";
+    let (succeeded, failed, manual) =
+        (RunItemStatus::Succeeded.code(), RunItemStatus::Failed.code(), ScoreSource::Manual.as_str());
     let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
         .bind(run_id)
+        .bind(succeeded)
+        .bind(failed)
+        .bind(manual)
         .bind(REVIEW_SCORE)
         .fetch_one(pool)
         .await?;
@@ -93,6 +98,9 @@ pub async fn next_unreviewed(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE {unreviewed} AND ri.id > ? ORDER BY ri.id LIMIT 1"
     ))
     .bind(run_id)
+    .bind(succeeded)
+    .bind(failed)
+    .bind(manual)
     .bind(REVIEW_SCORE)
     .bind(after_id)
     .fetch_optional(pool)
@@ -166,9 +174,11 @@ pub struct PendingItem {
 pub async fn pending(pool: &SqlitePool, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output FROM observ_dataset_run_items \
-         WHERE dataset_run_id = ? AND status IN (0, 1) ORDER BY id",
+         WHERE dataset_run_id = ? AND status IN (?, ?) ORDER BY id",
     )
     .bind(run_id)
+    .bind(RunItemStatus::Pending.code())
+    .bind(RunItemStatus::Running.code())
     .fetch_all(pool)
     .await?)
 }
@@ -189,14 +199,16 @@ pub struct FinishedItem {
 }
 
 /// Writes a batch of results with their traces and moves the run's counters
-/// once for the batch; returns the stored run items. `shape` turns each result
-/// into what is written, given its event number. Must run inside a transaction.
+/// once for the batch, in one transaction; returns the stored run items.
+/// `shape` turns each result into what is written, given its event number.
 pub async fn record_batch<R>(
-    conn: &mut SqliteConnection,
+    pool: &SqlitePool,
     run_id: i64,
     results: Vec<R>,
     shape: impl Fn(R, i64) -> FinishedItem,
 ) -> Result<Vec<RunItem>, AppError> {
+    let mut tx = pool.begin().await?;
+    let conn = &mut *tx;
     let last_seq: i64 =
         sqlx::query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
             .bind(results.len() as i64)
@@ -210,19 +222,15 @@ pub async fn record_batch<R>(
         items.push(record(conn, run_id, &shape(result, seq), seq).await?);
     }
     count_results(conn, run_id, &items).await?;
+    tx.commit().await?;
     Ok(items)
 }
 
 /// Writes one result (event number `seq`) with its session, trace and observations.
 async fn record(conn: &mut SqliteConnection, run_id: i64, item: &FinishedItem, seq: i64) -> Result<RunItem, AppError> {
-    let session = &item.session;
-    let session = insert_session(conn, &session.session_id, session.user_id.as_deref(), &session.metadata).await?;
-    let trace_id = insert_trace(conn, session, &item.trace).await?;
-    for observation in &item.observations {
-        insert_observation(conn, trace_id, observation).await?;
-    }
     let output = item.output.clone().unwrap_or(Value::Null);
-    let (cost, tokens) = finalize_trace(conn, trace_id, Some(&output)).await?;
+    let trace = record_in(conn, &item.session, &item.trace, &item.observations, Some(&output)).await?;
+    let (trace_id, cost, tokens) = (trace.id, trace.cost, trace.tokens);
     let status = if item.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
     let stored: RunItem = sqlx::query_as(&format!(
         "UPDATE observ_dataset_run_items SET status = ?, output = ?, error = ?, trace_id = ?, latency_ms = ?, \

@@ -5,7 +5,7 @@ use crate::model::run::RunSummary;
 use crate::server::error::AppError;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-pub(crate) const SUMMARY_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.status, \
+pub(super) const SUMMARY_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.status, \
      COALESCE(r.total_items, 0) AS total_items, COALESCE(r.completed_items, 0) AS completed_items, \
      COALESCE(r.failed_items, 0) AS failed_items, CAST(COALESCE(r.total_cost, 0) AS REAL) AS total_cost, \
      COALESCE(r.total_tokens, 0) AS total_tokens, r.created_at";

@@ -3,8 +3,9 @@
 
 use super::run_summaries::SUMMARY_COLUMNS;
 use super::NOW;
+use crate::model::item::ItemStatus;
 use crate::model::run::{progress_percentage, DatasetRun, RunDraft, RunStatus, RunSummary};
-use crate::model::run_item::RunProgress;
+use crate::model::run_item::{RunItemStatus, RunProgress};
 use crate::server::error::AppError;
 use sqlx::SqlitePool;
 
@@ -91,39 +92,54 @@ async fn latency_percentile(pool: &SqlitePool, run_id: i64, q: f64) -> Result<Op
 }
 
 /// Creates a pending run and snapshots the dataset's active items into run
-/// items (× repetitions), in one transaction. Returns the run id.
+/// items (× repetitions), in one transaction. Returns the run id; a name taken
+/// in the dataset is a 422 on `name` (the unique index decides).
 pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await?;
-    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE dataset_id = ? AND name = ?")
-        .bind(dataset_id)
-        .bind(&draft.name)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::field("name", "has already been taken in this dataset"));
+    create_if_name_free(pool, dataset_id, draft)
+        .await?
+        .ok_or_else(|| AppError::field("name", "has already been taken in this dataset"))
+}
+
+/// Like [`create`], under the next free default name (`Run n`) whatever
+/// `draft.name` says; a name taken meanwhile by another writer moves on to the next.
+pub async fn create_with_free_name(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+    loop {
+        let draft = RunDraft { name: suggest_name(pool, dataset_id).await?, ..draft.clone() };
+        if let Some(id) = create_if_name_free(pool, dataset_id, &draft).await? {
+            return Ok(id);
+        }
     }
-    let run_id: i64 = sqlx::query_scalar(&format!(
+}
+
+/// [`create`], with `None` when the name is taken in the dataset.
+async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<Option<i64>, AppError> {
+    let mut tx = pool.begin().await?;
+    super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
+    let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_dataset_runs (dataset_id, name, description, status, metadata, concurrency, repetitions, \
-         created_at, updated_at) VALUES (?, ?, ?, 0, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"
+         created_at, updated_at) VALUES (?, ?, ?, ?, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
     .bind(dataset_id)
     .bind(&draft.name)
     .bind(&draft.description)
+    .bind(RunStatus::Pending.code())
     .bind(draft.concurrency)
     .bind(draft.repetitions)
     .fetch_one(&mut *tx)
-    .await?;
+    .await;
+    let Some(run_id) = super::unless_taken::<i64>(inserted)? else { return Ok(None) };
     let inserted = sqlx::query(&format!(
         "WITH RECURSIVE reps(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM reps WHERE n + 1 < ?) \
          INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, repetition, status, input, \
          expected_output, created_at, updated_at) \
-         SELECT ?, i.id, reps.n, 0, i.input, i.expected_output, {NOW}, {NOW} \
-         FROM observ_dataset_items i, reps WHERE i.dataset_id = ? AND i.status = 0 ORDER BY i.id, reps.n"
+         SELECT ?, i.id, reps.n, ?, i.input, i.expected_output, {NOW}, {NOW} \
+         FROM observ_dataset_items i, reps WHERE i.dataset_id = ? AND i.status = ? ORDER BY i.id, reps.n"
     ))
     .bind(draft.repetitions)
     .bind(run_id)
+    .bind(RunItemStatus::Pending.code())
     .bind(dataset_id)
+    .bind(ItemStatus::Active.code())
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -133,10 +149,11 @@ pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Res
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(run_id)
+    Ok(Some(run_id))
 }
 
-/// The next free default name: `Run 1`, `Run 2`, …
+/// The next free default name: `Run 1`, `Run 2`, … A suggestion for the form:
+/// the unique index, not this read, decides whether it is still free at insert.
 pub async fn suggest_name(pool: &SqlitePool, dataset_id: i64) -> Result<String, AppError> {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_runs WHERE dataset_id = ?")
         .bind(dataset_id)
@@ -160,8 +177,9 @@ pub async fn suggest_name(pool: &SqlitePool, dataset_id: i64) -> Result<String, 
 /// pending → running (keeps the first start time when resuming).
 pub async fn mark_running(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
     sqlx::query(&format!(
-        "UPDATE observ_dataset_runs SET status = 1, started_at = COALESCE(started_at, {NOW}), updated_at = {NOW} WHERE id = ?"
+        "UPDATE observ_dataset_runs SET status = ?, started_at = COALESCE(started_at, {NOW}), updated_at = {NOW} WHERE id = ?"
     ))
+    .bind(RunStatus::Running.code())
     .bind(id)
     .execute(pool)
     .await?;
@@ -174,9 +192,12 @@ pub async fn finish(pool: &SqlitePool, id: i64, cancelled: bool) -> Result<RunSt
     let mut tx = pool.begin().await?;
     if cancelled {
         sqlx::query(&format!(
-            "UPDATE observ_dataset_run_items SET status = 4, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (0, 1)"
+            "UPDATE observ_dataset_run_items SET status = ?, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (?, ?)"
         ))
+        .bind(RunItemStatus::Cancelled.code())
         .bind(id)
+        .bind(RunItemStatus::Pending.code())
+        .bind(RunItemStatus::Running.code())
         .execute(&mut *tx)
         .await?;
     }
@@ -222,25 +243,29 @@ pub async fn reset_failed(pool: &SqlitePool, id: i64) -> Result<i64, AppError> {
     }
     let (count, cost, tokens): (i64, f64, i64) = sqlx::query_as(
         "SELECT count(*), CAST(COALESCE(sum(cost), 0) AS REAL), COALESCE(sum(tokens), 0) \
-         FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = 3",
+         FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = ?",
     )
     .bind(id)
+    .bind(RunItemStatus::Failed.code())
     .fetch_one(&mut *tx)
     .await?;
     if count == 0 {
         return Err(AppError::Conflict("run: there are no failed items to retry".into()));
     }
     sqlx::query(&format!(
-        "UPDATE observ_dataset_run_items SET status = 0, error = NULL, output = NULL, trace_id = NULL, latency_ms = NULL, \
-         cost = 0, tokens = 0, seq = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status = 3"
+        "UPDATE observ_dataset_run_items SET status = ?, error = NULL, output = NULL, trace_id = NULL, latency_ms = NULL, \
+         cost = 0, tokens = 0, seq = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status = ?"
     ))
+    .bind(RunItemStatus::Pending.code())
     .bind(id)
+    .bind(RunItemStatus::Failed.code())
     .execute(&mut *tx)
     .await?;
     sqlx::query(&format!(
-        "UPDATE observ_dataset_runs SET status = 0, finished_at = NULL, failed_items = failed_items - ?, \
+        "UPDATE observ_dataset_runs SET status = ?, finished_at = NULL, failed_items = failed_items - ?, \
          total_cost = total_cost - ?, total_tokens = total_tokens - ?, updated_at = {NOW} WHERE id = ?"
     ))
+    .bind(RunStatus::Pending.code())
     .bind(count)
     .bind(cost)
     .bind(tokens)
@@ -254,9 +279,10 @@ pub async fn reset_failed(pool: &SqlitePool, id: i64) -> Result<i64, AppError> {
 /// A run that could not start (e.g. its agent is gone): failed, with the reason kept.
 pub async fn fail_to_start(pool: &SqlitePool, id: i64, reason: &str) -> Result<(), AppError> {
     sqlx::query(&format!(
-        "UPDATE observ_dataset_runs SET status = 3, metadata = json_set(COALESCE(metadata, '{{}}'), '$.error', ?), \
+        "UPDATE observ_dataset_runs SET status = ?, metadata = json_set(COALESCE(metadata, '{{}}'), '$.error', ?), \
          finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"
     ))
+    .bind(RunStatus::Failed.code())
     .bind(reason)
     .bind(id)
     .execute(pool)
@@ -266,7 +292,9 @@ pub async fn fail_to_start(pool: &SqlitePool, id: i64, reason: &str) -> Result<(
 
 /// Runs a restarted server must pick up again.
 pub async fn unfinished(pool: &SqlitePool) -> Result<Vec<i64>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (0, 1) ORDER BY id")
+    Ok(sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (?, ?) ORDER BY id")
+        .bind(RunStatus::Pending.code())
+        .bind(RunStatus::Running.code())
         .fetch_all(pool)
         .await?)
 }

@@ -79,8 +79,39 @@ impl ScoreTarget {
     }
 }
 
+/// Writes a score, replacing the target's score of the same name and source,
+/// and returns it as stored.
+pub async fn save(pool: &SqlitePool, target: ScoreTarget, draft: &ScoreDraft) -> Result<Score, AppError> {
+    let mut tx = pool.begin().await?;
+    let id = upsert(&mut tx, target, draft).await?;
+    tx.commit().await?;
+    find(pool, id).await
+}
+
+/// Replaces a run's evaluator scores (manual ones stay) with `scores`, given
+/// per run item, in one transaction.
+pub async fn replace_evaluated(
+    pool: &SqlitePool,
+    run_id: i64,
+    scores: &[(i64, Vec<ScoreDraft>)],
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    delete_evaluated(&mut tx, run_id).await?;
+    for (run_item_id, drafts) in scores {
+        for draft in drafts {
+            upsert(&mut tx, ScoreTarget::RunItem { run_id, run_item_id: *run_item_id }, draft).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Writes a score, replacing the target's score of the same name and source.
-pub async fn upsert(conn: &mut SqliteConnection, target: ScoreTarget, draft: &ScoreDraft) -> Result<i64, AppError> {
+pub(super) async fn upsert(
+    conn: &mut SqliteConnection,
+    target: ScoreTarget,
+    draft: &ScoreDraft,
+) -> Result<i64, AppError> {
     let run_id = match target {
         ScoreTarget::RunItem { run_id, .. } => Some(run_id),
         _ => None,
@@ -148,9 +179,10 @@ pub async fn for_trace(pool: &SqlitePool, trace_id: i64) -> Result<Vec<Score>, A
 }
 
 /// Removes a run's evaluator scores (not the manual ones) before it is evaluated again.
-pub async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Result<u64, AppError> {
-    Ok(sqlx::query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> 'manual'")
+async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Result<u64, AppError> {
+    Ok(sqlx::query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> ?")
         .bind(run_id)
+        .bind(ScoreSource::Manual.as_str())
         .execute(&mut *conn)
         .await?
         .rows_affected())

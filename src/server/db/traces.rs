@@ -49,7 +49,7 @@ fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqli
 }
 
 fn trace_listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
-    Listing { columns: SUMMARY_COLUMNS, from: "observ_traces t", id: "t.id", filters }
+    Listing { columns: SUMMARY_COLUMNS, column_binds: &[], from: "observ_traces t", id: "t.id", filters }
 }
 
 pub async fn page(
@@ -90,7 +90,13 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Trace, AppError> {
 
 pub async fn session_page(pool: &SqlitePool, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
     let no_filters = |_: &mut QueryBuilder<'static, Sqlite>| {};
-    let listing = Listing { columns: SESSION_COLUMNS, from: "observ_sessions s", id: "s.id", filters: &no_filters };
+    let listing = Listing {
+        columns: SESSION_COLUMNS,
+        column_binds: &[],
+        from: "observ_sessions s",
+        id: "s.id",
+        filters: &no_filters,
+    };
     super::keyset_page(pool, &listing, at, limit, |s: &Session| s.id).await
 }
 
@@ -123,8 +129,48 @@ pub struct NewTrace {
     pub user_id: Option<String>,
 }
 
+/// A trace as recorded: its row id and the totals summed from its observations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordedTrace {
+    pub id: i64,
+    pub cost: f64,
+    pub tokens: i64,
+}
+
+/// Records a session with one trace and its observations, and finalizes the
+/// trace with `output`, in one transaction.
+pub async fn record(
+    pool: &SqlitePool,
+    session: &NewSession,
+    trace: &NewTrace,
+    observations: &[NewObservation],
+    output: Option<&Value>,
+) -> Result<RecordedTrace, AppError> {
+    let mut tx = pool.begin().await?;
+    let recorded = record_in(&mut tx, session, trace, observations, output).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// [`record`] inside a transaction of this module's callers.
+pub(super) async fn record_in(
+    conn: &mut SqliteConnection,
+    session: &NewSession,
+    trace: &NewTrace,
+    observations: &[NewObservation],
+    output: Option<&Value>,
+) -> Result<RecordedTrace, AppError> {
+    let session = insert_session(conn, &session.session_id, session.user_id.as_deref(), &session.metadata).await?;
+    let id = insert_trace(conn, session, trace).await?;
+    for observation in observations {
+        insert_observation(conn, id, observation).await?;
+    }
+    let (cost, tokens) = finalize_trace(conn, id, output).await?;
+    Ok(RecordedTrace { id, cost, tokens })
+}
+
 /// Creates a session (by its external id) and returns its row id.
-pub async fn insert_session(
+async fn insert_session(
     conn: &mut SqliteConnection,
     session_id: &str,
     user_id: Option<&str>,
@@ -141,7 +187,7 @@ pub async fn insert_session(
     .await?)
 }
 
-pub async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
+async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(&format!(
         "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, input, metadata, tags, user_id, created_at, updated_at) \
          VALUES (?, ?, ?, COALESCE(?, {NOW}), ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
@@ -158,7 +204,7 @@ pub async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &New
     .await?)
 }
 
-pub async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &NewObservation) -> Result<i64, AppError> {
+async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &NewObservation) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(&format!(
         "INSERT INTO observ_observations (observation_id, observ_trace_id, parent_observation_id, type, name, \
          start_time, end_time, model, input, output, usage, cost_usd, status_message, created_at, updated_at) \
@@ -184,7 +230,7 @@ pub async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &New
 /// Sets the output and end time, sums the observations' cost and tokens into the
 /// trace, and rolls the trace into its session's totals. Returns the trace's
 /// (cost, tokens).
-pub async fn finalize_trace(
+async fn finalize_trace(
     conn: &mut SqliteConnection,
     trace: i64,
     output: Option<&Value>,

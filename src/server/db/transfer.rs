@@ -1,20 +1,39 @@
 //! Writes that bring many items in at once, each in one transaction: imports
 //! (rows written as they are parsed), dataset copies, and items made from traces.
 
+use super::datasets::NAME_TAKEN;
 use super::NOW;
 use crate::model::dataset::NAME_MAX_CHARS;
 use crate::model::item::ItemDraft;
 use crate::server::error::AppError;
+use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 /// Rows per multi-row INSERT (6 bound values each, well under SQLite's limit).
 const BATCH: usize = 256;
 
+/// Writes `rows` into the dataset as they arrive, in one transaction, all or
+/// nothing: the first `Err` in the stream, or a failed write, rolls everything
+/// back. 404 when the dataset does not exist, before a row is read. Returns
+/// the number of items written.
+pub async fn import_items(
+    pool: &SqlitePool,
+    dataset_id: i64,
+    rows: impl Stream<Item = Result<ItemDraft, AppError>>,
+) -> Result<u64, AppError> {
+    let mut writer = ItemWriter::begin(pool, dataset_id).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.next().await {
+        writer.push(row?).await?;
+    }
+    writer.commit().await
+}
+
 /// An all-or-nothing import in progress: items are written into one open
 /// transaction as they arrive. Dropping it without [`ItemWriter::commit`] rolls
 /// everything back.
-pub struct ItemWriter {
+struct ItemWriter {
     tx: Transaction<'static, Sqlite>,
     dataset_id: i64,
     pending: Vec<ItemDraft>,
@@ -23,23 +42,18 @@ pub struct ItemWriter {
 
 impl ItemWriter {
     /// Opens the transaction; 404 when the dataset does not exist.
-    pub async fn begin(pool: &SqlitePool, dataset_id: i64) -> Result<ItemWriter, AppError> {
+    async fn begin(pool: &SqlitePool, dataset_id: i64) -> Result<ItemWriter, AppError> {
         let mut tx = pool.begin().await?;
-        super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+        super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
         Ok(ItemWriter { tx, dataset_id, pending: Vec::with_capacity(BATCH), written: 0 })
     }
 
-    pub async fn push(&mut self, draft: ItemDraft) -> Result<(), AppError> {
+    async fn push(&mut self, draft: ItemDraft) -> Result<(), AppError> {
         self.pending.push(draft);
         if self.pending.len() >= BATCH {
             self.flush().await?;
         }
         Ok(())
-    }
-
-    /// Items pushed so far.
-    pub fn count(&self) -> u64 {
-        self.written + self.pending.len() as u64
     }
 
     async fn flush(&mut self) -> Result<(), AppError> {
@@ -66,7 +80,7 @@ impl ItemWriter {
     }
 
     /// Writes what is left, touches the dataset and commits; returns the item count.
-    pub async fn commit(mut self) -> Result<u64, AppError> {
+    async fn commit(mut self) -> Result<u64, AppError> {
         self.flush().await?;
         touch_dataset(&mut self.tx, self.dataset_id).await?;
         self.tx.commit().await?;
@@ -82,54 +96,48 @@ async fn touch_dataset(conn: &mut SqliteConnection, dataset_id: i64) -> Result<(
     Ok(())
 }
 
-async fn name_taken(conn: &mut SqliteConnection, name: &str) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE name = ?")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some())
-}
-
 /// Copies a dataset with all its items (any status, content, metadata, source
 /// trace) but not its runs; returns the new dataset's id. Without a `name` the
 /// copy is called "<name> (copy)", or "(copy 2)", … if that is taken.
 pub async fn duplicate(pool: &SqlitePool, id: i64, name: Option<String>) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await?;
     let source: String = sqlx::query_scalar("SELECT name FROM observ_datasets WHERE id = ?")
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(pool)
         .await?
         .ok_or_else(|| AppError::not_found("dataset", id))?;
-    let name = match name.map(|n| n.trim().to_string()) {
-        Some(name) if name.is_empty() => return Err(AppError::field("name", "can't be blank")),
+    match name.map(|n| n.trim().to_string()) {
+        Some(name) if name.is_empty() => Err(AppError::field("name", "can't be blank")),
         Some(name) if name.chars().count() > NAME_MAX_CHARS => {
-            return Err(AppError::field("name", format!("is too long (at most {NAME_MAX_CHARS} characters)")))
+            Err(AppError::field("name", format!("is too long (at most {NAME_MAX_CHARS} characters)")))
         }
-        Some(name) if name_taken(&mut tx, &name).await? => {
-            return Err(AppError::field("name", "has already been taken"))
-        }
-        Some(name) => name,
+        Some(name) => copy(pool, id, &name).await?.ok_or_else(|| AppError::field("name", NAME_TAKEN)),
+        // The unique index decides whether a name is free: on a taken one, try the next.
         None => {
-            let mut n = 1;
-            loop {
+            for n in 1.. {
                 let suffix = if n == 1 { " (copy)".to_string() } else { format!(" (copy {n})") };
                 let base: String = source.chars().take(NAME_MAX_CHARS - suffix.chars().count()).collect();
-                let candidate = format!("{base}{suffix}");
-                if !name_taken(&mut tx, &candidate).await? {
-                    break candidate;
+                if let Some(copy) = copy(pool, id, &format!("{base}{suffix}")).await? {
+                    return Ok(copy);
                 }
-                n += 1;
             }
+            unreachable!("an unbounded range always yields a free name")
         }
-    };
-    let copy: i64 = sqlx::query_scalar(&format!(
+    }
+}
+
+/// Writes the copy named `name` in one transaction; `None` when the name is taken.
+async fn copy(pool: &SqlitePool, id: i64, name: &str) -> Result<Option<i64>, AppError> {
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          SELECT ?, description, agent_class, metadata, evaluators, {NOW}, {NOW} FROM observ_datasets WHERE id = ? RETURNING id"
     ))
-    .bind(&name)
+    .bind(name)
     .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_optional(&mut *tx)
+    .await;
+    let Some(copy) = super::unless_taken::<Option<i64>>(inserted)? else { return Ok(None) };
+    let copy = copy.ok_or_else(|| AppError::not_found("dataset", id))?;
     sqlx::query(&format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
@@ -141,7 +149,7 @@ pub async fn duplicate(pool: &SqlitePool, id: i64, name: Option<String>) -> Resu
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(copy)
+    Ok(Some(copy))
 }
 
 /// One trace to turn into an item: `expected_output` `None` takes the trace's
@@ -156,7 +164,7 @@ pub struct TracePick {
 /// all or none; returns the new item ids in order.
 pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[TracePick]) -> Result<Vec<i64>, AppError> {
     let mut tx = pool.begin().await?;
-    super::datasets::ensure_exists(&mut tx, dataset_id).await?;
+    super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
     let mut ids = Vec::with_capacity(picks.len());
     for pick in picks {
         let (input, output): (Option<String>, Option<String>) =
@@ -187,4 +195,35 @@ pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[Trac
 /// Every dataset's id and name, by name, for the pickers.
 pub async fn dataset_choices(pool: &SqlitePool) -> Result<Vec<(i64, String)>, AppError> {
     Ok(sqlx::query_as("SELECT id, name FROM observ_datasets ORDER BY name LIMIT 1000").fetch_all(pool).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::Db;
+
+    #[tokio::test]
+    async fn an_import_stream_that_ends_in_an_error_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO observ_datasets (name, agent_class, created_at, updated_at) VALUES ('d', 'echo', 'x', 'x') RETURNING id",
+        )
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+        let good = (0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n))));
+        let rows = futures_util::stream::iter(good.chain([Err(AppError::field("file", "bad row"))]));
+        let error = import_items(&db.write, id, rows).await.unwrap_err();
+        assert_eq!(error.to_string(), "validation failed: file bad row");
+        let count = |db: Db| async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM observ_dataset_items").fetch_one(&db.read).await.unwrap()
+        };
+        assert_eq!(count(db.clone()).await, 0);
+        let rows = futures_util::stream::iter((0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n)))));
+        assert_eq!(import_items(&db.write, id, rows).await.unwrap(), 300);
+        assert_eq!(count(db.clone()).await, 300);
+        let missing = futures_util::stream::iter([Ok(ItemDraft::new(serde_json::json!(1)))]);
+        assert_eq!(import_items(&db.write, 999, missing).await.unwrap_err().to_string(), "dataset 999 not found");
+    }
 }

@@ -1,7 +1,7 @@
 //! Queries on `observ_users`. Emails are unique without regard to case; the
 //! database enforces it and a clash comes back as a field error.
 
-use super::NOW;
+use super::{unique_as_field, NOW};
 use crate::model::user::{Role, User};
 use crate::server::error::AppError;
 use sqlx::SqlitePool;
@@ -82,11 +82,14 @@ pub async fn insert(
 pub async fn set_role(pool: &SqlitePool, id: i64, role: Role) -> Result<User, AppError> {
     let done = sqlx::query(&format!(
         "UPDATE observ_users SET role = ?, updated_at = {NOW} WHERE id = ? \
-         AND (? = 'admin' OR role <> 'admin' OR (SELECT count(*) FROM observ_users WHERE role = 'admin') > 1)"
+         AND (? = ? OR role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)"
     ))
     .bind(role.as_str())
     .bind(id)
     .bind(role.as_str())
+    .bind(Role::Admin.as_str())
+    .bind(Role::Admin.as_str())
+    .bind(Role::Admin.as_str())
     .execute(pool)
     .await?;
     let user = find(pool, id).await?;
@@ -110,21 +113,15 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
     find(pool, id).await?;
     let done = sqlx::query(
         "DELETE FROM observ_users WHERE id = ? \
-         AND (role <> 'admin' OR (SELECT count(*) FROM observ_users WHERE role = 'admin') > 1)",
+         AND (role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)",
     )
     .bind(id)
+    .bind(Role::Admin.as_str())
+    .bind(Role::Admin.as_str())
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::Conflict("the last admin cannot be removed".into()));
     }
     Ok(())
-}
-
-/// A unique-constraint violation is the user's mistake (422 on `field`), anything else stays internal.
-pub(crate) fn unique_as_field(error: sqlx::Error, field: &str, message: &str) -> AppError {
-    match error.as_database_error() {
-        Some(db) if db.is_unique_violation() => AppError::field(field, message),
-        _ => AppError::from(error),
-    }
 }

@@ -5,7 +5,6 @@
 use super::{score_all, Subject};
 use crate::model::score::ScoreDraft;
 use crate::server::agents::AgentRegistry;
-use crate::server::db::scores::{delete_evaluated, upsert, ScoreTarget};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use serde::Serialize;
@@ -61,15 +60,10 @@ pub async fn evaluate_run(db: &Db, agents: &Arc<AgentRegistry>, run_id: i64) -> 
         }
     }
     let mut report = EvaluationReport { evaluated: results.len() as i64, scores: 0, errors: 0 };
-    let mut tx = db.write.begin().await?;
-    delete_evaluated(&mut tx, run_id).await?;
-    for (run_item_id, scores) in &results {
-        for score in scores {
-            upsert(&mut tx, ScoreTarget::RunItem { run_id, run_item_id: *run_item_id }, score).await?;
-            report.scores += 1;
-            report.errors += i64::from(score.error.is_some());
-        }
+    for score in results.iter().flat_map(|(_, scores)| scores) {
+        report.scores += 1;
+        report.errors += i64::from(score.error.is_some());
     }
-    tx.commit().await?;
+    db::scores::replace_evaluated(&db.write, run_id, &results).await?;
     Ok(report)
 }

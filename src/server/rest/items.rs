@@ -50,9 +50,7 @@ async fn list(
         Some(text) => Some(parse_status(text).map_err(|m| AppError::field("status", m))?),
         None => None,
     };
-    let mut conn = state.db.read.acquire().await?;
-    db::datasets::ensure_exists(&mut conn, id).await?;
-    drop(conn);
+    db::datasets::ensure_exists(&state.db.read, id).await?;
     let filter = ItemFilter { status, search: q.search };
     Ok(Json(db::items::cursor_page(&state.db.read, id, filter, q.cursor.as_deref(), limit).await?))
 }

@@ -28,9 +28,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
-    let mut conn = state.db.read.acquire().await?;
-    db::datasets::ensure_exists(&mut conn, id).await?;
-    drop(conn);
+    db::datasets::ensure_exists(&state.db.read, id).await?;
     let mut runs = Vec::new();
     for summary in db::runs::for_dataset(&state.db.read, id, 500).await? {
         runs.push(db::runs::find(&state.db.read, summary.id).await?);
@@ -73,8 +71,10 @@ async fn start(
     body: JsonObject,
 ) -> Result<(StatusCode, Json<DatasetRun>), AppError> {
     let mut f = Fields::new(body.0);
-    let name = match f.optional_string("name").flatten() {
-        Some(name) => name.trim().to_string(),
+    let given = f.optional_string("name").flatten().map(|name| name.trim().to_string());
+    let free_name = given.is_none();
+    let name = match given {
+        Some(name) => name,
         None => db::runs::suggest_name(&state.db.read, id).await?,
     };
     let description = f.optional_string("description").flatten().filter(|d| !d.trim().is_empty());
@@ -88,7 +88,12 @@ async fn start(
         }
     }
     errors.into_result()?;
-    Ok((StatusCode::CREATED, Json(state.runner.start(id, &draft).await?)))
+    let run = if free_name {
+        state.runner.start_with_free_name(id, &draft).await?
+    } else {
+        state.runner.start(id, &draft).await?
+    };
+    Ok((StatusCode::CREATED, Json(run)))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<DatasetRun>, AppError> {

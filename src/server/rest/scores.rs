@@ -117,8 +117,5 @@ async fn create(State(state): State<AppState>, body: JsonObject) -> Result<(Stat
             ScoreTarget::Session(id)
         }
     };
-    let mut tx = state.db.write.begin().await?;
-    let id = db::scores::upsert(&mut tx, target, &draft).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(db::scores::find(&state.db.write, id).await?)))
+    Ok((StatusCode::CREATED, Json(db::scores::save(&state.db.write, target, &draft).await?)))
 }

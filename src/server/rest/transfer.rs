@@ -93,9 +93,7 @@ async fn export_items(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let format = export_format(&q)?;
-    let mut conn = state.db.read.acquire().await?;
-    db::datasets::ensure_exists(&mut conn, id).await?;
-    drop(conn);
+    db::datasets::ensure_exists(&state.db.read, id).await?;
     Ok(download(format, format!("dataset-{id}-items"), export::items_body(state.db.read.clone(), id, format)))
 }
 

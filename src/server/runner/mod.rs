@@ -87,6 +87,17 @@ impl Runner {
         db::runs::find(&self.db.write, id).await
     }
 
+    /// [`Runner::start`] under the next free default name (`Run n`), whatever `draft.name` says.
+    pub async fn start_with_free_name(
+        self: &Arc<Self>,
+        dataset_id: i64,
+        draft: &RunDraft,
+    ) -> Result<DatasetRun, AppError> {
+        let id = db::runs::create_with_free_name(&self.db.write, dataset_id, draft).await?;
+        self.launch(id);
+        db::runs::find(&self.db.write, id).await
+    }
+
     /// Stops a pending or running run: no new items start; finished ones stay.
     pub async fn cancel(&self, run_id: i64) -> Result<DatasetRun, AppError> {
         let run = db::runs::find(&self.db.read, run_id).await?;

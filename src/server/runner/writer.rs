@@ -19,10 +19,8 @@ pub async fn write_results(
 ) -> Result<(), AppError> {
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
-        let mut tx = db.write.begin().await?;
         let results = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-        let items = record_batch(&mut tx, labels.run_id, results, |r, seq| finished_item(&labels, r, seq)).await?;
-        tx.commit().await?;
+        let items = record_batch(&db.write, labels.run_id, results, |r, seq| finished_item(&labels, r, seq)).await?;
         // Events go out after the commit: a watcher never sees what a crash could undo.
         if events.receiver_count() > 0 {
             let progress = db::runs::find_progress(&db.read, labels.run_id).await?;
