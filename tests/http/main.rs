@@ -8,6 +8,7 @@ mod cli;
 mod compare;
 mod datasets;
 mod evaluation;
+mod instances;
 mod items;
 mod mock_llm;
 mod ops;
