@@ -256,7 +256,7 @@ async fn load() {
     );
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_items WHERE dataset_id = ?")
         .bind(write_set)
-        .fetch_one(&server.db.read)
+        .fetch_one(server.db.read_pool_for_tests())
         .await
         .unwrap();
     println!("  writes        {} acknowledged, {stored} stored", acknowledged.load(Ordering::Relaxed));

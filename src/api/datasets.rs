@@ -17,13 +17,13 @@ pub async fn list_agents() -> Result<Vec<AgentInfo>, ServerFnError> {
 #[server(input = Json)]
 pub async fn list_datasets(search: String, at: PageAt) -> Result<KeysetPage<Dataset>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::datasets::page(&state.db.read, Some(search), at, super::PAGE_SIZE).await?)
+    Ok(crate::server::db::datasets::page(&state.db, Some(search), at, super::PAGE_SIZE).await?)
 }
 
 #[server]
 pub async fn get_dataset(id: i64) -> Result<Dataset, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::datasets::find(&state.db.read, id).await?)
+    Ok(crate::server::db::datasets::find(&state.db, id).await?)
 }
 
 /// Creates (`id` none) or updates a dataset; returns its id or the form's field errors.
@@ -36,8 +36,8 @@ pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i
         draft.validate(&state.agents.names()).into_result()?;
         crate::server::evaluators::check_on_server(&draft.evaluators, &state.agents).into_result()?;
         match id {
-            Some(id) => db::datasets::update(&state.db.write, id, &draft).await.map(|_| id),
-            None => db::datasets::create(&state.db.write, &draft).await,
+            Some(id) => db::datasets::update(&state.db, id, &draft).await.map(|_| id),
+            None => db::datasets::create(&state.db, &draft).await,
         }
     }
     .await;
@@ -47,13 +47,13 @@ pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i
 #[server]
 pub async fn delete_dataset(id: i64) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
-    Ok(crate::server::db::datasets::delete(&state.db.write, id).await?)
+    Ok(crate::server::db::datasets::delete(&state.db, id).await?)
 }
 
 #[server]
 pub async fn list_dataset_runs(id: i64) -> Result<Vec<RunSummary>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::runs::for_dataset(&state.db.read, id, 200).await?)
+    Ok(crate::server::db::runs::for_dataset(&state.db, id, 200).await?)
 }
 
 /// Totals, recent runs and the newest datasets, for the dashboard.
@@ -61,7 +61,7 @@ pub async fn list_dataset_runs(id: i64) -> Result<Vec<RunSummary>, ServerFnError
 pub async fn dashboard() -> Result<(Totals, Vec<RunSummary>, Vec<Dataset>), ServerFnError> {
     use crate::server::db;
     let state = crate::server::state()?;
-    let pool = &state.db.read;
+    let pool = &state.db;
     let totals = db::stats::totals(pool).await?;
     let runs = db::runs::recent(pool, 10).await?;
     let datasets = db::datasets::page(pool, None, PageAt::First, 5).await?.rows;

@@ -16,13 +16,13 @@ pub async fn list_items(
     use crate::server::db::items::{page, ItemFilter};
     let state = crate::server::state()?;
     let filter = ItemFilter { status, search: Some(search) };
-    Ok(page(&state.db.read, dataset_id, filter, at, super::PAGE_SIZE).await?)
+    Ok(page(&state.db, dataset_id, filter, at, super::PAGE_SIZE).await?)
 }
 
 #[server]
 pub async fn get_item(dataset_id: i64, item_id: i64) -> Result<DatasetItem, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::items::find(&state.db.read, dataset_id, item_id).await?)
+    Ok(crate::server::db::items::find(&state.db, dataset_id, item_id).await?)
 }
 
 /// Creates (`item_id` none) or updates an item from the form's editors.
@@ -39,10 +39,10 @@ pub async fn save_item(
         match item_id {
             Some(item_id) => {
                 // The form does not show the source trace; keep it.
-                draft.source_trace_id = db::items::find(&state.db.read, dataset_id, item_id).await?.source_trace_id;
-                db::items::update(&state.db.write, dataset_id, item_id, &draft).await.map(|_| item_id)
+                draft.source_trace_id = db::items::find(&state.db, dataset_id, item_id).await?.source_trace_id;
+                db::items::update(&state.db, dataset_id, item_id, &draft).await.map(|_| item_id)
             }
-            None => db::items::create(&state.db.write, dataset_id, &draft).await,
+            None => db::items::create(&state.db, dataset_id, &draft).await,
         }
     }
     .await;
@@ -52,18 +52,18 @@ pub async fn save_item(
 #[server(input = Json)]
 pub async fn set_item_status(dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
-    Ok(crate::server::db::items::set_status(&state.db.write, dataset_id, item_id, status).await?)
+    Ok(crate::server::db::items::set_status(&state.db, dataset_id, item_id, status).await?)
 }
 
 #[server]
 pub async fn delete_item(dataset_id: i64, item_id: i64) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
-    Ok(crate::server::db::items::delete(&state.db.write, dataset_id, item_id).await?)
+    Ok(crate::server::db::items::delete(&state.db, dataset_id, item_id).await?)
 }
 
 /// Every run's result for an item, newest first.
 #[server]
 pub async fn item_history(item_id: i64) -> Result<Vec<crate::model::run_item::ItemRun>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::run_items::history(&state.db.read, item_id).await?)
+    Ok(crate::server::db::run_items::history(&state.db, item_id).await?)
 }

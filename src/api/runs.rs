@@ -11,7 +11,7 @@ use leptos::server_fn::codec::Json;
 #[server]
 pub async fn suggest_run_name(dataset_id: i64) -> Result<String, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::runs::suggest_name(&state.db.read, dataset_id).await?)
+    Ok(crate::server::db::runs::suggest_name(&state.db, dataset_id).await?)
 }
 
 /// Starts a run; returns its id or the form's field errors.
@@ -31,7 +31,7 @@ pub async fn start_run(dataset_id: i64, draft: RunDraft) -> Result<Result<i64, F
 #[server]
 pub async fn get_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::runs::find(&state.db.read, id).await?)
+    Ok(crate::server::db::runs::find(&state.db, id).await?)
 }
 
 #[server(input = Json)]
@@ -41,7 +41,7 @@ pub async fn list_run_items(
     at: PageAt,
 ) -> Result<KeysetPage<RunItem>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::run_items::page(&state.db.read, run_id, status, at, super::PAGE_SIZE).await?)
+    Ok(crate::server::db::run_items::page(&state.db, run_id, status, at, super::PAGE_SIZE).await?)
 }
 
 #[server]
@@ -59,7 +59,7 @@ pub async fn retry_run(id: i64) -> Result<DatasetRun, ServerFnError> {
 pub async fn evaluate_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     let state = crate::server::state_for_writer()?;
     crate::server::evaluators::evaluate_run(&state.db, &state.agents, id).await?;
-    Ok(crate::server::db::runs::find(&state.db.read, id).await?)
+    Ok(crate::server::db::runs::find(&state.db, id).await?)
 }
 
 /// A reviewer's verdict on a run item: the manual boolean score `correct`.
@@ -69,7 +69,7 @@ pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -
     use crate::server::db::{self, scores::ScoreTarget};
     use crate::server::error::AppError;
     let state = crate::server::state_for_writer()?;
-    let run_id = db::run_items::run_of(&state.db.read, run_item_id)
+    let run_id = db::run_items::run_of(&state.db, run_item_id)
         .await?
         .ok_or_else(|| AppError::not_found("run item", run_item_id))?;
     let draft = ScoreDraft {
@@ -83,14 +83,14 @@ pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -
         error: None,
         created_by: Some("reviewer".into()),
     };
-    Ok(db::scores::save(&state.db.write, ScoreTarget::RunItem { run_id, run_item_id }, &draft).await?)
+    Ok(db::scores::save(&state.db, ScoreTarget::RunItem { run_id, run_item_id }, &draft).await?)
 }
 
 /// The next unreviewed item after `after_id`, and how many are left.
 #[server]
 pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunItem>, i64), ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::run_items::next_unreviewed(&state.db.read, run_id, after_id).await?)
+    Ok(crate::server::db::run_items::next_unreviewed(&state.db, run_id, after_id).await?)
 }
 
 /// Everything the comparison page needs, in one answer.
@@ -102,5 +102,5 @@ pub async fn compare_runs(
     use crate::server::db::compare;
     let state = crate::server::state()?;
     let ids = compare::parse_run_ids(&runs)?;
-    Ok(compare::load(&state.db.read, dataset_id, &ids).await?)
+    Ok(compare::load(&state.db, dataset_id, &ids).await?)
 }

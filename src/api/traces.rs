@@ -14,23 +14,23 @@ pub async fn list_traces(
 ) -> Result<KeysetPage<TraceSummary>, ServerFnError> {
     use crate::server::db::traces::{page, TraceFilter};
     let state = crate::server::state()?;
-    Ok(page(&state.db.read, TraceFilter { name: Some(name), session_id, run_id }, at, super::PAGE_SIZE).await?)
+    Ok(page(&state.db, TraceFilter { name: Some(name), session_id, run_id }, at, super::PAGE_SIZE).await?)
 }
 
 #[server]
 pub async fn get_trace(id: i64) -> Result<Trace, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::traces::find(&state.db.read, id).await?)
+    Ok(crate::server::db::traces::find(&state.db, id).await?)
 }
 
 #[server(input = Json)]
 pub async fn list_sessions(at: PageAt) -> Result<KeysetPage<Session>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::traces::session_page(&state.db.read, at, super::PAGE_SIZE).await?)
+    Ok(crate::server::db::traces::session_page(&state.db, at, super::PAGE_SIZE).await?)
 }
 
 #[server]
 pub async fn get_session(id: i64) -> Result<Session, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::traces::find_session(&state.db.read, id).await?)
+    Ok(crate::server::db::traces::find_session(&state.db, id).await?)
 }

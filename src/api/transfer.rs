@@ -16,21 +16,21 @@ pub async fn import_file(
 ) -> Result<u64, ServerFnError> {
     let state = crate::server::state_for_writer()?;
     let body = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(text))]);
-    Ok(crate::server::import::import_items(&state.db.write, dataset_id, format, &mapping, body).await?)
+    Ok(crate::server::import::import_items(&state.db, dataset_id, format, &mapping, body).await?)
 }
 
 /// Copies a dataset with its items; returns the copy's id.
 #[server]
 pub async fn duplicate_dataset(id: i64) -> Result<i64, ServerFnError> {
     let state = crate::server::state_for_writer()?;
-    Ok(crate::server::db::transfer::duplicate(&state.db.write, id, None).await?)
+    Ok(crate::server::db::transfer::duplicate(&state.db, id, None).await?)
 }
 
 /// Every dataset's id and name, for pickers.
 #[server]
 pub async fn dataset_choices() -> Result<Vec<(i64, String)>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::transfer::dataset_choices(&state.db.read).await?)
+    Ok(crate::server::db::transfer::dataset_choices(&state.db).await?)
 }
 
 /// Makes an item from a trace. `expected_output` is the editor's text (blank: none).
@@ -46,7 +46,7 @@ pub async fn add_trace_to_dataset(
     let expected =
         parse_json_text("expected_output", &expected_output, JsonField::Optional).map_err(ServerFnError::new)?;
     let picks = [TracePick { trace_id, expected_output: Some(expected) }];
-    Ok(items_from_traces(&state.db.write, dataset_id, &picks).await?[0])
+    Ok(items_from_traces(&state.db, dataset_id, &picks).await?[0])
 }
 
 /// One item per trace (expected = the trace's output), in one transaction; returns the count.
@@ -56,5 +56,5 @@ pub async fn add_traces_to_dataset(dataset_id: i64, trace_ids: Vec<i64>) -> Resu
     let state = crate::server::state_for_writer()?;
     let picks: Vec<TracePick> =
         trace_ids.into_iter().map(|trace_id| TracePick { trace_id, expected_output: None }).collect();
-    Ok(items_from_traces(&state.db.write, dataset_id, &picks).await?.len())
+    Ok(items_from_traces(&state.db, dataset_id, &picks).await?.len())
 }

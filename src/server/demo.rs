@@ -49,7 +49,7 @@ pub async fn create(state: &AppState) -> Result<(i64, i64), AppError> {
     // The unique index decides whether a name is free: on a taken one, try the next.
     let mut n = 1;
     let dataset = loop {
-        if let Some(id) = db::datasets::create_if_name_free(&state.db.write, &draft).await? {
+        if let Some(id) = db::datasets::create_if_name_free(&state.db, &draft).await? {
             break id;
         }
         n += 1;
@@ -65,7 +65,7 @@ pub async fn create(state: &AppState) -> Result<(i64, i64), AppError> {
         // Not text at all: the agent fails on it, so the run shows a failure too.
         .chain(std::iter::once(ItemDraft::new(json!({"image": "cat.png"}))))
         .collect();
-    db::items::create_many(&state.db.write, dataset, &items).await?;
+    db::items::create_many(&state.db, dataset, &items).await?;
     let run =
         RunDraft { name: "First run".into(), description: None, concurrency: DEFAULT_CONCURRENCY, repetitions: 1 };
     let run = state.runner.start(dataset, &run).await?;

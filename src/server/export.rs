@@ -10,12 +10,11 @@ use crate::model::csv::write_record;
 use crate::model::import::{json_cell, FileFormat};
 use crate::model::item::DatasetItem;
 use crate::model::run_item::RunItem;
-use crate::server::db;
+use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use axum::body::{Body, Bytes};
 use futures_util::stream;
 use serde_json::{json, Map, Value};
-use sqlx::SqlitePool;
 use std::future::Future;
 
 /// Rows per query.
@@ -87,22 +86,24 @@ fn run_item_row(i: &RunItem) -> Vec<Value> {
 }
 
 /// A dataset's items, oldest first (the caller checks the dataset exists).
-pub fn items_body(pool: SqlitePool, dataset_id: i64, format: FileFormat) -> Body {
+pub fn items_body(db: &Db, dataset_id: i64, format: FileFormat) -> Body {
+    let db = db.clone();
     paged_body(format, ITEM_COLUMNS, item_row, move |cursor| {
-        let pool = pool.clone();
+        let db = db.clone();
         async move {
-            let page = db::items::cursor_page(&pool, dataset_id, Default::default(), cursor.as_deref(), PAGE).await?;
+            let page = db::items::cursor_page(&db, dataset_id, Default::default(), cursor.as_deref(), PAGE).await?;
             Ok((page.data, page.next_cursor))
         }
     })
 }
 
 /// A run's items in id order (the caller checks the run exists).
-pub fn run_items_body(pool: SqlitePool, run_id: i64, format: FileFormat) -> Body {
+pub fn run_items_body(db: &Db, run_id: i64, format: FileFormat) -> Body {
+    let db = db.clone();
     paged_body(format, RUN_ITEM_COLUMNS, run_item_row, move |cursor| {
-        let pool = pool.clone();
+        let db = db.clone();
         async move {
-            let page = db::run_items::cursor_page(&pool, run_id, None, cursor.as_deref(), PAGE).await?;
+            let page = db::run_items::cursor_page(&db, run_id, None, cursor.as_deref(), PAGE).await?;
             Ok((page.data, page.next_cursor))
         }
     })

@@ -8,11 +8,10 @@
 use crate::model::csv::{CsvReader, CsvRecord};
 use crate::model::import::{jsonl_item, ColumnMapping, CsvColumns, FileFormat, ImportError};
 use crate::model::item::ItemDraft;
-use crate::server::db;
+use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
-use sqlx::SqlitePool;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -25,7 +24,7 @@ pub const IMPORT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Reads `body` as `format` into `dataset_id`, all or nothing; returns the
 /// number of items written.
 pub async fn import_items<S, E>(
-    pool: &SqlitePool,
+    db: &Db,
     dataset_id: i64,
     format: FileFormat,
     mapping: &ColumnMapping,
@@ -54,7 +53,7 @@ where
         }
     };
     let received = futures_util::stream::unfold(received, |mut r| async move { r.recv().await.map(|row| (row, r)) });
-    let write = db::transfer::import_items(pool, dataset_id, received);
+    let write = db::transfer::import_items(db, dataset_id, received);
     futures_util::future::join(parse, write).await.1
 }
 

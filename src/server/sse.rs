@@ -115,7 +115,7 @@ pub async fn run_events(
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     // Subscribe before reading the database, so nothing falls between the two.
     let live = state.runner.subscribe(id);
-    let run = db::runs::find(&state.db.read, id).await?;
+    let run = db::runs::find(&state.db, id).await?;
     let (out, writes) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         let mut outbox = Outbox { pending: Vec::new(), out, last_write: None };
@@ -188,7 +188,7 @@ async fn feed(
     sent = catch_up(state, id, sent, out).await?;
     out.flush().await?;
     let Some(mut live) = live.filter(|_| !run.status.is_finished()) else {
-        let run = db::runs::find(&state.db.read, id).await?;
+        let run = db::runs::find(&state.db, id).await?;
         out.push(encode(&RunEvent::Done(run.clone()), run.event_seq));
         return out.flush().await;
     };
@@ -218,7 +218,7 @@ async fn feed(
         }
         if finished {
             sent = catch_up(state, id, sent, out).await?;
-            let run = db::runs::find(&state.db.read, id).await?;
+            let run = db::runs::find(&state.db, id).await?;
             out.push(encode(&RunEvent::Done(run), sent));
             return out.flush().await;
         }
@@ -254,7 +254,7 @@ fn take(batch: &Batch, mut sent: i64, out: &mut Outbox) -> i64 {
 /// returns the new high mark.
 async fn catch_up(state: &AppState, id: i64, mut sent: i64, out: &mut Outbox) -> Result<i64, Stop> {
     loop {
-        let page = db::run_items::finished_after(&state.db.read, id, sent, CATCH_UP_PAGE).await?;
+        let page = db::run_items::finished_after(&state.db, id, sent, CATCH_UP_PAGE).await?;
         let full = page.len() as i64 == CATCH_UP_PAGE;
         for item in page {
             let seq = item.seq.unwrap_or_default();

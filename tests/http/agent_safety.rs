@@ -172,7 +172,7 @@ async fn secrets_in_agent_urls_are_never_shown_or_stored() {
     let (_, trace) = read(s.get(&format!("/api/v1/traces/{}", items[0]["trace_id"])).await).await;
     assert!(!leaks(&trace.to_string()) && !leaks(&run.to_string()), "{trace}");
     let stored: Vec<String> = sqlx::query_scalar("SELECT COALESCE(error, '') FROM observ_dataset_run_items")
-        .fetch_all(&s.db.read)
+        .fetch_all(s.db.read_pool_for_tests())
         .await
         .unwrap();
     assert!(stored.iter().all(|e| !leaks(e)), "{stored:?}");

@@ -191,7 +191,7 @@ async fn sigterm_mid_run_finishes_the_items_in_flight_and_the_next_start_does_th
         )
         .bind(run_id)
         .bind(code)
-        .fetch_one(&db.read)
+        .fetch_one(db.read_pool_for_tests())
     };
     let (done, running) =
         (count(RunItemStatus::Succeeded.code()).await.unwrap(), count(RunItemStatus::Running.code()).await.unwrap());

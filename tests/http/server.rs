@@ -100,7 +100,10 @@ impl TestServer {
 
     /// Rows in a table, read straight from the database file.
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&self.db.read).await.unwrap()
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(self.db.read_pool_for_tests())
+            .await
+            .unwrap()
     }
 
     /// Creates a dataset over the API and returns its id.

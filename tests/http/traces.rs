@@ -31,7 +31,7 @@ async fn record(s: &TestServer) -> i64 {
             ..Default::default()
         })
         .collect();
-    let trace = record_trace(&s.db.write, &session, &trace, &observations, Some(&json!("hello"))).await.unwrap();
+    let trace = record_trace(&s.db, &session, &trace, &observations, Some(&json!("hello"))).await.unwrap();
     assert_eq!(trace.tokens, 22);
     assert!((trace.cost - 0.003).abs() < 1e-9);
     trace.id

@@ -274,7 +274,7 @@ async fn traces_become_items_alone_or_in_bulk() {
     // A trace without input can't become an item.
     sqlx::query("UPDATE observ_traces SET input = NULL WHERE id = ?")
         .bind(traces[1])
-        .execute(&s.db.write)
+        .execute(s.db.write_pool_for_tests())
         .await
         .unwrap();
     let path = format!("/api/v1/traces/{}/add-to-dataset", traces[1]);

@@ -11,7 +11,7 @@ use crate::server::error::AppError;
 pub async fn create_user(db: &Db, draft: UserDraft) -> Result<User, AppError> {
     let draft = draft.validate()?;
     let hash = secrets::hash_password(draft.password.clone()).await?;
-    let user = users::insert(&db.write, &draft.email, &draft.name, draft.role, &hash, false).await?;
+    let user = users::insert(db, &draft.email, &draft.name, draft.role, &hash, false).await?;
     user.ok_or_else(|| AppError::BadRequest("user was not created".into()))
 }
 
@@ -20,7 +20,7 @@ pub async fn create_first_admin(db: &Db, email: &str, password: &str) -> Result<
     let draft = UserDraft { email: email.into(), name: String::new(), password: password.into(), role: Role::Admin };
     let draft = draft.validate()?;
     let hash = secrets::hash_password(draft.password.clone()).await?;
-    users::insert(&db.write, &draft.email, &draft.name, Role::Admin, &hash, true).await
+    users::insert(db, &draft.email, &draft.name, Role::Admin, &hash, true).await
 }
 
 /// At start: `OBSERV_ADMIN_EMAIL` + `OBSERV_ADMIN_PASSWORD` make the first admin
@@ -48,7 +48,7 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> Res
     if let Some(wait) = throttle::blocked(db, email, address, now_ms()).await? {
         return Err(AppError::TooManyAttempts(wait));
     }
-    let found = users::credentials(&db.read, email).await?;
+    let found = users::credentials(db, email).await?;
     let ok = secrets::verify_password(password.to_string(), found.as_ref().map(|c| c.password_hash.clone())).await;
     let Some(user) = found.filter(|_| ok) else {
         throttle::record_failure(db, email, address, now_ms()).await?;
@@ -60,14 +60,14 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, address: &str) -> Res
 
 pub async fn open_session(db: &Db, user_id: i64) -> Result<String, AppError> {
     let token = secrets::random_token(32);
-    auth_sessions::insert(&db.write, user_id, &secrets::sha256_hex(&token), now_ms(), SESSION_TTL_MS).await?;
+    auth_sessions::insert(db, user_id, &secrets::sha256_hex(&token), now_ms(), SESSION_TTL_MS).await?;
     // Housekeeping rides along with sign-ins: expired rows go.
-    auth_sessions::delete_expired(&db.write, now_ms()).await?;
+    auth_sessions::delete_expired(db, now_ms()).await?;
     Ok(token)
 }
 
 pub async fn sign_out(db: &Db, token: &str) -> Result<(), AppError> {
-    auth_sessions::delete_by_hash(&db.write, &secrets::sha256_hex(token)).await
+    auth_sessions::delete_by_hash(db, &secrets::sha256_hex(token)).await
 }
 
 /// Changes one's own password after checking the current one; every other
@@ -79,23 +79,23 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
-    let user = users::credentials_by_id(&db.read, user_id).await?;
+    let user = users::credentials_by_id(db, user_id).await?;
     if !secrets::verify_password(current.to_string(), Some(user.password_hash)).await {
         return Err(AppError::field("current_password", "is not your current password"));
     }
     check_password(new).map_err(|m| AppError::field("new_password", m))?;
     let hash = secrets::hash_password(new.to_string()).await?;
-    users::set_password_hash(&db.write, user_id, &hash).await?;
-    auth_sessions::delete_for_user(&db.write, user_id, session_id).await
+    users::set_password_hash(db, user_id, &hash).await?;
+    auth_sessions::delete_for_user(db, user_id, session_id).await
 }
 
 /// Removes a user; their sessions end with them.
 pub async fn remove_user(db: &Db, id: i64) -> Result<(), AppError> {
-    users::delete(&db.write, id).await
+    users::delete(db, id).await
 }
 
 pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
-    users::set_role(&db.write, id, role).await
+    users::set_role(db, id, role).await
 }
 
 /// A new key pair. The secret is returned here once and stored only as a hash.
@@ -112,18 +112,18 @@ pub async fn create_key(db: &Db, name: &str, role: Role, created_by: &str) -> Re
         secret_hint: &hint,
         created_by,
     };
-    let key: ApiKey = api_keys::insert(&db.write, row).await?;
+    let key: ApiKey = api_keys::insert(db, row).await?;
     Ok(NewApiKey { id: key.id, name: key.name, role: key.role, public_key, secret_key })
 }
 
 pub async fn list_keys(db: &Db) -> Result<Vec<ApiKey>, AppError> {
-    api_keys::list(&db.read).await
+    api_keys::list(db).await
 }
 
 pub async fn revoke_key(db: &Db, id: i64) -> Result<(), AppError> {
-    api_keys::delete(&db.write, id).await
+    api_keys::delete(db, id).await
 }
 
 pub async fn list_users(db: &Db) -> Result<Vec<User>, AppError> {
-    users::list(&db.read).await
+    users::list(db).await
 }

@@ -152,14 +152,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Pr
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
     let now = now_ms();
-    let Some(session) = auth_sessions::find(&state.db.read, &secrets::sha256_hex(token), now).await? else {
+    let Some(session) = auth_sessions::find(&state.db, &secrets::sha256_hex(token), now).await? else {
         return Ok(None);
     };
     // Slide the expiry forward at most once a day of use.
     if session.expires_at_ms - now < SESSION_TTL_MS - 24 * 3600 * 1000 {
         let db = state.db.clone();
         tokio::spawn(async move {
-            if let Err(e) = auth_sessions::extend(&db.write, session.session_id, now + SESSION_TTL_MS).await {
+            if let Err(e) = auth_sessions::extend(&db, session.session_id, now + SESSION_TTL_MS).await {
                 eprintln!("observ: extending a session failed: {e}");
             }
         });
@@ -191,14 +191,14 @@ async fn key_principal(state: &AppState, value: &HeaderValue) -> Result<Principa
         }
         _ => return Err(invalid("expected the Bearer or Basic scheme")),
     };
-    let grant = api_keys::by_secret_hash(&state.db.read, &secrets::sha256_hex(&secret))
+    let grant = api_keys::by_secret_hash(&state.db, &secrets::sha256_hex(&secret))
         .await?
         .filter(|grant| public.as_deref().is_none_or(|p| secrets::constant_time_eq(p, &grant.public_key)))
         .ok_or_else(|| invalid("unknown or revoked API key"))?;
     if state.auth.should_touch(grant.id) {
         let (db, id) = (state.db.clone(), grant.id);
         tokio::spawn(async move {
-            if let Err(e) = api_keys::touch(&db.write, id).await {
+            if let Err(e) = api_keys::touch(&db, id).await {
                 eprintln!("observ: recording an API key's last use failed: {e}");
             }
         });

@@ -104,7 +104,7 @@ impl Auth {
         if self.has_users.load(Ordering::Relaxed) {
             return Ok(true);
         }
-        let exists = crate::server::db::users::count(&db.read).await? > 0;
+        let exists = crate::server::db::users::count(db).await? > 0;
         if exists {
             self.has_users.store(true, Ordering::Relaxed);
         }

@@ -24,7 +24,7 @@ fn address_key(address: &str) -> String {
 pub async fn blocked(db: &Db, email: &str, address: &str, now_ms: i64) -> Result<Option<u64>, AppError> {
     let mut wait_ms = None::<i64>;
     for (subject, limit) in [(account_key(email), ACCOUNT_LIMIT), (address_key(address), ADDRESS_LIMIT)] {
-        let times = login_failures::since(&db.read, &subject, now_ms - WINDOW_MS).await?;
+        let times = login_failures::since(db, &subject, now_ms - WINDOW_MS).await?;
         if times.len() >= limit {
             // The failure whose expiry brings the count back under the limit.
             let oldest = times[times.len() - limit];
@@ -37,12 +37,12 @@ pub async fn blocked(db: &Db, email: &str, address: &str, now_ms: i64) -> Result
 
 pub async fn record_failure(db: &Db, email: &str, address: &str, now_ms: i64) -> Result<(), AppError> {
     let (account, address) = (account_key(email), address_key(address));
-    login_failures::record(&db.write, &[&account, &address], now_ms, now_ms - WINDOW_MS).await
+    login_failures::record(db, &[&account, &address], now_ms, now_ms - WINDOW_MS).await
 }
 
 /// A successful sign-in clears the account's failures (not the address's).
 pub async fn record_success(db: &Db, email: &str) -> Result<(), AppError> {
-    login_failures::clear(&db.write, &account_key(email)).await
+    login_failures::clear(db, &account_key(email)).await
 }
 
 #[cfg(test)]
@@ -85,8 +85,10 @@ mod tests {
         assert_eq!(blocked(&db, "c@x.example", "6.6.6.6", now).await.unwrap(), None);
         // Failures from before the window are forgotten as new ones arrive.
         record_failure(&db, "d@x.example", "5.5.5.5", now + WINDOW_MS + 1).await.unwrap();
-        let rows: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM observ_login_failures").fetch_one(&db.read).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_login_failures")
+            .fetch_one(db.read_pool_for_tests())
+            .await
+            .unwrap();
         assert_eq!(rows, 2);
     }
 }

@@ -1,6 +1,7 @@
 //! Queries on `observ_api_keys`. Keys are found by the SHA-256 of their secret;
 //! the secret itself never reaches the database.
 
+use super::Db;
 use super::NOW;
 use crate::model::user::{ApiKey, Role};
 use crate::server::error::AppError;
@@ -27,7 +28,8 @@ pub struct KeyRow<'a> {
     pub created_by: &'a str,
 }
 
-pub async fn insert(pool: &SqlitePool, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
+pub async fn insert(db: &Db, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
+    let pool = &db.write;
     let (id,): (i64,) = sqlx::query_as(&format!(
         "INSERT INTO observ_api_keys (name, role, public_key, secret_hash, secret_hint, created_by, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, {NOW}) RETURNING id"
@@ -51,18 +53,21 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<ApiKey, AppError> {
         .ok_or_else(|| AppError::not_found("API key", id))
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<ApiKey>, AppError> {
+pub async fn list(db: &Db) -> Result<Vec<ApiKey>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys ORDER BY id DESC")).fetch_all(pool).await?)
 }
 
-pub async fn by_secret_hash(pool: &SqlitePool, secret_hash: &str) -> Result<Option<KeyGrant>, AppError> {
+pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> Result<Option<KeyGrant>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as("SELECT id, name, public_key, role FROM observ_api_keys WHERE secret_hash = ?")
         .bind(secret_hash)
         .fetch_optional(pool)
         .await?)
 }
 
-pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn touch(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     sqlx::query(&format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?"))
         .bind(id)
         .execute(pool)
@@ -71,7 +76,8 @@ pub async fn touch(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
 }
 
 /// Revokes a key: the row goes, so the next request with it is refused.
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     let done = sqlx::query("DELETE FROM observ_api_keys WHERE id = ?").bind(id).execute(pool).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::not_found("API key", id));

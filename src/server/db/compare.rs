@@ -1,11 +1,12 @@
 //! The comparison payload: the chosen runs of a dataset and, per dataset item,
 //! each run's first-repetition result with its score values.
 
+use super::Db;
 use crate::model::compare::{CompareItem, ComparePayload, CompareResult, MAX_RUNS, MIN_RUNS};
 use crate::model::run_item::RunItemStatus;
 use crate::server::error::AppError;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(sqlx::FromRow)]
@@ -37,15 +38,16 @@ fn in_list(q: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
     q.push(")");
 }
 
-pub async fn load(pool: &SqlitePool, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePayload, AppError> {
-    let dataset = super::datasets::find(pool, dataset_id).await?;
+pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePayload, AppError> {
+    let pool = &db.read;
+    let dataset = super::datasets::find(db, dataset_id).await?;
     let unique: BTreeSet<i64> = run_ids.iter().copied().collect();
     if unique.len() != run_ids.len() || !(MIN_RUNS..=MAX_RUNS).contains(&run_ids.len()) {
         return Err(AppError::field("runs", format!("pick {MIN_RUNS} to {MAX_RUNS} different runs, e.g. runs=1,2")));
     }
     let mut runs = Vec::with_capacity(run_ids.len());
     for &id in run_ids {
-        let run = super::runs::find(pool, id).await.map_err(|_| AppError::field("runs", format!("no run {id}")))?;
+        let run = super::runs::find(db, id).await.map_err(|_| AppError::field("runs", format!("no run {id}")))?;
         if run.dataset_id != dataset_id {
             return Err(AppError::field("runs", format!("run {id} belongs to another dataset")));
         }

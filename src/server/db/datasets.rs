@@ -1,5 +1,6 @@
 //! Queries on `observ_datasets`, with the counters every dataset view shows.
 
+use super::Db;
 use super::{like_pattern, Listing, NOW};
 use crate::model::dataset::{Dataset, DatasetDraft};
 use crate::model::item::ItemStatus;
@@ -30,12 +31,8 @@ fn name_filter(search: Option<String>) -> impl Fn(&mut QueryBuilder<'static, Sql
 }
 
 /// Newest first, for the datasets page.
-pub async fn page(
-    pool: &SqlitePool,
-    search: Option<String>,
-    at: PageAt,
-    limit: i64,
-) -> Result<KeysetPage<Dataset>, AppError> {
+pub async fn page(db: &Db, search: Option<String>, at: PageAt, limit: i64) -> Result<KeysetPage<Dataset>, AppError> {
+    let pool = &db.read;
     let filters = name_filter(search);
     let mut page = super::keyset_page(pool, &listing(&filters), at, limit, |d: &Dataset| d.id).await?;
     attach_last_runs(pool, &mut page.rows).await?;
@@ -44,18 +41,28 @@ pub async fn page(
 
 /// Oldest first with a cursor, for `GET /api/v1/datasets`.
 pub async fn cursor_page(
-    pool: &SqlitePool,
+    db: &Db,
     search: Option<String>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<CursorPage<Dataset>, AppError> {
+    let pool = &db.read;
     let filters = name_filter(search);
     let mut page = super::cursor_page(pool, &listing(&filters), cursor, limit, |d: &Dataset| d.id).await?;
     attach_last_runs(pool, &mut page.data).await?;
     Ok(page)
 }
 
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
+pub async fn find(db: &Db, id: i64) -> Result<Dataset, AppError> {
+    find_on(&db.read, id).await
+}
+
+/// [`find`] through the write pool: sees what this process has just written.
+pub async fn find_fresh(db: &Db, id: i64) -> Result<Dataset, AppError> {
+    find_on(&db.write, id).await
+}
+
+async fn find_on(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
     let mut dataset: Dataset = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
         .bind(ACTIVE)
         .bind(id)
@@ -67,7 +74,8 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
 }
 
 /// Whether a dataset exists (for item routes that must 404 on an unknown dataset).
-pub async fn ensure_exists(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn ensure_exists(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.read;
     ensure_exists_in(&mut *pool.acquire().await?, id).await
 }
 
@@ -85,12 +93,13 @@ pub(super) async fn ensure_exists_in(conn: &mut SqliteConnection, id: i64) -> Re
 pub(super) const NAME_TAKEN: &str = "has already been taken";
 
 /// Inserts a validated draft; a taken name is a 422 on `name` (the unique index decides).
-pub async fn create(pool: &SqlitePool, draft: &DatasetDraft) -> Result<i64, AppError> {
-    create_if_name_free(pool, draft).await?.ok_or_else(|| AppError::field("name", NAME_TAKEN))
+pub async fn create(db: &Db, draft: &DatasetDraft) -> Result<i64, AppError> {
+    create_if_name_free(db, draft).await?.ok_or_else(|| AppError::field("name", NAME_TAKEN))
 }
 
 /// Inserts a validated draft; `None` when its name is taken, for callers that pick another.
-pub async fn create_if_name_free(pool: &SqlitePool, draft: &DatasetDraft) -> Result<Option<i64>, AppError> {
+pub async fn create_if_name_free(db: &Db, draft: &DatasetDraft) -> Result<Option<i64>, AppError> {
+    let pool = &db.write;
     let inserted = sqlx::query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
@@ -105,7 +114,8 @@ pub async fn create_if_name_free(pool: &SqlitePool, draft: &DatasetDraft) -> Res
     super::unless_taken(inserted)
 }
 
-pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<(), AppError> {
+pub async fn update(db: &Db, id: i64, draft: &DatasetDraft) -> Result<(), AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     ensure_exists_in(&mut tx, id).await?;
     sqlx::query(&format!(
@@ -126,7 +136,8 @@ pub async fn update(pool: &SqlitePool, id: i64, draft: &DatasetDraft) -> Result<
 }
 
 /// Deletes the dataset with its runs, their results, and its items, in one transaction.
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     ensure_exists_in(&mut tx, id).await?;
     for sql in [
@@ -167,13 +178,13 @@ mod tests {
             metadata: serde_json::json!({}),
             evaluators: vec![],
         };
-        let tries = (0..20).map(|_| create(&db.write, &draft));
+        let tries = (0..20).map(|_| create(&db, &draft));
         let results = futures_util::future::join_all(tries).await;
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
         for error in results.into_iter().filter_map(Result::err) {
             assert_eq!(error.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
             assert_eq!(error.to_string(), "validation failed: name has already been taken");
         }
-        assert_eq!(create_if_name_free(&db.write, &draft).await.unwrap(), None);
+        assert_eq!(create_if_name_free(&db, &draft).await.unwrap(), None);
     }
 }

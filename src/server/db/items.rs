@@ -1,5 +1,6 @@
 //! Queries on `observ_dataset_items`.
 
+use super::Db;
 use super::{like_pattern, Listing, NOW};
 use crate::model::item::{DatasetItem, ItemDraft, ItemStatus};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
@@ -40,29 +41,40 @@ fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync))
 
 /// Newest first, for the items tab.
 pub async fn page(
-    pool: &SqlitePool,
+    db: &Db,
     dataset_id: i64,
     filter: ItemFilter,
     at: PageAt,
     limit: i64,
 ) -> Result<KeysetPage<DatasetItem>, AppError> {
+    let pool = &db.read;
     let f = filters(dataset_id, filter);
     super::keyset_page(pool, &listing(&f), at, limit, |i: &DatasetItem| i.id).await
 }
 
 /// Oldest first with a cursor, for `GET /api/v1/datasets/{id}/items`.
 pub async fn cursor_page(
-    pool: &SqlitePool,
+    db: &Db,
     dataset_id: i64,
     filter: ItemFilter,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<CursorPage<DatasetItem>, AppError> {
+    let pool = &db.read;
     let f = filters(dataset_id, filter);
     super::cursor_page(pool, &listing(&f), cursor, limit, |i: &DatasetItem| i.id).await
 }
 
-pub async fn find(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
+pub async fn find(db: &Db, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
+    find_on(&db.read, dataset_id, item_id).await
+}
+
+/// [`find`] through the write pool: sees what this process has just written.
+pub async fn find_fresh(db: &Db, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
+    find_on(&db.write, dataset_id, item_id).await
+}
+
+async fn find_on(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_dataset_items i WHERE i.id = ? AND i.dataset_id = ?"))
         .bind(item_id)
         .bind(dataset_id)
@@ -89,7 +101,8 @@ pub(super) async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: 
 }
 
 /// Inserts every draft or none (one transaction); returns the new ids in order.
-pub async fn create_many(pool: &SqlitePool, dataset_id: i64, drafts: &[ItemDraft]) -> Result<Vec<i64>, AppError> {
+pub async fn create_many(db: &Db, dataset_id: i64, drafts: &[ItemDraft]) -> Result<Vec<i64>, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
     let mut ids = Vec::with_capacity(drafts.len());
@@ -104,12 +117,13 @@ pub async fn create_many(pool: &SqlitePool, dataset_id: i64, drafts: &[ItemDraft
     Ok(ids)
 }
 
-pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
-    Ok(create_many(pool, dataset_id, std::slice::from_ref(draft)).await?[0])
+pub async fn create(db: &Db, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
+    Ok(create_many(db, dataset_id, std::slice::from_ref(draft)).await?[0])
 }
 
 /// Replaces an item's content and status.
-pub async fn update(pool: &SqlitePool, dataset_id: i64, item_id: i64, draft: &ItemDraft) -> Result<(), AppError> {
+pub async fn update(db: &Db, dataset_id: i64, item_id: i64, draft: &ItemDraft) -> Result<(), AppError> {
+    let pool = &db.write;
     let done = sqlx::query(&format!(
         "UPDATE observ_dataset_items SET status = ?, input = ?, expected_output = ?, metadata = ?, \
          source_trace_id = ?, updated_at = {NOW} WHERE id = ? AND dataset_id = ?"
@@ -129,7 +143,8 @@ pub async fn update(pool: &SqlitePool, dataset_id: i64, item_id: i64, draft: &It
     Ok(())
 }
 
-pub async fn set_status(pool: &SqlitePool, dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), AppError> {
+pub async fn set_status(db: &Db, dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), AppError> {
+    let pool = &db.write;
     let done = sqlx::query(&format!(
         "UPDATE observ_dataset_items SET status = ?, updated_at = {NOW} WHERE id = ? AND dataset_id = ?"
     ))
@@ -145,7 +160,8 @@ pub async fn set_status(pool: &SqlitePool, dataset_id: i64, item_id: i64, status
 }
 
 /// Deletes an item with its results in past runs.
-pub async fn delete(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, dataset_id: i64, item_id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     sqlx::query(
         "DELETE FROM observ_dataset_run_items WHERE dataset_item_id IN \

@@ -1,11 +1,12 @@
 //! Queries on `observ_login_failures`: the failed sign-ins throttling counts,
 //! kept in the database so every instance sees the same counts.
 
+use super::Db;
 use crate::server::error::AppError;
-use sqlx::SqlitePool;
 
 /// Times (Unix ms) of `subject`'s failures since `since_ms`, oldest first.
-pub async fn since(pool: &SqlitePool, subject: &str, since_ms: i64) -> Result<Vec<i64>, AppError> {
+pub async fn since(db: &Db, subject: &str, since_ms: i64) -> Result<Vec<i64>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_scalar("SELECT at_ms FROM observ_login_failures WHERE subject = ? AND at_ms > ? ORDER BY at_ms")
         .bind(subject)
         .bind(since_ms)
@@ -14,7 +15,8 @@ pub async fn since(pool: &SqlitePool, subject: &str, since_ms: i64) -> Result<Ve
 }
 
 /// Records one failure for each subject and forgets those older than `expired_ms`, in one transaction.
-pub async fn record(pool: &SqlitePool, subjects: &[&str], at_ms: i64, expired_ms: i64) -> Result<(), AppError> {
+pub async fn record(db: &Db, subjects: &[&str], at_ms: i64, expired_ms: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     for subject in subjects {
         sqlx::query("INSERT INTO observ_login_failures (subject, at_ms) VALUES (?, ?)")
@@ -28,7 +30,8 @@ pub async fn record(pool: &SqlitePool, subjects: &[&str], at_ms: i64, expired_ms
     Ok(())
 }
 
-pub async fn clear(pool: &SqlitePool, subject: &str) -> Result<(), AppError> {
+pub async fn clear(db: &Db, subject: &str) -> Result<(), AppError> {
+    let pool = &db.write;
     sqlx::query("DELETE FROM observ_login_failures WHERE subject = ?").bind(subject).execute(pool).await?;
     Ok(())
 }

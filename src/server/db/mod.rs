@@ -32,8 +32,8 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 #[derive(Clone, Debug)]
 pub struct Db {
-    pub read: SqlitePool,
-    pub write: SqlitePool,
+    read: SqlitePool,
+    write: SqlitePool,
 }
 
 impl Db {
@@ -84,6 +84,19 @@ impl Db {
 }
 
 impl Db {
+    /// The read pool, for raw SQL in tests and benches only: the application
+    /// goes through this module's query functions.
+    #[doc(hidden)]
+    pub fn read_pool_for_tests(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    /// The write pool, for raw SQL in tests and benches only.
+    #[doc(hidden)]
+    pub fn write_pool_for_tests(&self) -> &SqlitePool {
+        &self.write
+    }
+
     /// A consistent copy of the whole database in a new file at `path`, taken
     /// while the server runs (SQLite's `VACUUM INTO`: readers and the writer go on).
     pub async fn backup(&self, path: &std::path::Path) -> Result<(), String> {

@@ -3,6 +3,7 @@
 //! the run's counters, all in one transaction per batch.
 
 use super::traces::{record_in, NewSession, NewTrace};
+use super::Db;
 use super::{Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::run_item::{ItemRun, RunItem, RunItemStatus};
@@ -32,12 +33,13 @@ fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync))
 }
 
 pub async fn page(
-    pool: &SqlitePool,
+    db: &Db,
     run_id: i64,
     status: Option<RunItemStatus>,
     at: PageAt,
     limit: i64,
 ) -> Result<KeysetPage<RunItem>, AppError> {
+    let pool = &db.read;
     let f = filters(run_id, status);
     let mut page = super::keyset_page(pool, &listing(&f), at, limit, |i: &RunItem| i.id).await?;
     attach_scores(pool, &mut page.rows).await?;
@@ -45,12 +47,13 @@ pub async fn page(
 }
 
 pub async fn cursor_page(
-    pool: &SqlitePool,
+    db: &Db,
     run_id: i64,
     status: Option<RunItemStatus>,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<CursorPage<RunItem>, AppError> {
+    let pool = &db.read;
     let f = filters(run_id, status);
     let mut page = super::cursor_page(pool, &listing(&f), cursor, limit, |i: &RunItem| i.id).await?;
     attach_scores(pool, &mut page.data).await?;
@@ -58,7 +61,8 @@ pub async fn cursor_page(
 }
 
 /// Up to `limit` items finished after event `seq`, in event order (for SSE resume).
-pub async fn finished_after(pool: &SqlitePool, run_id: i64, seq: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
+pub async fn finished_after(db: &Db, run_id: i64, seq: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
+    let pool = &db.read;
     let mut items: Vec<RunItem> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? \
          ORDER BY ri.seq LIMIT ?"
@@ -77,11 +81,8 @@ pub const REVIEW_SCORE: &str = "correct";
 
 /// The next finished item after `after_id` that nobody has reviewed, and how
 /// many such items are left in all.
-pub async fn next_unreviewed(
-    pool: &SqlitePool,
-    run_id: i64,
-    after_id: i64,
-) -> Result<(Option<RunItem>, i64), AppError> {
+pub async fn next_unreviewed(db: &Db, run_id: i64, after_id: i64) -> Result<(Option<RunItem>, i64), AppError> {
+    let pool = &db.read;
     let unreviewed = "ri.dataset_run_id = ? AND ri.status IN (?, ?) AND NOT EXISTS (SELECT 1 FROM observ_scores s \
          WHERE s.observ_dataset_run_item_id = ri.id AND s.source = ? AND s.name = ?)";
     let (succeeded, failed, manual) =
@@ -111,7 +112,8 @@ pub async fn next_unreviewed(
 }
 
 /// Every run's result for one dataset item, newest run first.
-pub async fn history(pool: &SqlitePool, dataset_item_id: i64) -> Result<Vec<ItemRun>, AppError> {
+pub async fn history(db: &Db, dataset_item_id: i64) -> Result<Vec<ItemRun>, AppError> {
+    let pool = &db.read;
     let runs: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT r.id, r.name, r.created_at FROM observ_dataset_runs r JOIN observ_dataset_run_items ri \
          ON ri.dataset_run_id = r.id WHERE ri.dataset_item_id = ? ORDER BY ri.id DESC LIMIT 200",
@@ -134,7 +136,8 @@ pub async fn history(pool: &SqlitePool, dataset_item_id: i64) -> Result<Vec<Item
 }
 
 /// The run a run item belongs to.
-pub async fn run_of(pool: &SqlitePool, run_item_id: i64) -> Result<Option<i64>, AppError> {
+pub async fn run_of(db: &Db, run_item_id: i64) -> Result<Option<i64>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_scalar("SELECT dataset_run_id FROM observ_dataset_run_items WHERE id = ?")
         .bind(run_item_id)
         .fetch_optional(pool)
@@ -142,12 +145,8 @@ pub async fn run_of(pool: &SqlitePool, run_item_id: i64) -> Result<Option<i64>, 
 }
 
 /// Succeeded items of a run after `after_id`, a page at a time (for evaluating again).
-pub async fn succeeded_page(
-    pool: &SqlitePool,
-    run_id: i64,
-    after_id: i64,
-    limit: i64,
-) -> Result<Vec<RunItem>, AppError> {
+pub async fn succeeded_page(db: &Db, run_id: i64, after_id: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.status = ? AND ri.id > ? \
          ORDER BY ri.id LIMIT ?"
@@ -171,7 +170,8 @@ pub struct PendingItem {
     pub expected_output: Option<Value>,
 }
 
-pub async fn pending(pool: &SqlitePool, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
+pub async fn pending(db: &Db, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(
         "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output FROM observ_dataset_run_items \
          WHERE dataset_run_id = ? AND status IN (?, ?) ORDER BY id",
@@ -202,11 +202,12 @@ pub struct FinishedItem {
 /// once for the batch, in one transaction; returns the stored run items.
 /// `shape` turns each result into what is written, given its event number.
 pub async fn record_batch<R>(
-    pool: &SqlitePool,
+    db: &Db,
     run_id: i64,
     results: Vec<R>,
     shape: impl Fn(R, i64) -> FinishedItem,
 ) -> Result<Vec<RunItem>, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     let conn = &mut *tx;
     let last_seq: i64 =

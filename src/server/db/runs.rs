@@ -2,6 +2,7 @@
 //! items), reading it with its aggregates, and its lifecycle transitions.
 
 use super::run_summaries::SUMMARY_COLUMNS;
+use super::Db;
 use super::NOW;
 use crate::model::item::ItemStatus;
 use crate::model::run::{progress_percentage, DatasetRun, RunDraft, RunStatus, RunSummary};
@@ -16,7 +17,8 @@ const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, 
      r.event_seq, NULL AS latency_ms_p50, NULL AS latency_ms_p95, r.created_at, r.started_at, r.finished_at";
 
 /// A dataset's runs, newest first.
-pub async fn for_dataset(pool: &SqlitePool, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {
+pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r WHERE r.dataset_id = ? ORDER BY r.id DESC LIMIT ?"
     ))
@@ -27,7 +29,8 @@ pub async fn for_dataset(pool: &SqlitePool, dataset_id: i64, limit: i64) -> Resu
 }
 
 /// The most recent runs across datasets, for the dashboard.
-pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<RunSummary>, AppError> {
+pub async fn recent(db: &Db, limit: i64) -> Result<Vec<RunSummary>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r ORDER BY r.id DESC LIMIT ?"))
         .bind(limit)
         .fetch_all(pool)
@@ -35,7 +38,16 @@ pub async fn recent(pool: &SqlitePool, limit: i64) -> Result<Vec<RunSummary>, Ap
 }
 
 /// A run with its progress and latency percentiles.
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
+pub async fn find(db: &Db, id: i64) -> Result<DatasetRun, AppError> {
+    find_on(&db.read, id).await
+}
+
+/// [`find`] through the write pool: sees what this process has just written.
+pub async fn find_fresh(db: &Db, id: i64) -> Result<DatasetRun, AppError> {
+    find_on(&db.write, id).await
+}
+
+async fn find_on(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
     let mut run: DatasetRun =
         sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM observ_dataset_runs r WHERE r.id = ?"))
             .bind(id)
@@ -52,7 +64,8 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
 }
 
 /// A run's counters, cheaply (no percentiles), for progress events.
-pub async fn find_progress(pool: &SqlitePool, id: i64) -> Result<RunProgress, AppError> {
+pub async fn find_progress(db: &Db, id: i64) -> Result<RunProgress, AppError> {
+    let pool = &db.read;
     let (status, total, completed, failed, cost, tokens): (i64, i64, i64, i64, f64, i64) = sqlx::query_as(
         "SELECT status, COALESCE(total_items, 0), COALESCE(completed_items, 0), COALESCE(failed_items, 0), \
          CAST(COALESCE(total_cost, 0) AS REAL), COALESCE(total_tokens, 0) FROM observ_dataset_runs WHERE id = ?",
@@ -94,7 +107,8 @@ async fn latency_percentile(pool: &SqlitePool, run_id: i64, q: f64) -> Result<Op
 /// Creates a pending run and snapshots the dataset's active items into run
 /// items (× repetitions), in one transaction. Returns the run id; a name taken
 /// in the dataset is a 422 on `name` (the unique index decides).
-pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+pub async fn create(db: &Db, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+    let pool = &db.write;
     create_if_name_free(pool, dataset_id, draft)
         .await?
         .ok_or_else(|| AppError::field("name", "has already been taken in this dataset"))
@@ -102,9 +116,10 @@ pub async fn create(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Res
 
 /// Like [`create`], under the next free default name (`Run n`) whatever
 /// `draft.name` says; a name taken meanwhile by another writer moves on to the next.
-pub async fn create_with_free_name(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+pub async fn create_with_free_name(db: &Db, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
+    let pool = &db.write;
     loop {
-        let draft = RunDraft { name: suggest_name(pool, dataset_id).await?, ..draft.clone() };
+        let draft = RunDraft { name: suggest_name_on(pool, dataset_id).await?, ..draft.clone() };
         if let Some(id) = create_if_name_free(pool, dataset_id, &draft).await? {
             return Ok(id);
         }
@@ -154,7 +169,11 @@ async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraf
 
 /// The next free default name: `Run 1`, `Run 2`, … A suggestion for the form:
 /// the unique index, not this read, decides whether it is still free at insert.
-pub async fn suggest_name(pool: &SqlitePool, dataset_id: i64) -> Result<String, AppError> {
+pub async fn suggest_name(db: &Db, dataset_id: i64) -> Result<String, AppError> {
+    suggest_name_on(&db.read, dataset_id).await
+}
+
+async fn suggest_name_on(pool: &SqlitePool, dataset_id: i64) -> Result<String, AppError> {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_runs WHERE dataset_id = ?")
         .bind(dataset_id)
         .fetch_one(pool)
@@ -175,7 +194,8 @@ pub async fn suggest_name(pool: &SqlitePool, dataset_id: i64) -> Result<String, 
 }
 
 /// pending → running (keeps the first start time when resuming).
-pub async fn mark_running(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn mark_running(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     sqlx::query(&format!(
         "UPDATE observ_dataset_runs SET status = ?, started_at = COALESCE(started_at, {NOW}), updated_at = {NOW} WHERE id = ?"
     ))
@@ -188,7 +208,8 @@ pub async fn mark_running(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
 
 /// Ends a run: cancelled when asked (its unstarted items become cancelled),
 /// failed when every item failed, otherwise completed.
-pub async fn finish(pool: &SqlitePool, id: i64, cancelled: bool) -> Result<RunStatus, AppError> {
+pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<RunStatus, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     if cancelled {
         sqlx::query(&format!(
@@ -231,7 +252,8 @@ pub fn final_status(cancelled: bool, completed: i64, failed: i64) -> RunStatus {
 
 /// Puts a finished run's failed items back to pending and takes them out of the
 /// counters, in one transaction. Returns how many will run again.
-pub async fn reset_failed(pool: &SqlitePool, id: i64) -> Result<i64, AppError> {
+pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     let status: i64 = sqlx::query_scalar("SELECT status FROM observ_dataset_runs WHERE id = ?")
         .bind(id)
@@ -277,7 +299,8 @@ pub async fn reset_failed(pool: &SqlitePool, id: i64) -> Result<i64, AppError> {
 }
 
 /// A run that could not start (e.g. its agent is gone): failed, with the reason kept.
-pub async fn fail_to_start(pool: &SqlitePool, id: i64, reason: &str) -> Result<(), AppError> {
+pub async fn fail_to_start(db: &Db, id: i64, reason: &str) -> Result<(), AppError> {
+    let pool = &db.write;
     sqlx::query(&format!(
         "UPDATE observ_dataset_runs SET status = ?, metadata = json_set(COALESCE(metadata, '{{}}'), '$.error', ?), \
          finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"
@@ -291,7 +314,8 @@ pub async fn fail_to_start(pool: &SqlitePool, id: i64, reason: &str) -> Result<(
 }
 
 /// Runs a restarted server must pick up again.
-pub async fn unfinished(pool: &SqlitePool) -> Result<Vec<i64>, AppError> {
+pub async fn unfinished(db: &Db) -> Result<Vec<i64>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (?, ?) ORDER BY id")
         .bind(RunStatus::Pending.code())
         .bind(RunStatus::Running.code())
@@ -300,7 +324,8 @@ pub async fn unfinished(pool: &SqlitePool) -> Result<Vec<i64>, AppError> {
 }
 
 /// Deletes a run with its results (its traces stay, as history).
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     sqlx::query("DELETE FROM observ_dataset_run_items WHERE dataset_run_id = ?").bind(id).execute(&mut *tx).await?;
     let done = sqlx::query("DELETE FROM observ_dataset_runs WHERE id = ?").bind(id).execute(&mut *tx).await?;

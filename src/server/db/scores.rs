@@ -1,6 +1,7 @@
 //! Queries on `observ_scores`: writing (one per target, name and source —
 //! re-scoring replaces it) and reading scores, and a run's aggregates.
 
+use super::Db;
 use super::NOW;
 use crate::model::score::{Score, ScoreDataType, ScoreDraft, ScoreSource, ScoreSummary};
 use crate::server::error::AppError;
@@ -81,7 +82,8 @@ impl ScoreTarget {
 
 /// Writes a score, replacing the target's score of the same name and source,
 /// and returns it as stored.
-pub async fn save(pool: &SqlitePool, target: ScoreTarget, draft: &ScoreDraft) -> Result<Score, AppError> {
+pub async fn save(db: &Db, target: ScoreTarget, draft: &ScoreDraft) -> Result<Score, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     let id = upsert(&mut tx, target, draft).await?;
     tx.commit().await?;
@@ -90,11 +92,8 @@ pub async fn save(pool: &SqlitePool, target: ScoreTarget, draft: &ScoreDraft) ->
 
 /// Replaces a run's evaluator scores (manual ones stay) with `scores`, given
 /// per run item, in one transaction.
-pub async fn replace_evaluated(
-    pool: &SqlitePool,
-    run_id: i64,
-    scores: &[(i64, Vec<ScoreDraft>)],
-) -> Result<(), AppError> {
+pub async fn replace_evaluated(db: &Db, run_id: i64, scores: &[(i64, Vec<ScoreDraft>)]) -> Result<(), AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     delete_evaluated(&mut tx, run_id).await?;
     for (run_item_id, drafts) in scores {

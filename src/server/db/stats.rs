@@ -1,10 +1,11 @@
 //! Totals for the dashboard.
 
+use super::Db;
 use crate::model::stats::Totals;
 use crate::server::error::AppError;
-use sqlx::SqlitePool;
 
-pub async fn totals(pool: &SqlitePool) -> Result<Totals, AppError> {
+pub async fn totals(db: &Db) -> Result<Totals, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(
         "SELECT (SELECT count(*) FROM observ_datasets) AS datasets, \
                 (SELECT count(*) FROM observ_dataset_items) AS items, \

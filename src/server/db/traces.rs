@@ -1,11 +1,12 @@
 //! Queries on `observ_sessions`, `observ_traces` and `observ_observations`.
 
+use super::Db;
 use super::{like_pattern, Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::trace::{NewObservation, Session, Trace, TraceSummary};
 use crate::server::error::AppError;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 const SUMMARY_COLUMNS: &str = "t.id, t.trace_id, t.observ_session_id AS session_id, t.name, \
      COALESCE(t.tags, '[]') AS tags, t.user_id, t.start_time, t.end_time, \
@@ -52,28 +53,26 @@ fn trace_listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + 
     Listing { columns: SUMMARY_COLUMNS, column_binds: &[], from: "observ_traces t", id: "t.id", filters }
 }
 
-pub async fn page(
-    pool: &SqlitePool,
-    filter: TraceFilter,
-    at: PageAt,
-    limit: i64,
-) -> Result<KeysetPage<TraceSummary>, AppError> {
+pub async fn page(db: &Db, filter: TraceFilter, at: PageAt, limit: i64) -> Result<KeysetPage<TraceSummary>, AppError> {
+    let pool = &db.read;
     let f = trace_filters(filter);
     super::keyset_page(pool, &trace_listing(&f), at, limit, |t: &TraceSummary| t.id).await
 }
 
 pub async fn cursor_page(
-    pool: &SqlitePool,
+    db: &Db,
     filter: TraceFilter,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<CursorPage<TraceSummary>, AppError> {
+    let pool = &db.read;
     let f = trace_filters(filter);
     super::cursor_page(pool, &trace_listing(&f), cursor, limit, |t: &TraceSummary| t.id).await
 }
 
 /// One trace with its observations in start order.
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Trace, AppError> {
+pub async fn find(db: &Db, id: i64) -> Result<Trace, AppError> {
+    let pool = &db.read;
     let mut trace: Trace = sqlx::query_as(&format!("SELECT {TRACE_COLUMNS} FROM observ_traces t WHERE t.id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -88,7 +87,8 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Trace, AppError> {
     Ok(trace)
 }
 
-pub async fn session_page(pool: &SqlitePool, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
+pub async fn session_page(db: &Db, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
+    let pool = &db.read;
     let no_filters = |_: &mut QueryBuilder<'static, Sqlite>| {};
     let listing = Listing {
         columns: SESSION_COLUMNS,
@@ -100,7 +100,8 @@ pub async fn session_page(pool: &SqlitePool, at: PageAt, limit: i64) -> Result<K
     super::keyset_page(pool, &listing, at, limit, |s: &Session| s.id).await
 }
 
-pub async fn find_session(pool: &SqlitePool, id: i64) -> Result<Session, AppError> {
+pub async fn find_session(db: &Db, id: i64) -> Result<Session, AppError> {
+    let pool = &db.read;
     sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM observ_sessions s WHERE s.id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -140,12 +141,13 @@ pub struct RecordedTrace {
 /// Records a session with one trace and its observations, and finalizes the
 /// trace with `output`, in one transaction.
 pub async fn record(
-    pool: &SqlitePool,
+    db: &Db,
     session: &NewSession,
     trace: &NewTrace,
     observations: &[NewObservation],
     output: Option<&Value>,
 ) -> Result<RecordedTrace, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     let recorded = record_in(&mut tx, session, trace, observations, output).await?;
     tx.commit().await?;

@@ -2,6 +2,7 @@
 //! (rows written as they are parsed), dataset copies, and items made from traces.
 
 use super::datasets::NAME_TAKEN;
+use super::Db;
 use super::NOW;
 use crate::model::dataset::NAME_MAX_CHARS;
 use crate::model::item::ItemDraft;
@@ -18,10 +19,11 @@ const BATCH: usize = 256;
 /// back. 404 when the dataset does not exist, before a row is read. Returns
 /// the number of items written.
 pub async fn import_items(
-    pool: &SqlitePool,
+    db: &Db,
     dataset_id: i64,
     rows: impl Stream<Item = Result<ItemDraft, AppError>>,
 ) -> Result<u64, AppError> {
+    let pool = &db.write;
     let mut writer = ItemWriter::begin(pool, dataset_id).await?;
     let mut rows = std::pin::pin!(rows);
     while let Some(row) = rows.next().await {
@@ -99,7 +101,8 @@ async fn touch_dataset(conn: &mut SqliteConnection, dataset_id: i64) -> Result<(
 /// Copies a dataset with all its items (any status, content, metadata, source
 /// trace) but not its runs; returns the new dataset's id. Without a `name` the
 /// copy is called "<name> (copy)", or "(copy 2)", … if that is taken.
-pub async fn duplicate(pool: &SqlitePool, id: i64, name: Option<String>) -> Result<i64, AppError> {
+pub async fn duplicate(db: &Db, id: i64, name: Option<String>) -> Result<i64, AppError> {
+    let pool = &db.write;
     let source: String = sqlx::query_scalar("SELECT name FROM observ_datasets WHERE id = ?")
         .bind(id)
         .fetch_optional(pool)
@@ -162,7 +165,8 @@ pub struct TracePick {
 
 /// Makes one item per trace (input = the trace's input, `source_trace_id` kept),
 /// all or none; returns the new item ids in order.
-pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[TracePick]) -> Result<Vec<i64>, AppError> {
+pub async fn items_from_traces(db: &Db, dataset_id: i64, picks: &[TracePick]) -> Result<Vec<i64>, AppError> {
+    let pool = &db.write;
     let mut tx = pool.begin().await?;
     super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
     let mut ids = Vec::with_capacity(picks.len());
@@ -193,7 +197,8 @@ pub async fn items_from_traces(pool: &SqlitePool, dataset_id: i64, picks: &[Trac
 }
 
 /// Every dataset's id and name, by name, for the pickers.
-pub async fn dataset_choices(pool: &SqlitePool) -> Result<Vec<(i64, String)>, AppError> {
+pub async fn dataset_choices(db: &Db) -> Result<Vec<(i64, String)>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as("SELECT id, name FROM observ_datasets ORDER BY name LIMIT 1000").fetch_all(pool).await?)
 }
 
@@ -214,16 +219,16 @@ mod tests {
         .unwrap();
         let good = (0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n))));
         let rows = futures_util::stream::iter(good.chain([Err(AppError::field("file", "bad row"))]));
-        let error = import_items(&db.write, id, rows).await.unwrap_err();
+        let error = import_items(&db, id, rows).await.unwrap_err();
         assert_eq!(error.to_string(), "validation failed: file bad row");
         let count = |db: Db| async move {
             sqlx::query_scalar::<_, i64>("SELECT count(*) FROM observ_dataset_items").fetch_one(&db.read).await.unwrap()
         };
         assert_eq!(count(db.clone()).await, 0);
         let rows = futures_util::stream::iter((0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n)))));
-        assert_eq!(import_items(&db.write, id, rows).await.unwrap(), 300);
+        assert_eq!(import_items(&db, id, rows).await.unwrap(), 300);
         assert_eq!(count(db.clone()).await, 300);
         let missing = futures_util::stream::iter([Ok(ItemDraft::new(serde_json::json!(1)))]);
-        assert_eq!(import_items(&db.write, 999, missing).await.unwrap_err().to_string(), "dataset 999 not found");
+        assert_eq!(import_items(&db, 999, missing).await.unwrap_err().to_string(), "dataset 999 not found");
     }
 }

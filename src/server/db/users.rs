@@ -1,6 +1,7 @@
 //! Queries on `observ_users`. Emails are unique without regard to case; the
 //! database enforces it and a clash comes back as a field error.
 
+use super::Db;
 use super::{unique_as_field, NOW};
 use crate::model::user::{Role, User};
 use crate::server::error::AppError;
@@ -18,11 +19,13 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, AppError> {
+pub async fn count(db: &Db) -> Result<i64, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_scalar("SELECT count(*) FROM observ_users").fetch_one(pool).await?)
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<User>, AppError> {
+pub async fn list(db: &Db) -> Result<Vec<User>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
 }
 
@@ -34,14 +37,16 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
         .ok_or_else(|| AppError::not_found("user", id))
 }
 
-pub async fn credentials(pool: &SqlitePool, email: &str) -> Result<Option<Credentials>, AppError> {
+pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, AppError> {
+    let pool = &db.read;
     Ok(sqlx::query_as("SELECT id, role, email, password_hash FROM observ_users WHERE email = ?")
         .bind(email.trim())
         .fetch_optional(pool)
         .await?)
 }
 
-pub async fn credentials_by_id(pool: &SqlitePool, id: i64) -> Result<Credentials, AppError> {
+pub async fn credentials_by_id(db: &Db, id: i64) -> Result<Credentials, AppError> {
+    let pool = &db.read;
     sqlx::query_as("SELECT id, role, email, password_hash FROM observ_users WHERE id = ?")
         .bind(id)
         .fetch_optional(pool)
@@ -53,13 +58,14 @@ pub async fn credentials_by_id(pool: &SqlitePool, id: i64) -> Result<Credentials
 /// first-admin insert: it writes nothing when any user exists (checked in the
 /// same statement, so two racing first visits cannot both create an admin).
 pub async fn insert(
-    pool: &SqlitePool,
+    db: &Db,
     email: &str,
     name: &str,
     role: Role,
     password_hash: &str,
     only_if_none: bool,
 ) -> Result<Option<User>, AppError> {
+    let pool = &db.write;
     let guard = if only_if_none { " WHERE NOT EXISTS (SELECT 1 FROM observ_users)" } else { "" };
     let inserted: Option<(i64,)> = sqlx::query_as(&format!(
         "INSERT INTO observ_users (email, name, role, password_hash, created_at, updated_at) \
@@ -79,7 +85,8 @@ pub async fn insert(
 }
 
 /// Changes a role; refuses to leave the install without an admin.
-pub async fn set_role(pool: &SqlitePool, id: i64, role: Role) -> Result<User, AppError> {
+pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
+    let pool = &db.write;
     let done = sqlx::query(&format!(
         "UPDATE observ_users SET role = ?, updated_at = {NOW} WHERE id = ? \
          AND (? = ? OR role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)"
@@ -99,7 +106,8 @@ pub async fn set_role(pool: &SqlitePool, id: i64, role: Role) -> Result<User, Ap
     Ok(user)
 }
 
-pub async fn set_password_hash(pool: &SqlitePool, id: i64, password_hash: &str) -> Result<(), AppError> {
+pub async fn set_password_hash(db: &Db, id: i64, password_hash: &str) -> Result<(), AppError> {
+    let pool = &db.write;
     sqlx::query(&format!("UPDATE observ_users SET password_hash = ?, updated_at = {NOW} WHERE id = ?"))
         .bind(password_hash)
         .bind(id)
@@ -109,7 +117,8 @@ pub async fn set_password_hash(pool: &SqlitePool, id: i64, password_hash: &str) 
 }
 
 /// Removes a user and, by cascade, their sessions; never the last admin.
-pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
+    let pool = &db.write;
     find(pool, id).await?;
     let done = sqlx::query(
         "DELETE FROM observ_users WHERE id = ? \

@@ -25,14 +25,14 @@ pub struct EvaluationReport {
 const PAGE: i64 = 1000;
 
 pub async fn evaluate_run(db: &Db, agents: &Arc<AgentRegistry>, run_id: i64) -> Result<EvaluationReport, AppError> {
-    let run = db::runs::find(&db.read, run_id).await?;
+    let run = db::runs::find(db, run_id).await?;
     if !run.status.is_finished() {
         return Err(AppError::Conflict(format!(
             "run: it is {}; evaluate it once it has finished",
             run.status.as_str()
         )));
     }
-    let dataset = db::datasets::find(&db.read, run.dataset_id).await?;
+    let dataset = db::datasets::find(db, run.dataset_id).await?;
     if dataset.evaluators.is_empty() {
         return Err(AppError::field("evaluators", "the dataset has none: add evaluators on its edit page first"));
     }
@@ -42,7 +42,7 @@ pub async fn evaluate_run(db: &Db, agents: &Arc<AgentRegistry>, run_id: i64) -> 
     let mut results: Vec<(i64, Vec<ScoreDraft>)> = Vec::new();
     let mut after = 0;
     loop {
-        let items = db::run_items::succeeded_page(&db.read, run_id, after, PAGE).await?;
+        let items = db::run_items::succeeded_page(db, run_id, after, PAGE).await?;
         let Some(last) = items.last() else { break };
         after = last.id;
         let mut tasks = JoinSet::new();
@@ -64,6 +64,6 @@ pub async fn evaluate_run(db: &Db, agents: &Arc<AgentRegistry>, run_id: i64) -> 
         report.scores += 1;
         report.errors += i64::from(score.error.is_some());
     }
-    db::scores::replace_evaluated(&db.write, run_id, &results).await?;
+    db::scores::replace_evaluated(db, run_id, &results).await?;
     Ok(report)
 }

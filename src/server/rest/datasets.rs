@@ -40,7 +40,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<CursorPage<Dataset>>, AppError> {
     let limit = limit(q.limit.as_deref())?;
-    Ok(Json(db::datasets::cursor_page(&state.db.read, q.search, q.cursor.as_deref(), limit).await?))
+    Ok(Json(db::datasets::cursor_page(&state.db, q.search, q.cursor.as_deref(), limit).await?))
 }
 
 #[derive(Deserialize)]
@@ -55,11 +55,11 @@ async fn compare(
     Query(q): Query<CompareQuery>,
 ) -> Result<Json<crate::model::compare::ComparePayload>, AppError> {
     let runs = db::compare::parse_run_ids(q.runs.as_deref().unwrap_or_default())?;
-    Ok(Json(db::compare::load(&state.db.read, id, &runs).await?))
+    Ok(Json(db::compare::load(&state.db, id, &runs).await?))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Dataset>, AppError> {
-    Ok(Json(db::datasets::find(&state.db.read, id).await?))
+    Ok(Json(db::datasets::find(&state.db, id).await?))
 }
 
 /// Applies the body's fields over `base` (all of them for a create).
@@ -117,8 +117,8 @@ async fn create(State(state): State<AppState>, body: JsonObject) -> Result<(Stat
         evaluators: vec![],
     };
     let draft = read_draft(body, empty, &state.agents)?;
-    let id = db::datasets::create(&state.db.write, &draft).await?;
-    Ok((StatusCode::CREATED, Json(db::datasets::find(&state.db.write, id).await?)))
+    let id = db::datasets::create(&state.db, &draft).await?;
+    Ok((StatusCode::CREATED, Json(db::datasets::find_fresh(&state.db, id).await?)))
 }
 
 async fn update(
@@ -126,7 +126,7 @@ async fn update(
     Path(id): Path<i64>,
     body: JsonObject,
 ) -> Result<Json<Dataset>, AppError> {
-    let current = db::datasets::find(&state.db.read, id).await?;
+    let current = db::datasets::find(&state.db, id).await?;
     let base = DatasetDraft {
         name: current.name,
         description: current.description,
@@ -135,11 +135,11 @@ async fn update(
         evaluators: current.evaluators,
     };
     let draft = read_draft(body, base, &state.agents)?;
-    db::datasets::update(&state.db.write, id, &draft).await?;
-    Ok(Json(db::datasets::find(&state.db.write, id).await?))
+    db::datasets::update(&state.db, id, &draft).await?;
+    Ok(Json(db::datasets::find_fresh(&state.db, id).await?))
 }
 
 async fn destroy(State(state): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
-    db::datasets::delete(&state.db.write, id).await?;
+    db::datasets::delete(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -50,16 +50,16 @@ async fn list(
         Some(text) => Some(parse_status(text).map_err(|m| AppError::field("status", m))?),
         None => None,
     };
-    db::datasets::ensure_exists(&state.db.read, id).await?;
+    db::datasets::ensure_exists(&state.db, id).await?;
     let filter = ItemFilter { status, search: q.search };
-    Ok(Json(db::items::cursor_page(&state.db.read, id, filter, q.cursor.as_deref(), limit).await?))
+    Ok(Json(db::items::cursor_page(&state.db, id, filter, q.cursor.as_deref(), limit).await?))
 }
 
 async fn show(
     State(state): State<AppState>,
     Path((id, item_id)): Path<(i64, i64)>,
 ) -> Result<Json<DatasetItem>, AppError> {
-    Ok(Json(db::items::find(&state.db.read, id, item_id).await?))
+    Ok(Json(db::items::find(&state.db, id, item_id).await?))
 }
 
 /// Applies an item object's fields over `draft`; `creating` requires `input`.
@@ -94,8 +94,8 @@ async fn create(State(state): State<AppState>, Path(id): Path<i64>, body: JsonOb
     }
     let (draft, errors) = read_item(Fields::new(map), ItemDraft::new(Value::Null), true);
     errors.into_result()?;
-    let item_id = db::items::create(&state.db.write, id, &draft).await?;
-    let item = db::items::find(&state.db.write, id, item_id).await?;
+    let item_id = db::items::create(&state.db, id, &draft).await?;
+    let item = db::items::find_fresh(&state.db, id, item_id).await?;
     Ok((StatusCode::CREATED, Json(item)).into_response())
 }
 
@@ -127,7 +127,7 @@ async fn create_many(state: AppState, id: i64, items: Value, mut errors: FieldEr
         drafts.push(draft);
     }
     errors.into_result()?;
-    let ids = db::items::create_many(&state.db.write, id, &drafts).await?;
+    let ids = db::items::create_many(&state.db, id, &drafts).await?;
     Ok((StatusCode::CREATED, Json(json!({"created": ids.len(), "ids": ids}))).into_response())
 }
 
@@ -136,7 +136,7 @@ async fn update(
     Path((id, item_id)): Path<(i64, i64)>,
     body: JsonObject,
 ) -> Result<Json<DatasetItem>, AppError> {
-    let current = db::items::find(&state.db.read, id, item_id).await?;
+    let current = db::items::find(&state.db, id, item_id).await?;
     let base = ItemDraft {
         status: current.status,
         input: current.input,
@@ -146,11 +146,11 @@ async fn update(
     };
     let (draft, errors) = read_item(Fields::new(body.0), base, false);
     errors.into_result()?;
-    db::items::update(&state.db.write, id, item_id, &draft).await?;
-    Ok(Json(db::items::find(&state.db.write, id, item_id).await?))
+    db::items::update(&state.db, id, item_id, &draft).await?;
+    Ok(Json(db::items::find_fresh(&state.db, id, item_id).await?))
 }
 
 async fn destroy(State(state): State<AppState>, Path((id, item_id)): Path<(i64, i64)>) -> Result<StatusCode, AppError> {
-    db::items::delete(&state.db.write, id, item_id).await?;
+    db::items::delete(&state.db, id, item_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -28,10 +28,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
-    db::datasets::ensure_exists(&state.db.read, id).await?;
+    db::datasets::ensure_exists(&state.db, id).await?;
     let mut runs = Vec::new();
-    for summary in db::runs::for_dataset(&state.db.read, id, 500).await? {
-        runs.push(db::runs::find(&state.db.read, summary.id).await?);
+    for summary in db::runs::for_dataset(&state.db, id, 500).await? {
+        runs.push(db::runs::find(&state.db, summary.id).await?);
     }
     Ok(Json(serde_json::json!({ "data": runs, "next_cursor": null })))
 }
@@ -41,15 +41,15 @@ async fn item_history(
     State(state): State<AppState>,
     Path((id, item_id)): Path<(i64, i64)>,
 ) -> Result<Json<Value>, AppError> {
-    db::items::find(&state.db.read, id, item_id).await?;
-    let runs = db::run_items::history(&state.db.read, item_id).await?;
+    db::items::find(&state.db, id, item_id).await?;
+    let runs = db::run_items::history(&state.db, item_id).await?;
     Ok(Json(serde_json::json!({ "data": runs, "next_cursor": null })))
 }
 
 /// Scores a finished run again with the dataset's current evaluators.
 async fn evaluate(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
     let report = crate::server::evaluators::evaluate_run(&state.db, &state.agents, id).await?;
-    let run = db::runs::find(&state.db.read, id).await?;
+    let run = db::runs::find(&state.db, id).await?;
     Ok(Json(
         serde_json::json!({ "evaluated": report.evaluated, "scores": report.scores, "errors": report.errors, "run": run }),
     ))
@@ -75,7 +75,7 @@ async fn start(
     let free_name = given.is_none();
     let name = match given {
         Some(name) => name,
-        None => db::runs::suggest_name(&state.db.read, id).await?,
+        None => db::runs::suggest_name(&state.db, id).await?,
     };
     let description = f.optional_string("description").flatten().filter(|d| !d.trim().is_empty());
     let concurrency = whole_number(&mut f, "concurrency", DEFAULT_CONCURRENCY);
@@ -97,7 +97,7 @@ async fn start(
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<DatasetRun>, AppError> {
-    Ok(Json(db::runs::find(&state.db.read, id).await?))
+    Ok(Json(db::runs::find(&state.db, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -119,8 +119,8 @@ async fn items(
         })?),
         None => None,
     };
-    db::runs::find_progress(&state.db.read, id).await?;
-    Ok(Json(db::run_items::cursor_page(&state.db.read, id, status, q.cursor.as_deref(), limit).await?))
+    db::runs::find_progress(&state.db, id).await?;
+    Ok(Json(db::run_items::cursor_page(&state.db, id, status, q.cursor.as_deref(), limit).await?))
 }
 
 async fn cancel(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<DatasetRun>, AppError> {
@@ -132,10 +132,10 @@ async fn retry(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Jso
 }
 
 async fn destroy(State(state): State<AppState>, Path(id): Path<i64>) -> Result<StatusCode, AppError> {
-    let run = db::runs::find_progress(&state.db.read, id).await?;
+    let run = db::runs::find_progress(&state.db, id).await?;
     if !run.status.is_finished() {
         return Err(AppError::Conflict("run: cancel it before deleting it".into()));
     }
-    db::runs::delete(&state.db.write, id).await?;
+    db::runs::delete(&state.db, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

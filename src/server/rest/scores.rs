@@ -99,23 +99,21 @@ async fn create(State(state): State<AppState>, body: JsonObject) -> Result<(Stat
     let Some((field, id)) = target_id else { unreachable!("a missing target is a validation error") };
     let target = match field {
         "run_item_id" => {
-            let run_id = db::run_items::run_of(&state.db.read, id)
+            let run_id = db::run_items::run_of(&state.db, id)
                 .await?
                 .ok_or_else(|| AppError::field("run_item_id", format!("no run item {id}")))?;
             ScoreTarget::RunItem { run_id, run_item_id: id }
         }
         "trace_id" => {
-            db::traces::find(&state.db.read, id)
-                .await
-                .map_err(|_| AppError::field("trace_id", format!("no trace {id}")))?;
+            db::traces::find(&state.db, id).await.map_err(|_| AppError::field("trace_id", format!("no trace {id}")))?;
             ScoreTarget::Trace(id)
         }
         _ => {
-            db::traces::find_session(&state.db.read, id)
+            db::traces::find_session(&state.db, id)
                 .await
                 .map_err(|_| AppError::field("session_id", format!("no session {id}")))?;
             ScoreTarget::Session(id)
         }
     };
-    Ok((StatusCode::CREATED, Json(db::scores::save(&state.db.write, target, &draft).await?)))
+    Ok((StatusCode::CREATED, Json(db::scores::save(&state.db, target, &draft).await?)))
 }

@@ -39,9 +39,9 @@ async fn list(
         session_id: id("session_id", q.session_id.as_deref())?,
         run_id: id("run_id", q.run_id.as_deref())?,
     };
-    Ok(Json(db::traces::cursor_page(&state.db.read, filter, q.cursor.as_deref(), limit).await?))
+    Ok(Json(db::traces::cursor_page(&state.db, filter, q.cursor.as_deref(), limit).await?))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Trace>, AppError> {
-    Ok(Json(db::traces::find(&state.db.read, id).await?))
+    Ok(Json(db::traces::find(&state.db, id).await?))
 }

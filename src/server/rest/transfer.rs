@@ -64,7 +64,7 @@ async fn import(
     let format = import_format(q.format.as_deref(), request.headers())?;
     let mapping = ColumnMapping { input: q.input, expected_output: q.expected_output, metadata: q.metadata };
     let body = request.into_body().into_data_stream();
-    let imported = import_items(&state.db.write, id, format, &mapping, body).await?;
+    let imported = import_items(&state.db, id, format, &mapping, body).await?;
     Ok((StatusCode::CREATED, Json(json!({ "imported": imported }))).into_response())
 }
 
@@ -93,8 +93,8 @@ async fn export_items(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let format = export_format(&q)?;
-    db::datasets::ensure_exists(&state.db.read, id).await?;
-    Ok(download(format, format!("dataset-{id}-items"), export::items_body(state.db.read.clone(), id, format)))
+    db::datasets::ensure_exists(&state.db, id).await?;
+    Ok(download(format, format!("dataset-{id}-items"), export::items_body(&state.db, id, format)))
 }
 
 async fn export_run(
@@ -103,8 +103,8 @@ async fn export_run(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let format = export_format(&q)?;
-    db::runs::find_progress(&state.db.read, id).await?;
-    Ok(download(format, format!("run-{id}-items"), export::run_items_body(state.db.read.clone(), id, format)))
+    db::runs::find_progress(&state.db, id).await?;
+    Ok(download(format, format!("run-{id}-items"), export::run_items_body(&state.db, id, format)))
 }
 
 /// `{"name"?}`; an empty body is fine.
@@ -122,8 +122,8 @@ async fn duplicate(
     let mut f = Fields::new(map);
     let name = f.optional_string("name").flatten();
     f.finish(&[]).into_result()?;
-    let copy = db::transfer::duplicate(&state.db.write, id, name).await?;
-    Ok((StatusCode::CREATED, Json(db::datasets::find(&state.db.write, copy).await?)))
+    let copy = db::transfer::duplicate(&state.db, id, name).await?;
+    Ok((StatusCode::CREATED, Json(db::datasets::find_fresh(&state.db, copy).await?)))
 }
 
 fn dataset_id(f: &mut Fields) -> Option<i64> {
@@ -148,8 +148,8 @@ async fn add_to_dataset(
     f.finish(&[]).into_result()?;
     let dataset = dataset.unwrap_or_default();
     let picks = [TracePick { trace_id, expected_output }];
-    let ids = db::transfer::items_from_traces(&state.db.write, dataset, &picks).await?;
-    Ok((StatusCode::CREATED, Json(db::items::find(&state.db.write, dataset, ids[0]).await?)))
+    let ids = db::transfer::items_from_traces(&state.db, dataset, &picks).await?;
+    Ok((StatusCode::CREATED, Json(db::items::find_fresh(&state.db, dataset, ids[0]).await?)))
 }
 
 /// `{dataset_id, trace_ids: [...]}`: one item per trace, expected = its output, all or nothing.
@@ -167,6 +167,6 @@ async fn add_many_to_dataset(State(state): State<AppState>, body: JsonObject) ->
     };
     f.finish(&[]).into_result()?;
     let picks: Vec<TracePick> = ids.into_iter().map(|trace_id| TracePick { trace_id, expected_output: None }).collect();
-    let created = db::transfer::items_from_traces(&state.db.write, dataset.unwrap_or_default(), &picks).await?;
+    let created = db::transfer::items_from_traces(&state.db, dataset.unwrap_or_default(), &picks).await?;
     Ok((StatusCode::CREATED, Json(json!({"created": created.len(), "ids": created}))).into_response())
 }

@@ -73,7 +73,7 @@ impl Runner {
 
     /// Picks up the runs a previous server process left pending or running.
     pub async fn resume_unfinished(self: &Arc<Self>) -> Result<Vec<i64>, AppError> {
-        let ids = db::runs::unfinished(&self.db.read).await?;
+        let ids = db::runs::unfinished(&self.db).await?;
         for &id in &ids {
             self.launch(id);
         }
@@ -82,9 +82,9 @@ impl Runner {
 
     /// Creates the run (snapshotting the active items) and starts it.
     pub async fn start(self: &Arc<Self>, dataset_id: i64, draft: &RunDraft) -> Result<DatasetRun, AppError> {
-        let id = db::runs::create(&self.db.write, dataset_id, draft).await?;
+        let id = db::runs::create(&self.db, dataset_id, draft).await?;
         self.launch(id);
-        db::runs::find(&self.db.write, id).await
+        db::runs::find_fresh(&self.db, id).await
     }
 
     /// [`Runner::start`] under the next free default name (`Run n`), whatever `draft.name` says.
@@ -93,14 +93,14 @@ impl Runner {
         dataset_id: i64,
         draft: &RunDraft,
     ) -> Result<DatasetRun, AppError> {
-        let id = db::runs::create_with_free_name(&self.db.write, dataset_id, draft).await?;
+        let id = db::runs::create_with_free_name(&self.db, dataset_id, draft).await?;
         self.launch(id);
-        db::runs::find(&self.db.write, id).await
+        db::runs::find_fresh(&self.db, id).await
     }
 
     /// Stops a pending or running run: no new items start; finished ones stay.
     pub async fn cancel(&self, run_id: i64) -> Result<DatasetRun, AppError> {
-        let run = db::runs::find(&self.db.read, run_id).await?;
+        let run = db::runs::find(&self.db, run_id).await?;
         if run.status.is_finished() {
             return Err(AppError::Conflict(format!("run: it is already {}", run.status.as_str())));
         }
@@ -112,7 +112,7 @@ impl Runner {
                 active.cancelled.store(true, Ordering::SeqCst);
                 active.cancel.notify_waiters();
                 // Answer once the run has stopped, so the caller sees `cancelled`.
-                while !db::runs::find_progress(&self.db.read, run_id).await?.status.is_finished() {
+                while !db::runs::find_progress(&self.db, run_id).await?.status.is_finished() {
                     match events.recv().await {
                         Ok(p) if p.is_done() => break,
                         Err(broadcast::error::RecvError::Closed) => break,
@@ -121,10 +121,10 @@ impl Runner {
                 }
             }
             None => {
-                db::runs::finish(&self.db.write, run_id, true).await?;
+                db::runs::finish(&self.db, run_id, true).await?;
             }
         }
-        db::runs::find(&self.db.read, run_id).await
+        db::runs::find(&self.db, run_id).await
     }
 
     /// For a graceful stop: no run claims another item, the items in flight
@@ -147,9 +147,9 @@ impl Runner {
 
     /// Runs a finished run's failed items again.
     pub async fn retry(self: &Arc<Self>, run_id: i64) -> Result<DatasetRun, AppError> {
-        db::runs::reset_failed(&self.db.write, run_id).await?;
+        db::runs::reset_failed(&self.db, run_id).await?;
         self.launch(run_id);
-        db::runs::find(&self.db.write, run_id).await
+        db::runs::find_fresh(&self.db, run_id).await
     }
 
     /// Starts executing a run in a server task, unless it already runs here.
@@ -178,10 +178,10 @@ impl Runner {
             if let Err(err) = outcome {
                 // Nobody awaits this task, so its failure is logged and kept on the run.
                 eprintln!("observ: run {run_id} failed: {}", redact_text(&err.to_string()));
-                let _ = db::runs::fail_to_start(&runner.db.write, run_id, &err.to_string()).await;
+                let _ = db::runs::fail_to_start(&runner.db, run_id, &err.to_string()).await;
             }
             // A run left for the next start is not done.
-            match db::runs::find(&runner.db.read, run_id).await {
+            match db::runs::find(&runner.db, run_id).await {
                 Ok(run) if run.status.is_finished() => {
                     let _ = handle.events.send(Published::one(RunEvent::Done(run)));
                 }
@@ -192,17 +192,16 @@ impl Runner {
     }
 
     async fn execute(self: Arc<Self>, run_id: i64, handle: Arc<ActiveRun>) -> Result<(), AppError> {
-        let run = db::runs::find(&self.db.read, run_id).await?;
-        let dataset = db::datasets::find(&self.db.read, run.dataset_id).await?;
+        let run = db::runs::find(&self.db, run_id).await?;
+        let dataset = db::datasets::find(&self.db, run.dataset_id).await?;
         let Some(agent) = self.agents.get(&dataset.agent_class) else {
             let reason = format!("agent `{}` is not registered", dataset.agent_class);
-            db::runs::fail_to_start(&self.db.write, run_id, &reason).await?;
+            db::runs::fail_to_start(&self.db, run_id, &reason).await?;
             return Ok(());
         };
-        db::runs::mark_running(&self.db.write, run_id).await?;
-        let _ = handle
-            .events
-            .send(Published::one(RunEvent::Progress(db::runs::find_progress(&self.db.read, run_id).await?)));
+        db::runs::mark_running(&self.db, run_id).await?;
+        let _ =
+            handle.events.send(Published::one(RunEvent::Progress(db::runs::find_progress(&self.db, run_id).await?)));
 
         let labels = RunLabels {
             run_id,
@@ -216,7 +215,7 @@ impl Runner {
         let evaluators = Some(Arc::new(dataset.evaluators.clone())).filter(|e| !e.is_empty());
         let permits = Arc::new(Semaphore::new(run.concurrency.max(1) as usize));
         let mut tasks = ItemTasks::default();
-        for item in db::run_items::pending(&self.db.read, run_id).await? {
+        for item in db::run_items::pending(&self.db, run_id).await? {
             let permit = tokio::select! {
                 permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
                 _ = handle.cancel.notified() => break,
@@ -249,7 +248,7 @@ impl Runner {
             // Stopping: what finished is written; the rest waits for the next start.
             return Ok(());
         }
-        let status = db::runs::finish(&self.db.write, run_id, handle.is_cancelled()).await?;
+        let status = db::runs::finish(&self.db, run_id, handle.is_cancelled()).await?;
         debug_assert!(status.is_finished() && status != RunStatus::Pending);
         Ok(())
     }
