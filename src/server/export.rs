@@ -87,11 +87,11 @@ fn run_item_row(i: &RunItem) -> Vec<Value> {
 
 /// A dataset's items, oldest first (the caller checks the dataset exists).
 pub fn items_body(db: &Db, dataset_id: i64, format: FileFormat) -> Body {
-    let db = db.clone();
+    let store = db.clone();
     paged_body(format, ITEM_COLUMNS, item_row, move |cursor| {
-        let db = db.clone();
+        let store = store.clone();
         async move {
-            let page = db::items::cursor_page(&db, dataset_id, Default::default(), cursor.as_deref(), PAGE).await?;
+            let page = db::items::cursor_page(&store, dataset_id, Default::default(), cursor.as_deref(), PAGE).await?;
             Ok((page.data, page.next_cursor))
         }
     })
@@ -99,11 +99,11 @@ pub fn items_body(db: &Db, dataset_id: i64, format: FileFormat) -> Body {
 
 /// A run's items in id order (the caller checks the run exists).
 pub fn run_items_body(db: &Db, run_id: i64, format: FileFormat) -> Body {
-    let db = db.clone();
+    let store = db.clone();
     paged_body(format, RUN_ITEM_COLUMNS, run_item_row, move |cursor| {
-        let db = db.clone();
+        let store = store.clone();
         async move {
-            let page = db::run_items::cursor_page(&db, run_id, None, cursor.as_deref(), PAGE).await?;
+            let page = db::run_items::cursor_page(&store, run_id, None, cursor.as_deref(), PAGE).await?;
             Ok((page.data, page.next_cursor))
         }
     })

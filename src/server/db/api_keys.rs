@@ -45,7 +45,7 @@ pub async fn insert(db: &Db, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
     find(pool, id).await
 }
 
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<ApiKey, AppError> {
+pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<ApiKey, AppError> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)

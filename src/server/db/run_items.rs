@@ -264,7 +264,7 @@ fn target_item(run_item_id: i64) -> (Option<i64>, Option<i64>, Option<i64>) {
 }
 
 /// Fills in each item's scores.
-pub async fn attach_scores(pool: &SqlitePool, items: &mut [RunItem]) -> Result<(), AppError> {
+pub(super) async fn attach_scores(pool: &SqlitePool, items: &mut [RunItem]) -> Result<(), AppError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let mut scores = super::scores::for_run_items(pool, &ids).await?;
     for item in items {

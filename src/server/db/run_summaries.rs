@@ -11,7 +11,7 @@ pub(super) const SUMMARY_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.status, 
      COALESCE(r.total_tokens, 0) AS total_tokens, r.created_at";
 
 /// The newest run of each of the datasets, in one query.
-pub async fn latest_per_dataset(pool: &SqlitePool, dataset_ids: &[i64]) -> Result<Vec<RunSummary>, AppError> {
+pub(super) async fn latest_per_dataset(pool: &SqlitePool, dataset_ids: &[i64]) -> Result<Vec<RunSummary>, AppError> {
     if dataset_ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -140,7 +140,7 @@ pub(super) async fn upsert(
     Ok(id)
 }
 
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<Score, AppError> {
+pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<Score, AppError> {
     let row: Option<ScoreRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -149,7 +149,7 @@ pub async fn find(pool: &SqlitePool, id: i64) -> Result<Score, AppError> {
 }
 
 /// The scores of the given run items, by run item id, ordered by name.
-pub async fn for_run_items(pool: &SqlitePool, ids: &[i64]) -> Result<HashMap<i64, Vec<Score>>, AppError> {
+pub(super) async fn for_run_items(pool: &SqlitePool, ids: &[i64]) -> Result<HashMap<i64, Vec<Score>>, AppError> {
     let mut by_item: HashMap<i64, Vec<Score>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let mut q: QueryBuilder<Sqlite> =
@@ -168,7 +168,8 @@ pub async fn for_run_items(pool: &SqlitePool, ids: &[i64]) -> Result<HashMap<i64
 }
 
 /// The scores of traces, by trace id.
-pub async fn for_trace(pool: &SqlitePool, trace_id: i64) -> Result<Vec<Score>, AppError> {
+pub async fn for_trace(db: &Db, trace_id: i64) -> Result<Vec<Score>, AppError> {
+    let pool = &db.read;
     let rows: Vec<ScoreRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
             .bind(trace_id)
@@ -188,7 +189,7 @@ async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Result<u6
 }
 
 /// Per score name: how many, the mean, the pass rate and the errors.
-pub async fn summary(pool: &SqlitePool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
+pub(super) async fn summary(pool: &SqlitePool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
     type Row = (String, i64, Option<f64>, Option<f64>, i64);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT name, count(value), avg(value), avg(passed), count(error) FROM observ_scores \

@@ -29,7 +29,7 @@ pub async fn list(db: &Db) -> Result<Vec<User>, AppError> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
 }
 
-pub async fn find(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
+pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
