@@ -59,3 +59,9 @@ pub fn ErrorNote(error: ServerFnError) -> impl IntoView {
     };
     view! { <p class="error" role="alert">{message}</p> }
 }
+
+/// The error a form has for one field (from the server or the page), or nothing.
+#[component]
+pub fn FieldError(errors: RwSignal<crate::model::FieldErrors>, field: &'static str) -> impl IntoView {
+    move || errors.read().get(field).map(|e| view! { <p class="field-error" data-field=field role="alert">{e}</p> })
+}

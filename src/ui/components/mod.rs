@@ -16,7 +16,7 @@ pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
 pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
 pub use live::watch_run;
-pub use misc::{Age, EmptyState, ErrorNote, Loading, ProgressBar, ReadOnlyNotice, StatusBadge};
+pub use misc::{Age, EmptyState, ErrorNote, FieldError, Loading, ProgressBar, ReadOnlyNotice, StatusBadge};
 pub use pager::Pager;
 pub use scores::{ItemScores, ScoreChip, ScoreSummaryTable};
 pub use viewer::{can_write, current_viewer, provide_viewer, AccountMenu, AdminOnly, WriteOnly};

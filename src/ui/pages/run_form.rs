@@ -4,7 +4,7 @@
 use crate::api::runs::{start_run, suggest_run_name};
 use crate::model::run::{RunDraft, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
 use crate::model::FieldErrors;
-use crate::ui::components::{can_write, ErrorNote, Loading, ReadOnlyNotice};
+use crate::ui::components::{can_write, ErrorNote, FieldError, Loading, ReadOnlyNotice};
 use crate::ui::param_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -48,9 +48,6 @@ fn RunForm(dataset_id: i64, name: String) -> impl IntoView {
     let starting = RwSignal::new(false);
     let navigate = use_navigate();
     let back = format!("/datasets/{dataset_id}?tab=runs");
-    let error_view = move |field: &'static str| {
-        move || errors.read().get(field).map(|e| view! { <p class="field-error" data-field=field role="alert">{e}</p> })
-    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // A double click never starts two runs: the second submit is ignored.
@@ -98,7 +95,7 @@ fn RunForm(dataset_id: i64, name: String) -> impl IntoView {
             <div class="field">
                 <label for="field-run-name">"Run name"</label>
                 <input id="field-run-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                {error_view("name")}
+                <FieldError errors field="name"/>
             </div>
             <div class="field">
                 <label for="field-run-description">"Description"</label>
@@ -108,13 +105,13 @@ fn RunForm(dataset_id: i64, name: String) -> impl IntoView {
                 <label for="field-concurrency">"Concurrency"</label>
                 <input id="field-concurrency" type="number" min="1" max=MAX_CONCURRENCY prop:value=move || concurrency.get() on:input=move |ev| concurrency.set(event_target_value(&ev))/>
                 <p class="hint">"Items in flight at once (1–64)."</p>
-                {error_view("concurrency")}
+                <FieldError errors field="concurrency"/>
             </div>
             <div class="field">
                 <label for="field-repetitions">"Repetitions"</label>
                 <input id="field-repetitions" type="number" min="1" prop:value=move || repetitions.get() on:input=move |ev| repetitions.set(event_target_value(&ev))/>
                 <p class="hint">"How many times each item runs (to see how stable the agent is)."</p>
-                {error_view("repetitions")}
+                <FieldError errors field="repetitions"/>
             </div>
             {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <div class="actions">

@@ -3,7 +3,7 @@
 
 use crate::api::settings::change_password;
 use crate::model::FieldErrors;
-use crate::ui::components::{current_viewer, AdminOnly};
+use crate::ui::components::{current_viewer, AdminOnly, FieldError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -75,9 +75,6 @@ fn PasswordForm() -> impl IntoView {
             }
         });
     };
-    let error_view = move |field: &'static str| {
-        move || errors.read().get(field).map(|e| view! { <p class="field-error" data-field=field role="alert">{e}</p> })
-    };
     view! {
         <section class="card">
             <h2>"Change password"</h2>
@@ -86,19 +83,19 @@ fn PasswordForm() -> impl IntoView {
                     <label for="pw-current">"Current password"</label>
                     <input id="pw-current" type="password" autocomplete="current-password"
                         prop:value=move || current.get() on:input=move |ev| current.set(event_target_value(&ev))/>
-                    {error_view("current_password")}
+                    <FieldError errors field="current_password"/>
                 </div>
                 <div class="field">
                     <label for="pw-new">"New password"</label>
                     <input id="pw-new" type="password" autocomplete="new-password"
                         prop:value=move || new.get() on:input=move |ev| new.set(event_target_value(&ev))/>
-                    {error_view("new_password")}
+                    <FieldError errors field="new_password"/>
                 </div>
                 <div class="field">
                     <label for="pw-again">"New password again"</label>
                     <input id="pw-again" type="password" autocomplete="new-password"
                         prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/>
-                    {error_view("new_password_again")}
+                    <FieldError errors field="new_password_again"/>
                 </div>
                 {move || failure.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 {move || done.get().then(|| view! {

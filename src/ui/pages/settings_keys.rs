@@ -5,7 +5,7 @@ use super::settings::SettingsTabs;
 use crate::api::settings::{create_api_key, list_api_keys, revoke_api_key};
 use crate::model::user::{ApiKey, NewApiKey, Role};
 use crate::model::FieldErrors;
-use crate::ui::components::{Age, ConfirmButton, ErrorNote, Loading};
+use crate::ui::components::{Age, ConfirmButton, ErrorNote, FieldError, Loading};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -123,7 +123,7 @@ fn NewKeyForm(reload: Callback<()>, created: RwSignal<Option<NewApiKey>>) -> imp
                     <label for="key-name">"Key name"</label>
                     <input id="key-name" type="text" placeholder="ci" prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
-                    {move || errors.read().get("name").map(|e| view! { <p class="field-error" data-field="name" role="alert">{e}</p> })}
+                    <FieldError errors field="name"/>
                 </div>
                 <div class="field">
                     <label for="key-role">"Key role"</label>

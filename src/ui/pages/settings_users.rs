@@ -5,7 +5,7 @@ use super::settings::SettingsTabs;
 use crate::api::settings::{create_user, list_users, remove_user, set_user_role};
 use crate::model::user::{Role, User, UserDraft};
 use crate::model::FieldErrors;
-use crate::ui::components::{current_viewer, Age, ConfirmButton, ErrorNote, Loading};
+use crate::ui::components::{current_viewer, Age, ConfirmButton, ErrorNote, FieldError, Loading};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -117,9 +117,6 @@ fn NewUserForm(reload: Callback<()>) -> impl IntoView {
             }
         });
     };
-    let error_view = move |field: &'static str| {
-        move || errors.read().get(field).map(|e| view! { <p class="field-error" data-field=field role="alert">{e}</p> })
-    };
     view! {
         <section class="card">
             <h2>"Add a user"</h2>
@@ -128,18 +125,18 @@ fn NewUserForm(reload: Callback<()>) -> impl IntoView {
                 <div class="field">
                     <label for="user-email">"Email"</label>
                     <input id="user-email" type="email" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-                    {error_view("email")}
+                    <FieldError errors field="email"/>
                 </div>
                 <div class="field">
                     <label for="user-name">"Name (optional)"</label>
                     <input id="user-name" type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                    {error_view("name")}
+                    <FieldError errors field="name"/>
                 </div>
                 <div class="field">
                     <label for="user-password">"Initial password"</label>
                     <input id="user-password" type="password" autocomplete="new-password"
                         prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                    {error_view("password")}
+                    <FieldError errors field="password"/>
                 </div>
                 <div class="field">
                     <label for="user-role">"Role"</label>
