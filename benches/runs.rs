@@ -50,16 +50,16 @@ async fn main() {
     );
 
     // The same file's limit for one committed transaction per item.
-    sqlx::query("CREATE TABLE bench_limit (id INTEGER PRIMARY KEY, payload TEXT)")
+    observ::server::db::exec::query("CREATE TABLE bench_limit (id INTEGER PRIMARY KEY, payload TEXT)")
         .execute(db.write_pool_for_tests())
         .await
         .unwrap();
     let started = Instant::now();
     for n in 0..ITEMS {
         let mut tx = db.write_pool_for_tests().begin().await.unwrap();
-        sqlx::query("INSERT INTO bench_limit (payload) VALUES (?)")
+        observ::server::db::exec::query("INSERT INTO bench_limit (payload) VALUES (?)")
             .bind(format!("{{\"n\": {n}}}"))
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await
             .unwrap();
         tx.commit().await.unwrap();

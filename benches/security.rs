@@ -254,11 +254,12 @@ async fn load() {
         all.len() as f64 / elapsed,
         summary(all)
     );
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_items WHERE dataset_id = ?")
-        .bind(write_set)
-        .fetch_one(server.db.read_pool_for_tests())
-        .await
-        .unwrap();
+    let stored: i64 =
+        observ::server::db::exec::query_scalar("SELECT count(*) FROM observ_dataset_items WHERE dataset_id = ?")
+            .bind(write_set)
+            .fetch_one(server.db.read_pool_for_tests())
+            .await
+            .unwrap();
     println!("  writes        {} acknowledged, {stored} stored", acknowledged.load(Ordering::Relaxed));
     let finish = Instant::now();
     loop {

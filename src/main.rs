@@ -43,7 +43,7 @@ async fn run_server() -> Result<(), String> {
     let security = Security::from_env(addr)?;
     observ::server::db::check_url(&config.database_url)?;
     let shown = observ::server::redact::redact_url(&config.database_url);
-    let db = Db::open(&config.database_url).await.map_err(|e| format!("database {shown}: {e}"))?;
+    let db = Db::open(&config.database_url).await.map_err(|e| format!("OBSERV_DATABASE_URL ({shown}): {e}"))?;
     if let Some(admin) = accounts::admin_from_env(&db).await? {
         println!("observ: created the admin {}", admin.email);
     }

@@ -113,7 +113,7 @@ async fn check() -> Result<String, CliError> {
         Ok(opening) => match opening.await {
             Ok(db) => db.readiness().await.map_err(|e| problems.push(e)).ok(),
             Err(e) => {
-                problems.push(format!("database {database}: {e}"));
+                problems.push(format!("OBSERV_DATABASE_URL ({database}): {e}"));
                 None
             }
         },
@@ -129,7 +129,7 @@ async fn open() -> Result<Db, CliError> {
     let config = Config::from_env();
     super::db::check_url(&config.database_url).map_err(CliError::Failed)?;
     let shown = super::redact::redact_url(&config.database_url);
-    Db::open(&config.database_url).await.map_err(|e| CliError::Failed(format!("database {shown}: {e}")))
+    Db::open(&config.database_url).await.map_err(|e| CliError::Failed(format!("OBSERV_DATABASE_URL ({shown}): {e}")))
 }
 
 /// `--flag value` pairs, `--password-stdin`, and at most one positional argument.

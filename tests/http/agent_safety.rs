@@ -171,10 +171,11 @@ async fn secrets_in_agent_urls_are_never_shown_or_stored() {
     assert!(error.starts_with("POST http://***@127.0.0.1:9/x?api_key=*** failed"), "{error}");
     let (_, trace) = read(s.get(&format!("/api/v1/traces/{}", items[0]["trace_id"])).await).await;
     assert!(!leaks(&trace.to_string()) && !leaks(&run.to_string()), "{trace}");
-    let stored: Vec<String> = sqlx::query_scalar("SELECT COALESCE(error, '') FROM observ_dataset_run_items")
-        .fetch_all(s.db.read_pool_for_tests())
-        .await
-        .unwrap();
+    let stored: Vec<String> =
+        observ::server::db::exec::query_scalar("SELECT COALESCE(error, '') FROM observ_dataset_run_items")
+            .fetch_all(s.db.read_pool_for_tests())
+            .await
+            .unwrap();
     assert!(stored.iter().all(|e| !leaks(e)), "{stored:?}");
 }
 
@@ -183,7 +184,7 @@ fn spawn_logged(dir: &std::path::Path, config: &str, port: u16, log: &std::path:
     std::fs::write(dir.join("observ.toml"), config).unwrap();
     let log = std::fs::File::create(log).unwrap();
     std::process::Command::new(env!("CARGO_BIN_EXE_observ"))
-        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
+        .env("OBSERV_DATABASE_URL", crate::server::database_url(dir))
         .env("OBSERV_CONFIG", dir.join("observ.toml"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "observ")

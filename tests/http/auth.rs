@@ -158,7 +158,7 @@ async fn keys_are_created_listed_and_revoked_at_once() {
     assert!(listed.get("secret_key").is_none(), "the secret is shown once only");
     assert_eq!(listed["secret_hint"].as_str().unwrap(), &secret[secret.len() - 4..]);
     assert_eq!(listed["created_by"], "key:tests");
-    let stored: Vec<String> = sqlx::query_scalar("SELECT secret_hash FROM observ_api_keys")
+    let stored: Vec<String> = observ::server::db::exec::query_scalar("SELECT secret_hash FROM observ_api_keys")
         .fetch_all(s.db.read_pool_for_tests())
         .await
         .unwrap();
@@ -370,7 +370,7 @@ async fn admins_manage_users_and_the_last_admin_stays() {
     assert_eq!((status, promoted["role"].as_str()), (200, Some("admin")));
     let (status, _) = read(s.patch(&format!("/api/v1/users/{}", dan["id"]), &json!({"role": "member"})).await).await;
     assert_eq!(status, 422, "the only admin keeps the role");
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM observ_users")
+    let hash: String = observ::server::db::exec::query_scalar("SELECT password_hash FROM observ_users")
         .fetch_one(s.db.read_pool_for_tests())
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 fn observ(db: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_observ"))
         .args(args)
-        .env("OBSERV_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("OBSERV_DATABASE_URL", crate::server::database_url(db.parent().unwrap()))
         .env_remove("OBSERV_ADMIN_EMAIL")
         .env_remove("OBSERV_ADMIN_PASSWORD")
         .stdin(Stdio::piped())
@@ -74,7 +74,7 @@ fn a_public_address_without_an_admin_refuses_to_start() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = Command::new(env!("CARGO_BIN_EXE_observ"))
-        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.path().display()))
+        .env("OBSERV_DATABASE_URL", crate::server::database_url(dir.path()))
         .env("LEPTOS_SITE_ADDR", format!("0.0.0.0:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "observ")
         .env_remove("OBSERV_ADMIN_EMAIL")
@@ -86,7 +86,7 @@ fn a_public_address_without_an_admin_refuses_to_start() {
     assert!(message.contains("refusing to listen on 0.0.0.0") && message.contains("OBSERV_ADMIN_EMAIL"), "{message}");
 
     let bad_url = Command::new(env!("CARGO_BIN_EXE_observ"))
-        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.path().display()))
+        .env("OBSERV_DATABASE_URL", crate::server::database_url(dir.path()))
         .env("OBSERV_PUBLIC_URL", "observ.example.com")
         .env("LEPTOS_OUTPUT_NAME", "observ")
         .output()

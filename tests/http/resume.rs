@@ -14,7 +14,7 @@ pub fn free_port() -> u16 {
 pub fn create_key(dir: &std::path::Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_observ"))
         .args(["keys", "create", "--name", "resume", "--role", "admin"])
-        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
+        .env("OBSERV_DATABASE_URL", crate::server::database_url(dir))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -26,7 +26,7 @@ pub fn create_key(dir: &std::path::Path) -> String {
 
 fn spawn(dir: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_observ"))
-        .env("OBSERV_DATABASE_URL", format!("sqlite://{}/observ.db", dir.display()))
+        .env("OBSERV_DATABASE_URL", crate::server::database_url(dir))
         .env("OBSERV_CONFIG", dir.join("observ.toml"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "observ")

@@ -22,6 +22,45 @@ pub struct TestServer {
     _dir: tempfile::TempDir,
 }
 
+/// The backend the suite runs on: PostgreSQL when `OBSERV_TEST_POSTGRES_URL`
+/// names a cluster (`scripts/with-postgres` sets it), SQLite otherwise.
+pub fn on_postgres() -> bool {
+    std::env::var("OBSERV_TEST_POSTGRES_URL").is_ok()
+}
+
+/// The test database kept under `dir`: a SQLite file in it, or on PostgreSQL a
+/// database named after it (created on first use), so a restarted server, the
+/// CLI and a second instance given the same `dir` share one database.
+pub fn database_url(dir: &std::path::Path) -> String {
+    let Ok(admin) = std::env::var("OBSERV_TEST_POSTGRES_URL") else {
+        return format!("sqlite://{}/observ.db", dir.display());
+    };
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut hasher);
+    let name = format!("observ_test_{:016x}", hasher.finish());
+    let (server, _) = admin.rsplit_once('/').expect("a postgres://…/database URL");
+    let url = format!("{server}/{name}");
+    // Its own thread and runtime: callable from sync code and from inside a test's runtime.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async move {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&name)
+                .fetch_optional(&mut conn)
+                .await
+                .unwrap();
+            if exists.is_none() {
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+            }
+        })
+    })
+    .join()
+    .unwrap();
+    url
+}
+
 /// A client that sends `Authorization: Bearer <secret>` on every request.
 pub fn client_with_key(secret: &str) -> Client {
     let mut headers = HeaderMap::new();
@@ -36,7 +75,7 @@ impl TestServer {
 
     pub async fn start_with(agents: AgentRegistry) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        let db = Db::open(&database_url(dir.path())).await.unwrap();
         let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -58,7 +97,7 @@ impl TestServer {
     /// A second server process-alike on the same database file (another
     /// instance behind the same load balancer): its own port and state.
     pub async fn another_instance(&self) -> String {
-        let db = Db::open(&format!("sqlite://{}/observ.db", self._dir.path().display())).await.unwrap();
+        let db = Db::open(&database_url(self._dir.path())).await.unwrap();
         let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -100,7 +139,7 @@ impl TestServer {
 
     /// Rows in a table, read straight from the database file.
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        observ::server::db::exec::query_scalar(&format!("SELECT count(*) FROM {table}"))
             .fetch_one(self.db.read_pool_for_tests())
             .await
             .unwrap()

@@ -272,7 +272,7 @@ async fn traces_become_items_alone_or_in_bulk() {
     assert_eq!(read(s.post(&path, &json!({"dataset_id": 999})).await).await.0, 404);
     assert_eq!(read(s.post(&path, &json!({})).await).await.0, 422);
     // A trace without input can't become an item.
-    sqlx::query("UPDATE observ_traces SET input = NULL WHERE id = ?")
+    observ::server::db::exec::query("UPDATE observ_traces SET input = NULL WHERE id = ?")
         .bind(traces[1])
         .execute(s.db.write_pool_for_tests())
         .await

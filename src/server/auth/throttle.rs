@@ -85,7 +85,7 @@ mod tests {
         assert_eq!(blocked(&db, "c@x.example", "6.6.6.6", now).await.unwrap(), None);
         // Failures from before the window are forgotten as new ones arrive.
         record_failure(&db, "d@x.example", "5.5.5.5", now + WINDOW_MS + 1).await.unwrap();
-        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_login_failures")
+        let rows: i64 = crate::server::db::exec::query_scalar("SELECT count(*) FROM observ_login_failures")
             .fetch_one(db.read_pool_for_tests())
             .await
             .unwrap();

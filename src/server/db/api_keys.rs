@@ -1,11 +1,11 @@
 //! Queries on `observ_api_keys`. Keys are found by the SHA-256 of their secret;
 //! the secret itself never reaches the database.
 
+use super::exec::{query, query_as, Pool};
 use super::Db;
 use super::NOW;
 use crate::model::user::{ApiKey, Role};
 use crate::server::error::AppError;
-use sqlx::SqlitePool;
 
 const COLUMNS: &str = "id, name, role, public_key, secret_hint, created_by, created_at, last_used_at";
 
@@ -30,7 +30,7 @@ pub struct KeyRow<'a> {
 
 pub async fn insert(db: &Db, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
     let pool = &db.write;
-    let (id,): (i64,) = sqlx::query_as(&format!(
+    let (id,): (i64,) = query_as(&format!(
         "INSERT INTO observ_api_keys (name, role, public_key, secret_hash, secret_hint, created_by, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, {NOW}) RETURNING id"
     ))
@@ -45,8 +45,8 @@ pub async fn insert(db: &Db, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
     find(pool, id).await
 }
 
-pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<ApiKey, AppError> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys WHERE id = ?"))
+pub(super) async fn find(pool: &Pool, id: i64) -> Result<ApiKey, AppError> {
+    query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -55,12 +55,12 @@ pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<ApiKey, AppError>
 
 pub async fn list(db: &Db) -> Result<Vec<ApiKey>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys ORDER BY id DESC")).fetch_all(pool).await?)
+    Ok(query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys ORDER BY id DESC")).fetch_all(pool).await?)
 }
 
 pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> Result<Option<KeyGrant>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as("SELECT id, name, public_key, role FROM observ_api_keys WHERE secret_hash = ?")
+    Ok(query_as("SELECT id, name, public_key, role FROM observ_api_keys WHERE secret_hash = ?")
         .bind(secret_hash)
         .fetch_optional(pool)
         .await?)
@@ -68,18 +68,15 @@ pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> Result<Option<KeyGran
 
 pub async fn touch(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
-    sqlx::query(&format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?"))
-        .bind(id)
-        .execute(pool)
-        .await?;
+    query(&format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?")).bind(id).execute(pool).await?;
     Ok(())
 }
 
 /// Revokes a key: the row goes, so the next request with it is refused.
 pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
-    let done = sqlx::query("DELETE FROM observ_api_keys WHERE id = ?").bind(id).execute(pool).await?;
-    if done.rows_affected() == 0 {
+    let done = query("DELETE FROM observ_api_keys WHERE id = ?").bind(id).execute(pool).await?;
+    if done == 0 {
         return Err(AppError::not_found("API key", id));
     }
     Ok(())

@@ -1,12 +1,12 @@
 //! The comparison payload: the chosen runs of a dataset and, per dataset item,
 //! each run's first-repetition result with its score values.
 
+use super::exec::{query, Query};
 use super::Db;
 use crate::model::compare::{CompareItem, ComparePayload, CompareResult, MAX_RUNS, MIN_RUNS};
 use crate::model::run_item::RunItemStatus;
 use crate::server::error::AppError;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(sqlx::FromRow)]
@@ -29,12 +29,9 @@ fn json(text: Option<String>) -> Option<Value> {
     text.and_then(|t| serde_json::from_str(&t).ok())
 }
 
-fn in_list(q: &mut QueryBuilder<Sqlite>, ids: &[i64]) {
+fn in_list(q: &mut Query, ids: &[i64]) {
     q.push(" IN (");
-    let mut list = q.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
+    q.push_list(ids.iter().copied());
     q.push(")");
 }
 
@@ -55,7 +52,7 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
     }
     let column: HashMap<i64, usize> = run_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
-    let mut q = QueryBuilder::new(
+    let mut q = query(
         "SELECT id, dataset_run_id, dataset_item_id, status, input, expected_output, output, error, latency_ms, \
          CAST(COALESCE(cost, 0) AS REAL) AS cost, COALESCE(tokens, 0) AS tokens, trace_id \
          FROM observ_dataset_run_items WHERE repetition = 0 AND dataset_run_id",
@@ -64,7 +61,7 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
     q.push(" ORDER BY dataset_item_id, dataset_run_id");
     let rows: Vec<Row> = q.build_query_as().fetch_all(pool).await?;
 
-    let mut q = QueryBuilder::new(
+    let mut q = query(
         "SELECT observ_dataset_run_item_id, name, value FROM observ_scores WHERE value IS NOT NULL AND observ_dataset_run_id",
     );
     in_list(&mut q, run_ids);

@@ -1,12 +1,12 @@
 //! Queries on `observ_datasets`, with the counters every dataset view shows.
 
+use super::exec::{json, json_of, query, query_as, query_scalar, Pool, Query, Target};
 use super::Db;
 use super::{like_pattern, Listing, NOW};
 use crate::model::dataset::{Dataset, DatasetDraft};
 use crate::model::item::ItemStatus;
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::server::error::AppError;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
      COALESCE(d.metadata, '{}') AS metadata, COALESCE(d.evaluators, '[]') AS evaluators, \
@@ -18,11 +18,11 @@ const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
 const COLUMN_BINDS: &[i64] = &[ACTIVE];
 const ACTIVE: i64 = ItemStatus::Active.code();
 
-fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+fn listing<'a>(filters: &'a (dyn Fn(&mut Query) + Sync)) -> Listing<'a> {
     Listing { columns: COLUMNS, column_binds: COLUMN_BINDS, from: "observ_datasets d", id: "d.id", filters }
 }
 
-fn name_filter(search: Option<String>) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+fn name_filter(search: Option<String>) -> impl Fn(&mut Query) + Sync {
     move |q| {
         if let Some(text) = search.as_ref().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             q.push(" AND d.name LIKE ").push_bind(like_pattern(text)).push(" ESCAPE '\\'");
@@ -62,8 +62,8 @@ pub async fn find_fresh(db: &Db, id: i64) -> Result<Dataset, AppError> {
     find_on(&db.write, id).await
 }
 
-async fn find_on(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
-    let mut dataset: Dataset = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
+async fn find_on(pool: &Pool, id: i64) -> Result<Dataset, AppError> {
+    let mut dataset: Dataset = query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
         .bind(ACTIVE)
         .bind(id)
         .fetch_optional(pool)
@@ -76,14 +76,14 @@ async fn find_on(pool: &SqlitePool, id: i64) -> Result<Dataset, AppError> {
 /// Whether a dataset exists (for item routes that must 404 on an unknown dataset).
 pub async fn ensure_exists(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.read;
-    ensure_exists_in(&mut *pool.acquire().await?, id).await
+    ensure_exists_in(pool, id).await
 }
 
 /// [`ensure_exists`] inside a transaction of this module's callers.
-pub(super) async fn ensure_exists_in(conn: &mut SqliteConnection, id: i64) -> Result<(), AppError> {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM observ_datasets WHERE id = ?")
+pub(super) async fn ensure_exists_in<'a>(on: impl Into<Target<'a>>, id: i64) -> Result<(), AppError> {
+    query_scalar::<i64>("SELECT id FROM observ_datasets WHERE id = ?")
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(on)
         .await?
         .map(|_| ())
         .ok_or_else(|| AppError::not_found("dataset", id))
@@ -100,15 +100,15 @@ pub async fn create(db: &Db, draft: &DatasetDraft) -> Result<i64, AppError> {
 /// Inserts a validated draft; `None` when its name is taken, for callers that pick another.
 pub async fn create_if_name_free(db: &Db, draft: &DatasetDraft) -> Result<Option<i64>, AppError> {
     let pool = &db.write;
-    let inserted = sqlx::query_scalar(&format!(
+    let inserted = query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
     .bind(&draft.name)
     .bind(&draft.description)
     .bind(&draft.agent_class)
-    .bind(draft.metadata.to_string())
-    .bind(sqlx::types::Json(&draft.evaluators))
+    .bind(json(draft.metadata.to_string()))
+    .bind(json_of(&draft.evaluators))
     .fetch_one(pool)
     .await;
     super::unless_taken(inserted)
@@ -118,17 +118,17 @@ pub async fn update(db: &Db, id: i64, draft: &DatasetDraft) -> Result<(), AppErr
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     ensure_exists_in(&mut tx, id).await?;
-    sqlx::query(&format!(
+    query(&format!(
         "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, evaluators = ?, \
          updated_at = {NOW} WHERE id = ?"
     ))
     .bind(&draft.name)
     .bind(&draft.description)
     .bind(&draft.agent_class)
-    .bind(draft.metadata.to_string())
-    .bind(sqlx::types::Json(&draft.evaluators))
+    .bind(json(draft.metadata.to_string()))
+    .bind(json_of(&draft.evaluators))
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await
     .map_err(|e| super::unique_as_field(e, "name", NAME_TAKEN))?;
     tx.commit().await?;
@@ -146,14 +146,14 @@ pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
         "DELETE FROM observ_dataset_items WHERE dataset_id = ?",
         "DELETE FROM observ_datasets WHERE id = ?",
     ] {
-        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+        query(sql).bind(id).execute(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
 /// Fills `last_run` with one query for all the datasets of a page.
-async fn attach_last_runs(pool: &SqlitePool, datasets: &mut [Dataset]) -> Result<(), AppError> {
+async fn attach_last_runs(pool: &Pool, datasets: &mut [Dataset]) -> Result<(), AppError> {
     let ids: Vec<i64> = datasets.iter().map(|d| d.id).collect();
     let runs = super::run_summaries::latest_per_dataset(pool, &ids).await?;
     for d in datasets.iter_mut() {

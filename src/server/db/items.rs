@@ -1,11 +1,11 @@
 //! Queries on `observ_dataset_items`.
 
+use super::exec::{json, query, query_as, query_scalar, Pool, Query, Tx};
 use super::Db;
 use super::{like_pattern, Listing, NOW};
 use crate::model::item::{DatasetItem, ItemDraft, ItemStatus};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::server::error::AppError;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 const COLUMNS: &str = "i.id, i.dataset_id, i.status, i.input, i.expected_output, \
      COALESCE(i.metadata, '{}') AS metadata, i.source_trace_id, i.created_at, i.updated_at";
@@ -18,7 +18,7 @@ pub struct ItemFilter {
     pub search: Option<String>,
 }
 
-fn filters(dataset_id: i64, filter: ItemFilter) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+fn filters(dataset_id: i64, filter: ItemFilter) -> impl Fn(&mut Query) + Sync {
     let search = filter.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(|s| like_pattern(&s));
     move |q| {
         q.push(" AND i.dataset_id = ").push_bind(dataset_id);
@@ -26,16 +26,16 @@ fn filters(dataset_id: i64, filter: ItemFilter) -> impl Fn(&mut QueryBuilder<'st
             q.push(" AND i.status = ").push_bind(status.code());
         }
         if let Some(pattern) = &search {
-            q.push(" AND (i.input LIKE ")
+            q.push(" AND (CAST(i.input AS TEXT) LIKE ")
                 .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR i.expected_output LIKE ")
+                .push(" ESCAPE '\\' OR CAST(i.expected_output AS TEXT) LIKE ")
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\')");
         }
     }
 }
 
-fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+fn listing<'a>(filters: &'a (dyn Fn(&mut Query) + Sync)) -> Listing<'a> {
     Listing { columns: COLUMNS, column_binds: &[], from: "observ_dataset_items i", id: "i.id", filters }
 }
 
@@ -74,8 +74,8 @@ pub async fn find_fresh(db: &Db, dataset_id: i64, item_id: i64) -> Result<Datase
     find_on(&db.write, dataset_id, item_id).await
 }
 
-async fn find_on(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_dataset_items i WHERE i.id = ? AND i.dataset_id = ?"))
+async fn find_on(pool: &Pool, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
+    query_as(&format!("SELECT {COLUMNS} FROM observ_dataset_items i WHERE i.id = ? AND i.dataset_id = ?"))
         .bind(item_id)
         .bind(dataset_id)
         .fetch_optional(pool)
@@ -84,17 +84,17 @@ async fn find_on(pool: &SqlitePool, dataset_id: i64, item_id: i64) -> Result<Dat
 }
 
 /// Inserts one item inside the caller's transaction (every item insert goes through here).
-pub(super) async fn insert(conn: &mut SqliteConnection, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(&format!(
+pub(super) async fn insert(conn: &mut Tx, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
+    Ok(query_scalar(&format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
     .bind(dataset_id)
     .bind(draft.status.code())
-    .bind(draft.input.to_string())
-    .bind(draft.expected_output.as_ref().map(|v| v.to_string()))
-    .bind(draft.metadata.to_string())
+    .bind(json(draft.input.to_string()))
+    .bind(json(draft.expected_output.as_ref().map(|v| v.to_string())))
+    .bind(json(draft.metadata.to_string()))
     .bind(draft.source_trace_id)
     .fetch_one(&mut *conn)
     .await?)
@@ -109,9 +109,9 @@ pub async fn create_many(db: &Db, dataset_id: i64, drafts: &[ItemDraft]) -> Resu
     for draft in drafts {
         ids.push(insert(&mut tx, dataset_id, draft).await?);
     }
-    sqlx::query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
+    query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
         .bind(dataset_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(ids)
@@ -124,20 +124,20 @@ pub async fn create(db: &Db, dataset_id: i64, draft: &ItemDraft) -> Result<i64, 
 /// Replaces an item's content and status.
 pub async fn update(db: &Db, dataset_id: i64, item_id: i64, draft: &ItemDraft) -> Result<(), AppError> {
     let pool = &db.write;
-    let done = sqlx::query(&format!(
+    let done = query(&format!(
         "UPDATE observ_dataset_items SET status = ?, input = ?, expected_output = ?, metadata = ?, \
          source_trace_id = ?, updated_at = {NOW} WHERE id = ? AND dataset_id = ?"
     ))
     .bind(draft.status.code())
-    .bind(draft.input.to_string())
-    .bind(draft.expected_output.as_ref().map(|v| v.to_string()))
-    .bind(draft.metadata.to_string())
+    .bind(json(draft.input.to_string()))
+    .bind(json(draft.expected_output.as_ref().map(|v| v.to_string())))
+    .bind(json(draft.metadata.to_string()))
     .bind(draft.source_trace_id)
     .bind(item_id)
     .bind(dataset_id)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(AppError::not_found("item", item_id));
     }
     Ok(())
@@ -145,7 +145,7 @@ pub async fn update(db: &Db, dataset_id: i64, item_id: i64, draft: &ItemDraft) -
 
 pub async fn set_status(db: &Db, dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), AppError> {
     let pool = &db.write;
-    let done = sqlx::query(&format!(
+    let done = query(&format!(
         "UPDATE observ_dataset_items SET status = ?, updated_at = {NOW} WHERE id = ? AND dataset_id = ?"
     ))
     .bind(status.code())
@@ -153,7 +153,7 @@ pub async fn set_status(db: &Db, dataset_id: i64, item_id: i64, status: ItemStat
     .bind(dataset_id)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(AppError::not_found("item", item_id));
     }
     Ok(())
@@ -163,20 +163,20 @@ pub async fn set_status(db: &Db, dataset_id: i64, item_id: i64, status: ItemStat
 pub async fn delete(db: &Db, dataset_id: i64, item_id: i64) -> Result<(), AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    query(
         "DELETE FROM observ_dataset_run_items WHERE dataset_item_id IN \
          (SELECT id FROM observ_dataset_items WHERE id = ? AND dataset_id = ?)",
     )
     .bind(item_id)
     .bind(dataset_id)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
-    let done = sqlx::query("DELETE FROM observ_dataset_items WHERE id = ? AND dataset_id = ?")
+    let done = query("DELETE FROM observ_dataset_items WHERE id = ? AND dataset_id = ?")
         .bind(item_id)
         .bind(dataset_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(AppError::not_found("item", item_id));
     }
     tx.commit().await?;

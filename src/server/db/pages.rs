@@ -1,10 +1,9 @@
 //! Keyset pagination shared by every list: pages are found by id through an
 //! index, so the last page of 100k rows costs what the first does.
 
+use super::exec::{query, Pool, Query, Rows};
 use crate::model::page::{decode_cursor, encode_cursor, CursorPage, KeysetPage, PageAt};
 use crate::server::error::AppError;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{FromRow, QueryBuilder, Sqlite};
 
 /// One list query: `SELECT {columns} FROM {from} WHERE {filters}`, keyed by `{id}`.
 pub(super) struct Listing<'f> {
@@ -15,14 +14,14 @@ pub(super) struct Listing<'f> {
     /// Qualified id column, e.g. `i.id`.
     pub id: &'f str,
     /// Pushes ` AND …` conditions with bound values.
-    pub filters: &'f (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync),
+    pub filters: &'f (dyn Fn(&mut Query) + Sync),
 }
 
 impl Listing<'_> {
-    fn base(&self, select: &str, binds: &[i64]) -> QueryBuilder<'static, Sqlite> {
+    fn base(&self, select: &str, binds: &[i64]) -> Query {
         debug_assert_eq!(select.matches('?').count(), binds.len(), "one value per placeholder in {select}");
         let mut parts = select.split('?');
-        let mut q = QueryBuilder::new("SELECT ");
+        let mut q = query("SELECT ");
         q.push(parts.next().unwrap_or_default());
         for (value, part) in binds.iter().zip(parts) {
             q.push_bind(*value).push(part);
@@ -32,27 +31,27 @@ impl Listing<'_> {
         q
     }
 
-    fn select_columns(&self) -> QueryBuilder<'static, Sqlite> {
+    fn select_columns(&self) -> Query {
         self.base(self.columns, self.column_binds)
     }
 
-    async fn exists(&self, pool: &SqlitePool, op: &str, id: i64) -> Result<bool, AppError> {
+    async fn exists(&self, pool: &Pool, op: &str, id: i64) -> Result<bool, AppError> {
         let mut q = self.base("1", &[]);
         q.push(format!(" AND {} {op} ", self.id)).push_bind(id).push(" LIMIT 1");
-        Ok(q.build().fetch_optional(pool).await?.is_some())
+        Ok(q.build_query_scalar::<i64>().fetch_optional(pool).await?.is_some())
     }
 }
 
 /// A newest-first page for the UI, with the total and both pager directions.
 pub(super) async fn keyset_page<T>(
-    pool: &SqlitePool,
+    pool: &Pool,
     listing: &Listing<'_>,
     at: PageAt,
     limit: i64,
     id_of: fn(&T) -> i64,
 ) -> Result<KeysetPage<T>, AppError>
 where
-    T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    T: Rows,
 {
     let mut q = listing.select_columns();
     let ascending = matches!(at, PageAt::Before(_) | PageAt::Last);
@@ -89,14 +88,14 @@ where
 
 /// An oldest-first page for the REST API: `?cursor=` continues after the last id.
 pub(super) async fn cursor_page<T>(
-    pool: &SqlitePool,
+    pool: &Pool,
     listing: &Listing<'_>,
     cursor: Option<&str>,
     limit: i64,
     id_of: fn(&T) -> i64,
 ) -> Result<CursorPage<T>, AppError>
 where
-    T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    T: Rows,
 {
     let after = match cursor.filter(|c| !c.is_empty()) {
         Some(c) => decode_cursor(c)

@@ -2,6 +2,7 @@
 //! session, trace and observations (as the runner shaped them), its result and
 //! the run's counters, all in one transaction per batch.
 
+use super::exec::{json, query, query_as, query_scalar, Pool, Query, Tx};
 use super::traces::{record_in, NewSession, NewTrace};
 use super::Db;
 use super::{Listing, NOW};
@@ -13,13 +14,12 @@ use crate::model::trace::NewObservation;
 use crate::server::db::scores::{upsert, ScoreTarget};
 use crate::server::error::AppError;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 const COLUMNS: &str = "ri.id, ri.dataset_run_id, ri.dataset_item_id, ri.repetition, ri.status, \
      COALESCE(ri.input, 'null') AS input, ri.expected_output, ri.output, ri.error, ri.trace_id, ri.latency_ms, \
      CAST(COALESCE(ri.cost, 0) AS REAL) AS cost, COALESCE(ri.tokens, 0) AS tokens, ri.seq";
 
-fn filters(run_id: i64, status: Option<RunItemStatus>) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+fn filters(run_id: i64, status: Option<RunItemStatus>) -> impl Fn(&mut Query) + Sync {
     move |q| {
         q.push(" AND ri.dataset_run_id = ").push_bind(run_id);
         if let Some(status) = status {
@@ -28,7 +28,7 @@ fn filters(run_id: i64, status: Option<RunItemStatus>) -> impl Fn(&mut QueryBuil
     }
 }
 
-fn listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+fn listing<'a>(filters: &'a (dyn Fn(&mut Query) + Sync)) -> Listing<'a> {
     Listing { columns: COLUMNS, column_binds: &[], from: "observ_dataset_run_items ri", id: "ri.id", filters }
 }
 
@@ -63,7 +63,7 @@ pub async fn cursor_page(
 /// Up to `limit` items finished after event `seq`, in event order (for SSE resume).
 pub async fn finished_after(db: &Db, run_id: i64, seq: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
     let pool = &db.read;
-    let mut items: Vec<RunItem> = sqlx::query_as(&format!(
+    let mut items: Vec<RunItem> = query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? \
          ORDER BY ri.seq LIMIT ?"
     ))
@@ -87,7 +87,7 @@ pub async fn next_unreviewed(db: &Db, run_id: i64, after_id: i64) -> Result<(Opt
          WHERE s.observ_dataset_run_item_id = ri.id AND s.source = ? AND s.name = ?)";
     let (succeeded, failed, manual) =
         (RunItemStatus::Succeeded.code(), RunItemStatus::Failed.code(), ScoreSource::Manual.as_str());
-    let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
+    let left: i64 = query_scalar(&format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
         .bind(run_id)
         .bind(succeeded)
         .bind(failed)
@@ -95,7 +95,7 @@ pub async fn next_unreviewed(db: &Db, run_id: i64, after_id: i64) -> Result<(Opt
         .bind(REVIEW_SCORE)
         .fetch_one(pool)
         .await?;
-    let item: Option<RunItem> = sqlx::query_as(&format!(
+    let item: Option<RunItem> = query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE {unreviewed} AND ri.id > ? ORDER BY ri.id LIMIT 1"
     ))
     .bind(run_id)
@@ -114,14 +114,14 @@ pub async fn next_unreviewed(db: &Db, run_id: i64, after_id: i64) -> Result<(Opt
 /// Every run's result for one dataset item, newest run first.
 pub async fn history(db: &Db, dataset_item_id: i64) -> Result<Vec<ItemRun>, AppError> {
     let pool = &db.read;
-    let runs: Vec<(i64, String, String)> = sqlx::query_as(
+    let runs: Vec<(i64, String, String)> = query_as(
         "SELECT r.id, r.name, r.created_at FROM observ_dataset_runs r JOIN observ_dataset_run_items ri \
          ON ri.dataset_run_id = r.id WHERE ri.dataset_item_id = ? ORDER BY ri.id DESC LIMIT 200",
     )
     .bind(dataset_item_id)
     .fetch_all(pool)
     .await?;
-    let mut items: Vec<RunItem> = sqlx::query_as(&format!(
+    let mut items: Vec<RunItem> = query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_item_id = ? ORDER BY ri.id DESC LIMIT 200"
     ))
     .bind(dataset_item_id)
@@ -138,7 +138,7 @@ pub async fn history(db: &Db, dataset_item_id: i64) -> Result<Vec<ItemRun>, AppE
 /// The run a run item belongs to.
 pub async fn run_of(db: &Db, run_item_id: i64) -> Result<Option<i64>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_scalar("SELECT dataset_run_id FROM observ_dataset_run_items WHERE id = ?")
+    Ok(query_scalar("SELECT dataset_run_id FROM observ_dataset_run_items WHERE id = ?")
         .bind(run_item_id)
         .fetch_optional(pool)
         .await?)
@@ -147,7 +147,7 @@ pub async fn run_of(db: &Db, run_item_id: i64) -> Result<Option<i64>, AppError> 
 /// Succeeded items of a run after `after_id`, a page at a time (for evaluating again).
 pub async fn succeeded_page(db: &Db, run_id: i64, after_id: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as(&format!(
+    Ok(query_as(&format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.status = ? AND ri.id > ? \
          ORDER BY ri.id LIMIT ?"
     ))
@@ -172,7 +172,7 @@ pub struct PendingItem {
 
 pub async fn pending(db: &Db, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as(
+    Ok(query_as(
         "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output FROM observ_dataset_run_items \
          WHERE dataset_run_id = ? AND status IN (?, ?) ORDER BY id",
     )
@@ -209,9 +209,9 @@ pub async fn record_batch<R>(
 ) -> Result<Vec<RunItem>, AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
-    let conn = &mut *tx;
+    let conn = &mut tx;
     let last_seq: i64 =
-        sqlx::query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
+        query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
             .bind(results.len() as i64)
             .bind(run_id)
             .fetch_one(&mut *conn)
@@ -228,18 +228,18 @@ pub async fn record_batch<R>(
 }
 
 /// Writes one result (event number `seq`) with its session, trace and observations.
-async fn record(conn: &mut SqliteConnection, run_id: i64, item: &FinishedItem, seq: i64) -> Result<RunItem, AppError> {
+async fn record(conn: &mut Tx, run_id: i64, item: &FinishedItem, seq: i64) -> Result<RunItem, AppError> {
     let output = item.output.clone().unwrap_or(Value::Null);
     let trace = record_in(conn, &item.session, &item.trace, &item.observations, Some(&output)).await?;
     let (trace_id, cost, tokens) = (trace.id, trace.cost, trace.tokens);
     let status = if item.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
-    let stored: RunItem = sqlx::query_as(&format!(
+    let stored: RunItem = query_as(&format!(
         "UPDATE observ_dataset_run_items SET status = ?, output = ?, error = ?, trace_id = ?, latency_ms = ?, \
          cost = ?, tokens = ?, seq = ?, updated_at = {NOW} WHERE id = ? RETURNING {}",
         COLUMNS.replace("ri.", "")
     ))
     .bind(status.code())
-    .bind(item.output.as_ref().map(Value::to_string))
+    .bind(json(item.output.as_ref().map(Value::to_string)))
     .bind(&item.error)
     .bind(trace_id)
     .bind(item.latency_ms)
@@ -264,7 +264,7 @@ fn target_item(run_item_id: i64) -> (Option<i64>, Option<i64>, Option<i64>) {
 }
 
 /// Fills in each item's scores.
-pub(super) async fn attach_scores(pool: &SqlitePool, items: &mut [RunItem]) -> Result<(), AppError> {
+pub(super) async fn attach_scores(pool: &Pool, items: &mut [RunItem]) -> Result<(), AppError> {
     let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
     let mut scores = super::scores::for_run_items(pool, &ids).await?;
     for item in items {
@@ -274,12 +274,12 @@ pub(super) async fn attach_scores(pool: &SqlitePool, items: &mut [RunItem]) -> R
 }
 
 /// The one place run counters move: by the items just recorded, in their transaction.
-async fn count_results(conn: &mut SqliteConnection, run_id: i64, items: &[RunItem]) -> Result<(), AppError> {
+async fn count_results(conn: &mut Tx, run_id: i64, items: &[RunItem]) -> Result<(), AppError> {
     let completed = items.iter().filter(|i| i.status == RunItemStatus::Succeeded).count() as i64;
     let failed = items.iter().filter(|i| i.status == RunItemStatus::Failed).count() as i64;
     let cost: f64 = items.iter().map(|i| i.cost).sum();
     let tokens: i64 = items.iter().map(|i| i.tokens).sum();
-    sqlx::query(&format!(
+    query(&format!(
         "UPDATE observ_dataset_runs SET completed_items = completed_items + ?, failed_items = failed_items + ?, \
          total_cost = total_cost + ?, total_tokens = total_tokens + ?, updated_at = {NOW} WHERE id = ?"
     ))

@@ -1,6 +1,7 @@
 //! Queries on `observ_dataset_runs`: creating a run (with its snapshot of
 //! items), reading it with its aggregates, and its lifecycle transitions.
 
+use super::exec::{query, query_as, query_scalar, Pool};
 use super::run_summaries::SUMMARY_COLUMNS;
 use super::Db;
 use super::NOW;
@@ -8,7 +9,6 @@ use crate::model::item::ItemStatus;
 use crate::model::run::{progress_percentage, DatasetRun, RunDraft, RunStatus, RunSummary};
 use crate::model::run_item::{RunItemStatus, RunProgress};
 use crate::server::error::AppError;
-use sqlx::SqlitePool;
 
 const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, r.concurrency, r.repetitions, \
      COALESCE(r.metadata, '{}') AS metadata, COALESCE(r.total_items, 0) AS total_items, \
@@ -19,7 +19,7 @@ const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, 
 /// A dataset's runs, newest first.
 pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as(&format!(
+    Ok(query_as(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r WHERE r.dataset_id = ? ORDER BY r.id DESC LIMIT ?"
     ))
     .bind(dataset_id)
@@ -31,7 +31,7 @@ pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<Run
 /// The most recent runs across datasets, for the dashboard.
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<RunSummary>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r ORDER BY r.id DESC LIMIT ?"))
+    Ok(query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r ORDER BY r.id DESC LIMIT ?"))
         .bind(limit)
         .fetch_all(pool)
         .await?)
@@ -47,13 +47,12 @@ pub async fn find_fresh(db: &Db, id: i64) -> Result<DatasetRun, AppError> {
     find_on(&db.write, id).await
 }
 
-async fn find_on(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
-    let mut run: DatasetRun =
-        sqlx::query_as(&format!("SELECT {RUN_COLUMNS} FROM observ_dataset_runs r WHERE r.id = ?"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or_else(|| AppError::not_found("run", id))?;
+async fn find_on(pool: &Pool, id: i64) -> Result<DatasetRun, AppError> {
+    let mut run: DatasetRun = query_as(&format!("SELECT {RUN_COLUMNS} FROM observ_dataset_runs r WHERE r.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("run", id))?;
     run.latency_ms_p50 = latency_percentile(pool, id, 0.50).await?;
     run.latency_ms_p95 = latency_percentile(pool, id, 0.95).await?;
     run.progress_percentage = progress_percentage(run.completed_items, run.failed_items, run.total_items);
@@ -66,7 +65,7 @@ async fn find_on(pool: &SqlitePool, id: i64) -> Result<DatasetRun, AppError> {
 /// A run's counters, cheaply (no percentiles), for progress events.
 pub async fn find_progress(db: &Db, id: i64) -> Result<RunProgress, AppError> {
     let pool = &db.read;
-    let (status, total, completed, failed, cost, tokens): (i64, i64, i64, i64, f64, i64) = sqlx::query_as(
+    let (status, total, completed, failed, cost, tokens): (i64, i64, i64, i64, f64, i64) = query_as(
         "SELECT status, COALESCE(total_items, 0), COALESCE(completed_items, 0), COALESCE(failed_items, 0), \
          CAST(COALESCE(total_cost, 0) AS REAL), COALESCE(total_tokens, 0) FROM observ_dataset_runs WHERE id = ?",
     )
@@ -93,11 +92,11 @@ fn nearest_rank(n: usize, q: f64) -> Option<usize> {
 
 /// A run's latency percentile, read at its rank along the (run, latency) index
 /// instead of loading every latency: a GET of a 20,000-item run stays cheap.
-async fn latency_percentile(pool: &SqlitePool, run_id: i64, q: f64) -> Result<Option<i64>, AppError> {
+async fn latency_percentile(pool: &Pool, run_id: i64, q: f64) -> Result<Option<i64>, AppError> {
     const WHERE: &str = "FROM observ_dataset_run_items WHERE dataset_run_id = ? AND latency_ms IS NOT NULL";
-    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) {WHERE}")).bind(run_id).fetch_one(pool).await?;
+    let n: i64 = query_scalar(&format!("SELECT count(*) {WHERE}")).bind(run_id).fetch_one(pool).await?;
     let Some(rank) = nearest_rank(n as usize, q) else { return Ok(None) };
-    Ok(sqlx::query_scalar(&format!("SELECT latency_ms {WHERE} ORDER BY latency_ms LIMIT 1 OFFSET ?"))
+    Ok(query_scalar(&format!("SELECT latency_ms {WHERE} ORDER BY latency_ms LIMIT 1 OFFSET ?"))
         .bind(run_id)
         .bind(rank as i64 - 1)
         .fetch_optional(pool)
@@ -127,10 +126,10 @@ pub async fn create_with_free_name(db: &Db, dataset_id: i64, draft: &RunDraft) -
 }
 
 /// [`create`], with `None` when the name is taken in the dataset.
-async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraft) -> Result<Option<i64>, AppError> {
+async fn create_if_name_free(pool: &Pool, dataset_id: i64, draft: &RunDraft) -> Result<Option<i64>, AppError> {
     let mut tx = pool.begin().await?;
     super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
-    let inserted = sqlx::query_scalar(&format!(
+    let inserted = query_scalar(&format!(
         "INSERT INTO observ_dataset_runs (dataset_id, name, description, status, metadata, concurrency, repetitions, \
          created_at, updated_at) VALUES (?, ?, ?, ?, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -140,10 +139,10 @@ async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraf
     .bind(RunStatus::Pending.code())
     .bind(draft.concurrency)
     .bind(draft.repetitions)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut tx)
     .await;
     let Some(run_id) = super::unless_taken::<i64>(inserted)? else { return Ok(None) };
-    let inserted = sqlx::query(&format!(
+    let inserted = query(&format!(
         "WITH RECURSIVE reps(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM reps WHERE n + 1 < ?) \
          INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, repetition, status, input, \
          expected_output, created_at, updated_at) \
@@ -155,13 +154,12 @@ async fn create_if_name_free(pool: &SqlitePool, dataset_id: i64, draft: &RunDraf
     .bind(RunItemStatus::Pending.code())
     .bind(dataset_id)
     .bind(ItemStatus::Active.code())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    sqlx::query("UPDATE observ_dataset_runs SET total_items = ? WHERE id = ?")
+    .execute(&mut tx)
+    .await?;
+    query("UPDATE observ_dataset_runs SET total_items = ? WHERE id = ?")
         .bind(inserted as i64)
         .bind(run_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(Some(run_id))
@@ -173,19 +171,18 @@ pub async fn suggest_name(db: &Db, dataset_id: i64) -> Result<String, AppError> 
     suggest_name_on(&db.read, dataset_id).await
 }
 
-async fn suggest_name_on(pool: &SqlitePool, dataset_id: i64) -> Result<String, AppError> {
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM observ_dataset_runs WHERE dataset_id = ?")
+async fn suggest_name_on(pool: &Pool, dataset_id: i64) -> Result<String, AppError> {
+    let count: i64 = query_scalar("SELECT count(*) FROM observ_dataset_runs WHERE dataset_id = ?")
         .bind(dataset_id)
         .fetch_one(pool)
         .await?;
     for n in count + 1.. {
         let name = format!("Run {n}");
-        let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE dataset_id = ? AND name = ?")
-                .bind(dataset_id)
-                .bind(&name)
-                .fetch_optional(pool)
-                .await?;
+        let taken: Option<i64> = query_scalar("SELECT id FROM observ_dataset_runs WHERE dataset_id = ? AND name = ?")
+            .bind(dataset_id)
+            .bind(&name)
+            .fetch_optional(pool)
+            .await?;
         if taken.is_none() {
             return Ok(name);
         }
@@ -196,7 +193,7 @@ async fn suggest_name_on(pool: &SqlitePool, dataset_id: i64) -> Result<String, A
 /// pending → running (keeps the first start time when resuming).
 pub async fn mark_running(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
-    sqlx::query(&format!(
+    query(&format!(
         "UPDATE observ_dataset_runs SET status = ?, started_at = COALESCE(started_at, {NOW}), updated_at = {NOW} WHERE id = ?"
     ))
     .bind(RunStatus::Running.code())
@@ -212,29 +209,27 @@ pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<RunStatus, AppE
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     if cancelled {
-        sqlx::query(&format!(
+        query(&format!(
             "UPDATE observ_dataset_run_items SET status = ?, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (?, ?)"
         ))
         .bind(RunItemStatus::Cancelled.code())
         .bind(id)
         .bind(RunItemStatus::Pending.code())
         .bind(RunItemStatus::Running.code())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
     }
     let (completed, failed): (i64, i64) =
-        sqlx::query_as("SELECT completed_items, failed_items FROM observ_dataset_runs WHERE id = ?")
+        query_as("SELECT completed_items, failed_items FROM observ_dataset_runs WHERE id = ?")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
     let status = final_status(cancelled, completed, failed);
-    sqlx::query(&format!(
-        "UPDATE observ_dataset_runs SET status = ?, finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"
-    ))
-    .bind(status.code())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    query(&format!("UPDATE observ_dataset_runs SET status = ?, finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"))
+        .bind(status.code())
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -255,35 +250,35 @@ pub fn final_status(cancelled: bool, completed: i64, failed: i64) -> RunStatus {
 pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
-    let status: i64 = sqlx::query_scalar("SELECT status FROM observ_dataset_runs WHERE id = ?")
+    let status: i64 = query_scalar("SELECT status FROM observ_dataset_runs WHERE id = ?")
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?
         .ok_or_else(|| AppError::not_found("run", id))?;
     if !RunStatus::try_from(status).map(RunStatus::is_finished).unwrap_or(false) {
         return Err(AppError::Conflict("run: only a finished run can be retried".into()));
     }
-    let (count, cost, tokens): (i64, f64, i64) = sqlx::query_as(
-        "SELECT count(*), CAST(COALESCE(sum(cost), 0) AS REAL), COALESCE(sum(tokens), 0) \
+    let (count, cost, tokens): (i64, f64, i64) = query_as(
+        "SELECT count(*), CAST(COALESCE(sum(cost), 0) AS REAL), CAST(COALESCE(sum(tokens), 0) AS BIGINT) \
          FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = ?",
     )
     .bind(id)
     .bind(RunItemStatus::Failed.code())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut tx)
     .await?;
     if count == 0 {
         return Err(AppError::Conflict("run: there are no failed items to retry".into()));
     }
-    sqlx::query(&format!(
+    query(&format!(
         "UPDATE observ_dataset_run_items SET status = ?, error = NULL, output = NULL, trace_id = NULL, latency_ms = NULL, \
          cost = 0, tokens = 0, seq = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status = ?"
     ))
     .bind(RunItemStatus::Pending.code())
     .bind(id)
     .bind(RunItemStatus::Failed.code())
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
-    sqlx::query(&format!(
+    query(&format!(
         "UPDATE observ_dataset_runs SET status = ?, finished_at = NULL, failed_items = failed_items - ?, \
          total_cost = total_cost - ?, total_tokens = total_tokens - ?, updated_at = {NOW} WHERE id = ?"
     ))
@@ -292,7 +287,7 @@ pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
     .bind(cost)
     .bind(tokens)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(count)
@@ -301,9 +296,10 @@ pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
 /// A run that could not start (e.g. its agent is gone): failed, with the reason kept.
 pub async fn fail_to_start(db: &Db, id: i64, reason: &str) -> Result<(), AppError> {
     let pool = &db.write;
-    sqlx::query(&format!(
-        "UPDATE observ_dataset_runs SET status = ?, metadata = json_set(COALESCE(metadata, '{{}}'), '$.error', ?), \
-         finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"
+    let metadata = pool.dialect().json_set_text("metadata", "error");
+    query(&format!(
+        "UPDATE observ_dataset_runs SET status = ?, metadata = {metadata}, finished_at = {NOW}, updated_at = {NOW} \
+         WHERE id = ?"
     ))
     .bind(RunStatus::Failed.code())
     .bind(reason)
@@ -316,7 +312,7 @@ pub async fn fail_to_start(db: &Db, id: i64, reason: &str) -> Result<(), AppErro
 /// Runs a restarted server must pick up again.
 pub async fn unfinished(db: &Db) -> Result<Vec<i64>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (?, ?) ORDER BY id")
+    Ok(query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (?, ?) ORDER BY id")
         .bind(RunStatus::Pending.code())
         .bind(RunStatus::Running.code())
         .fetch_all(pool)
@@ -327,9 +323,9 @@ pub async fn unfinished(db: &Db) -> Result<Vec<i64>, AppError> {
 pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM observ_dataset_run_items WHERE dataset_run_id = ?").bind(id).execute(&mut *tx).await?;
-    let done = sqlx::query("DELETE FROM observ_dataset_runs WHERE id = ?").bind(id).execute(&mut *tx).await?;
-    if done.rows_affected() == 0 {
+    query("DELETE FROM observ_dataset_run_items WHERE dataset_run_id = ?").bind(id).execute(&mut tx).await?;
+    let done = query("DELETE FROM observ_dataset_runs WHERE id = ?").bind(id).execute(&mut tx).await?;
+    if done == 0 {
         return Err(AppError::not_found("run", id));
     }
     tx.commit().await?;

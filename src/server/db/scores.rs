@@ -1,11 +1,11 @@
 //! Queries on `observ_scores`: writing (one per target, name and source —
 //! re-scoring replaces it) and reading scores, and a run's aggregates.
 
+use super::exec::{query, query_as, query_scalar, Pool, Tx};
 use super::Db;
 use super::NOW;
 use crate::model::score::{Score, ScoreDataType, ScoreDraft, ScoreSource, ScoreSummary};
 use crate::server::error::AppError;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "id, name, value, string_value, data_type, source, passed, comment, error, created_by, \
@@ -106,17 +106,13 @@ pub async fn replace_evaluated(db: &Db, run_id: i64, scores: &[(i64, Vec<ScoreDr
 }
 
 /// Writes a score, replacing the target's score of the same name and source.
-pub(super) async fn upsert(
-    conn: &mut SqliteConnection,
-    target: ScoreTarget,
-    draft: &ScoreDraft,
-) -> Result<i64, AppError> {
+pub(super) async fn upsert(conn: &mut Tx, target: ScoreTarget, draft: &ScoreDraft) -> Result<i64, AppError> {
     let run_id = match target {
         ScoreTarget::RunItem { run_id, .. } => Some(run_id),
         _ => None,
     };
     let column = target.column();
-    let id: i64 = sqlx::query_scalar(&format!(
+    let id: i64 = query_scalar(&format!(
         "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
          {column}, observ_dataset_run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
          ON CONFLICT ({column}, name, source) WHERE {column} IS NOT NULL DO UPDATE SET \
@@ -140,24 +136,18 @@ pub(super) async fn upsert(
     Ok(id)
 }
 
-pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<Score, AppError> {
-    let row: Option<ScoreRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+pub(super) async fn find(pool: &Pool, id: i64) -> Result<Score, AppError> {
+    let row: Option<ScoreRow> =
+        query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE id = ?")).bind(id).fetch_optional(pool).await?;
     row.map(Score::from).ok_or_else(|| AppError::not_found("score", id))
 }
 
 /// The scores of the given run items, by run item id, ordered by name.
-pub(super) async fn for_run_items(pool: &SqlitePool, ids: &[i64]) -> Result<HashMap<i64, Vec<Score>>, AppError> {
+pub(super) async fn for_run_items(pool: &Pool, ids: &[i64]) -> Result<HashMap<i64, Vec<Score>>, AppError> {
     let mut by_item: HashMap<i64, Vec<Score>> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_dataset_run_item_id IN ("));
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
+        let mut q = query(format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_dataset_run_item_id IN ("));
+        q.push_list(chunk.iter().copied());
         q.push(") ORDER BY name, source");
         for row in q.build_query_as::<ScoreRow>().fetch_all(pool).await? {
             let score = Score::from(row);
@@ -171,7 +161,7 @@ pub(super) async fn for_run_items(pool: &SqlitePool, ids: &[i64]) -> Result<Hash
 pub async fn for_trace(db: &Db, trace_id: i64) -> Result<Vec<Score>, AppError> {
     let pool = &db.read;
     let rows: Vec<ScoreRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
+        query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
             .bind(trace_id)
             .fetch_all(pool)
             .await?;
@@ -179,20 +169,19 @@ pub async fn for_trace(db: &Db, trace_id: i64) -> Result<Vec<Score>, AppError> {
 }
 
 /// Removes a run's evaluator scores (not the manual ones) before it is evaluated again.
-async fn delete_evaluated(conn: &mut SqliteConnection, run_id: i64) -> Result<u64, AppError> {
-    Ok(sqlx::query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> ?")
+async fn delete_evaluated(conn: &mut Tx, run_id: i64) -> Result<u64, AppError> {
+    Ok(query("DELETE FROM observ_scores WHERE observ_dataset_run_id = ? AND source <> ?")
         .bind(run_id)
         .bind(ScoreSource::Manual.as_str())
         .execute(&mut *conn)
-        .await?
-        .rows_affected())
+        .await?)
 }
 
 /// Per score name: how many, the mean, the pass rate and the errors.
-pub(super) async fn summary(pool: &SqlitePool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
+pub(super) async fn summary(pool: &Pool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
     type Row = (String, i64, Option<f64>, Option<f64>, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT name, count(value), avg(value), avg(passed), count(error) FROM observ_scores \
+    let rows: Vec<Row> = query_as(
+        "SELECT name, count(value), CAST(avg(value) AS REAL), CAST(avg(passed) AS REAL), count(error) FROM observ_scores \
          WHERE observ_dataset_run_id = ? GROUP BY name ORDER BY name",
     )
     .bind(run_id)

@@ -1,12 +1,12 @@
 //! Queries on `observ_sessions`, `observ_traces` and `observ_observations`.
 
+use super::exec::{json, query, query_as, query_scalar, Query, Tx};
 use super::Db;
 use super::{like_pattern, Listing, NOW};
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::trace::{NewObservation, Session, Trace, TraceSummary};
 use crate::server::error::AppError;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 const SUMMARY_COLUMNS: &str = "t.id, t.trace_id, t.observ_session_id AS session_id, t.name, \
      COALESCE(t.tags, '[]') AS tags, t.user_id, t.start_time, t.end_time, \
@@ -34,7 +34,7 @@ pub struct TraceFilter {
     pub run_id: Option<i64>,
 }
 
-fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqlite>) + Sync {
+fn trace_filters(filter: TraceFilter) -> impl Fn(&mut Query) + Sync {
     let name = filter.name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(|s| like_pattern(&s));
     move |q| {
         if let Some(pattern) = &name {
@@ -44,12 +44,14 @@ fn trace_filters(filter: TraceFilter) -> impl Fn(&mut QueryBuilder<'static, Sqli
             q.push(" AND t.observ_session_id = ").push_bind(session);
         }
         if let Some(run) = filter.run_id {
-            q.push(" AND json_extract(t.metadata, '$.dataset_run_id') = ").push_bind(run);
+            q.push(" AND t.id IN (SELECT trace_id FROM observ_dataset_run_items WHERE dataset_run_id = ")
+                .push_bind(run)
+                .push(")");
         }
     }
 }
 
-fn trace_listing<'a>(filters: &'a (dyn Fn(&mut QueryBuilder<'static, Sqlite>) + Sync)) -> Listing<'a> {
+fn trace_listing<'a>(filters: &'a (dyn Fn(&mut Query) + Sync)) -> Listing<'a> {
     Listing { columns: SUMMARY_COLUMNS, column_binds: &[], from: "observ_traces t", id: "t.id", filters }
 }
 
@@ -73,12 +75,12 @@ pub async fn cursor_page(
 /// One trace with its observations in start order.
 pub async fn find(db: &Db, id: i64) -> Result<Trace, AppError> {
     let pool = &db.read;
-    let mut trace: Trace = sqlx::query_as(&format!("SELECT {TRACE_COLUMNS} FROM observ_traces t WHERE t.id = ?"))
+    let mut trace: Trace = query_as(&format!("SELECT {TRACE_COLUMNS} FROM observ_traces t WHERE t.id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| AppError::not_found("trace", id))?;
-    trace.observations = sqlx::query_as(&format!(
+    trace.observations = query_as(&format!(
         "SELECT {OBSERVATION_COLUMNS} FROM observ_observations o WHERE o.observ_trace_id = ? ORDER BY o.start_time, o.id"
     ))
     .bind(id)
@@ -89,7 +91,7 @@ pub async fn find(db: &Db, id: i64) -> Result<Trace, AppError> {
 
 pub async fn session_page(db: &Db, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
     let pool = &db.read;
-    let no_filters = |_: &mut QueryBuilder<'static, Sqlite>| {};
+    let no_filters = |_: &mut Query| {};
     let listing = Listing {
         columns: SESSION_COLUMNS,
         column_binds: &[],
@@ -102,7 +104,7 @@ pub async fn session_page(db: &Db, at: PageAt, limit: i64) -> Result<KeysetPage<
 
 pub async fn find_session(db: &Db, id: i64) -> Result<Session, AppError> {
     let pool = &db.read;
-    sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM observ_sessions s WHERE s.id = ?"))
+    query_as(&format!("SELECT {SESSION_COLUMNS} FROM observ_sessions s WHERE s.id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -156,7 +158,7 @@ pub async fn record(
 
 /// [`record`] inside a transaction of this module's callers.
 pub(super) async fn record_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     session: &NewSession,
     trace: &NewTrace,
     observations: &[NewObservation],
@@ -173,24 +175,24 @@ pub(super) async fn record_in(
 
 /// Creates a session (by its external id) and returns its row id.
 async fn insert_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     session_id: &str,
     user_id: Option<&str>,
     metadata: &Value,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(&format!(
+    Ok(query_scalar(&format!(
         "INSERT INTO observ_sessions (session_id, user_id, start_time, metadata, created_at, updated_at) \
          VALUES (?, ?, {NOW}, ?, {NOW}, {NOW}) RETURNING id"
     ))
     .bind(session_id)
     .bind(user_id)
-    .bind(metadata.to_string())
+    .bind(json(metadata.to_string()))
     .fetch_one(&mut *conn)
     .await?)
 }
 
-async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(&format!(
+async fn insert_trace(conn: &mut Tx, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
+    Ok(query_scalar(&format!(
         "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, input, metadata, tags, user_id, created_at, updated_at) \
          VALUES (?, ?, ?, COALESCE(?, {NOW}), ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -198,16 +200,16 @@ async fn insert_trace(conn: &mut SqliteConnection, session: i64, trace: &NewTrac
     .bind(session)
     .bind(&trace.name)
     .bind(&trace.start_time)
-    .bind(trace.input.as_ref().map(Value::to_string))
-    .bind(trace.metadata.to_string())
-    .bind(serde_json::to_string(&trace.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(json(trace.input.as_ref().map(Value::to_string)))
+    .bind(json(trace.metadata.to_string()))
+    .bind(json(serde_json::to_string(&trace.tags).unwrap_or_else(|_| "[]".into())))
     .bind(&trace.user_id)
     .fetch_one(&mut *conn)
     .await?)
 }
 
-async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &NewObservation) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(&format!(
+async fn insert_observation(conn: &mut Tx, trace: i64, o: &NewObservation) -> Result<i64, AppError> {
+    Ok(query_scalar(&format!(
         "INSERT INTO observ_observations (observation_id, observ_trace_id, parent_observation_id, type, name, \
          start_time, end_time, model, input, output, usage, cost_usd, status_message, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
@@ -220,9 +222,9 @@ async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &NewObse
     .bind(&o.start_time)
     .bind(&o.end_time)
     .bind(&o.model)
-    .bind(o.input.as_ref().map(Value::to_string))
-    .bind(o.output.as_ref().map(Value::to_string))
-    .bind(o.usage.as_ref().map(Value::to_string))
+    .bind(json(o.input.as_ref().map(Value::to_string)))
+    .bind(json(o.output.as_ref().map(Value::to_string)))
+    .bind(json(o.usage.as_ref().map(Value::to_string)))
     .bind(o.cost_usd)
     .bind(&o.status_message)
     .fetch_one(&mut *conn)
@@ -232,24 +234,25 @@ async fn insert_observation(conn: &mut SqliteConnection, trace: i64, o: &NewObse
 /// Sets the output and end time, sums the observations' cost and tokens into the
 /// trace, and rolls the trace into its session's totals. Returns the trace's
 /// (cost, tokens).
-async fn finalize_trace(
-    conn: &mut SqliteConnection,
-    trace: i64,
-    output: Option<&Value>,
-) -> Result<(f64, i64), AppError> {
-    let totals: (f64, i64) = sqlx::query_as(&format!(
+async fn finalize_trace(conn: &mut Tx, trace: i64, output: Option<&Value>) -> Result<(f64, i64), AppError> {
+    let d = conn.dialect();
+    let tokens = format!(
+        "COALESCE({}, COALESCE({}, 0) + COALESCE({}, 0))",
+        d.json_int("usage", "total_tokens"),
+        d.json_int("usage", "input_tokens"),
+        d.json_int("usage", "output_tokens")
+    );
+    let totals: (f64, i64) = query_as(&format!(
         "UPDATE observ_traces SET output = ?2, end_time = {NOW}, updated_at = {NOW}, \
          total_cost = (SELECT COALESCE(sum(cost_usd), 0) FROM observ_observations WHERE observ_trace_id = ?1), \
-         total_tokens = (SELECT COALESCE(sum(COALESCE(json_extract(usage, '$.total_tokens'), \
-             COALESCE(json_extract(usage, '$.input_tokens'), 0) + COALESCE(json_extract(usage, '$.output_tokens'), 0))), 0) \
-             FROM observ_observations WHERE observ_trace_id = ?1) \
+         total_tokens = (SELECT COALESCE(sum({tokens}), 0) FROM observ_observations WHERE observ_trace_id = ?1) \
          WHERE id = ?1 RETURNING CAST(total_cost AS REAL), total_tokens"
     ))
     .bind(trace)
-    .bind(output.map(Value::to_string))
+    .bind(json(output.map(Value::to_string)))
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(&format!(
+    query(&format!(
         "UPDATE observ_sessions SET end_time = {NOW}, updated_at = {NOW}, \
          total_traces_count = (SELECT count(*) FROM observ_traces WHERE observ_session_id = observ_sessions.id), \
          total_cost = (SELECT COALESCE(sum(total_cost), 0) FROM observ_traces WHERE observ_session_id = observ_sessions.id), \

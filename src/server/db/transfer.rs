@@ -2,6 +2,7 @@
 //! (rows written as they are parsed), dataset copies, and items made from traces.
 
 use super::datasets::NAME_TAKEN;
+use super::exec::{json, query, query_as, query_scalar, Pool, Tx};
 use super::Db;
 use super::NOW;
 use crate::model::dataset::NAME_MAX_CHARS;
@@ -9,7 +10,6 @@ use crate::model::item::ItemDraft;
 use crate::server::error::AppError;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 /// Rows per multi-row INSERT (6 bound values each, well under SQLite's limit).
 const BATCH: usize = 256;
@@ -36,7 +36,7 @@ pub async fn import_items(
 /// transaction as they arrive. Dropping it without [`ItemWriter::commit`] rolls
 /// everything back.
 struct ItemWriter {
-    tx: Transaction<'static, Sqlite>,
+    tx: Tx,
     dataset_id: i64,
     pending: Vec<ItemDraft>,
     written: u64,
@@ -44,7 +44,7 @@ struct ItemWriter {
 
 impl ItemWriter {
     /// Opens the transaction; 404 when the dataset does not exist.
-    async fn begin(pool: &SqlitePool, dataset_id: i64) -> Result<ItemWriter, AppError> {
+    async fn begin(pool: &Pool, dataset_id: i64) -> Result<ItemWriter, AppError> {
         let mut tx = pool.begin().await?;
         super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
         Ok(ItemWriter { tx, dataset_id, pending: Vec::with_capacity(BATCH), written: 0 })
@@ -62,22 +62,21 @@ impl ItemWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = query(
             "INSERT INTO observ_dataset_items \
              (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) ",
         );
-        q.push_values(self.pending.drain(..), |mut row, d| {
-            row.push_bind(self.dataset_id)
-                .push_bind(d.status.code())
-                .push_bind(d.input.to_string())
-                .push_bind(d.expected_output.as_ref().map(Value::to_string))
-                .push_bind(d.metadata.to_string())
-                .push_bind(d.source_trace_id)
-                .push(NOW)
-                .push(NOW);
-        });
-        let done = q.build().execute(&mut *self.tx).await?;
-        self.written += done.rows_affected();
+        q.push("VALUES ");
+        for (n, d) in self.pending.drain(..).enumerate() {
+            q.push(if n == 0 { "(" } else { ", (" });
+            q.push_bind(self.dataset_id).push(", ").push_bind(d.status.code()).push(", ");
+            q.push_bind(json(d.input.to_string())).push(", ");
+            q.push_bind(json(d.expected_output.as_ref().map(Value::to_string))).push(", ");
+            q.push_bind(json(d.metadata.to_string())).push(", ").push_bind(d.source_trace_id);
+            q.push(format!(", {NOW}, {NOW})"));
+        }
+        let done = q.execute(&mut self.tx).await?;
+        self.written += done;
         Ok(())
     }
 
@@ -90,8 +89,8 @@ impl ItemWriter {
     }
 }
 
-async fn touch_dataset(conn: &mut SqliteConnection, dataset_id: i64) -> Result<(), AppError> {
-    sqlx::query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
+async fn touch_dataset(conn: &mut Tx, dataset_id: i64) -> Result<(), AppError> {
+    query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
         .bind(dataset_id)
         .execute(&mut *conn)
         .await?;
@@ -103,7 +102,7 @@ async fn touch_dataset(conn: &mut SqliteConnection, dataset_id: i64) -> Result<(
 /// copy is called "<name> (copy)", or "(copy 2)", … if that is taken.
 pub async fn duplicate(db: &Db, id: i64, name: Option<String>) -> Result<i64, AppError> {
     let pool = &db.write;
-    let source: String = sqlx::query_scalar("SELECT name FROM observ_datasets WHERE id = ?")
+    let source: String = query_scalar("SELECT name FROM observ_datasets WHERE id = ?")
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -129,19 +128,19 @@ pub async fn duplicate(db: &Db, id: i64, name: Option<String>) -> Result<i64, Ap
 }
 
 /// Writes the copy named `name` in one transaction; `None` when the name is taken.
-async fn copy(pool: &SqlitePool, id: i64, name: &str) -> Result<Option<i64>, AppError> {
+async fn copy(pool: &Pool, id: i64, name: &str) -> Result<Option<i64>, AppError> {
     let mut tx = pool.begin().await?;
-    let inserted = sqlx::query_scalar(&format!(
+    let inserted = query_scalar(&format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          SELECT ?, description, agent_class, metadata, evaluators, {NOW}, {NOW} FROM observ_datasets WHERE id = ? RETURNING id"
     ))
     .bind(name)
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut tx)
     .await;
     let Some(copy) = super::unless_taken::<Option<i64>>(inserted)? else { return Ok(None) };
     let copy = copy.ok_or_else(|| AppError::not_found("dataset", id))?;
-    sqlx::query(&format!(
+    query(&format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
          SELECT ?, status, input, expected_output, metadata, source_trace_id, {NOW}, {NOW} \
@@ -149,7 +148,7 @@ async fn copy(pool: &SqlitePool, id: i64, name: &str) -> Result<Option<i64>, App
     ))
     .bind(copy)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(Some(copy))
@@ -172,9 +171,9 @@ pub async fn items_from_traces(db: &Db, dataset_id: i64, picks: &[TracePick]) ->
     let mut ids = Vec::with_capacity(picks.len());
     for pick in picks {
         let (input, output): (Option<String>, Option<String>) =
-            sqlx::query_as("SELECT input, output FROM observ_traces WHERE id = ?")
+            query_as("SELECT input, output FROM observ_traces WHERE id = ?")
                 .bind(pick.trace_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?
                 .ok_or_else(|| AppError::not_found("trace", pick.trace_id))?;
         let parse =
@@ -199,7 +198,7 @@ pub async fn items_from_traces(db: &Db, dataset_id: i64, picks: &[TracePick]) ->
 /// Every dataset's id and name, by name, for the pickers.
 pub async fn dataset_choices(db: &Db) -> Result<Vec<(i64, String)>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as("SELECT id, name FROM observ_datasets ORDER BY name LIMIT 1000").fetch_all(pool).await?)
+    Ok(query_as("SELECT id, name FROM observ_datasets ORDER BY name LIMIT 1000").fetch_all(pool).await?)
 }
 
 #[cfg(test)]
@@ -211,7 +210,7 @@ mod tests {
     async fn an_import_stream_that_ends_in_an_error_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO observ_datasets (name, agent_class, created_at, updated_at) VALUES ('d', 'echo', 'x', 'x') RETURNING id",
         )
         .fetch_one(&db.write)
@@ -222,7 +221,7 @@ mod tests {
         let error = import_items(&db, id, rows).await.unwrap_err();
         assert_eq!(error.to_string(), "validation failed: file bad row");
         let count = |db: Db| async move {
-            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM observ_dataset_items").fetch_one(&db.read).await.unwrap()
+            query_scalar::<i64>("SELECT count(*) FROM observ_dataset_items").fetch_one(&db.read).await.unwrap()
         };
         assert_eq!(count(db.clone()).await, 0);
         let rows = futures_util::stream::iter((0..300).map(|n| Ok(ItemDraft::new(serde_json::json!(n)))));

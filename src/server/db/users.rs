@@ -1,11 +1,11 @@
 //! Queries on `observ_users`. Emails are unique without regard to case; the
 //! database enforces it and a clash comes back as a field error.
 
+use super::exec::{query, query_as, query_scalar, Pool};
 use super::Db;
 use super::{unique_as_field, NOW};
 use crate::model::user::{Role, User};
 use crate::server::error::AppError;
-use sqlx::SqlitePool;
 
 const COLUMNS: &str = "id, email, name, role, created_at";
 
@@ -21,16 +21,16 @@ pub struct Credentials {
 
 pub async fn count(db: &Db) -> Result<i64, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_scalar("SELECT count(*) FROM observ_users").fetch_one(pool).await?)
+    Ok(query_scalar("SELECT count(*) FROM observ_users").fetch_one(pool).await?)
 }
 
 pub async fn list(db: &Db) -> Result<Vec<User>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
+    Ok(query_as(&format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
 }
 
-pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM observ_users WHERE id = ?"))
+pub(super) async fn find(pool: &Pool, id: i64) -> Result<User, AppError> {
+    query_as(&format!("SELECT {COLUMNS} FROM observ_users WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -39,7 +39,7 @@ pub(super) async fn find(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
 
 pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, AppError> {
     let pool = &db.read;
-    Ok(sqlx::query_as("SELECT id, role, email, password_hash FROM observ_users WHERE email = ?")
+    Ok(query_as("SELECT id, role, email, password_hash FROM observ_users WHERE lower(email) = lower(?)")
         .bind(email.trim())
         .fetch_optional(pool)
         .await?)
@@ -47,7 +47,7 @@ pub async fn credentials(db: &Db, email: &str) -> Result<Option<Credentials>, Ap
 
 pub async fn credentials_by_id(db: &Db, id: i64) -> Result<Credentials, AppError> {
     let pool = &db.read;
-    sqlx::query_as("SELECT id, role, email, password_hash FROM observ_users WHERE id = ?")
+    query_as("SELECT id, role, email, password_hash FROM observ_users WHERE id = ?")
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -67,7 +67,7 @@ pub async fn insert(
 ) -> Result<Option<User>, AppError> {
     let pool = &db.write;
     let guard = if only_if_none { " WHERE NOT EXISTS (SELECT 1 FROM observ_users)" } else { "" };
-    let inserted: Option<(i64,)> = sqlx::query_as(&format!(
+    let inserted: Option<(i64,)> = query_as(&format!(
         "INSERT INTO observ_users (email, name, role, password_hash, created_at, updated_at) \
          SELECT ?, ?, ?, ?, {NOW}, {NOW}{guard} RETURNING id"
     ))
@@ -87,7 +87,7 @@ pub async fn insert(
 /// Changes a role; refuses to leave the install without an admin.
 pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
     let pool = &db.write;
-    let done = sqlx::query(&format!(
+    let done = query(&format!(
         "UPDATE observ_users SET role = ?, updated_at = {NOW} WHERE id = ? \
          AND (? = ? OR role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)"
     ))
@@ -100,7 +100,7 @@ pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
     .execute(pool)
     .await?;
     let user = find(pool, id).await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(AppError::field("role", "the last admin cannot give up the admin role"));
     }
     Ok(user)
@@ -108,7 +108,7 @@ pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
 
 pub async fn set_password_hash(db: &Db, id: i64, password_hash: &str) -> Result<(), AppError> {
     let pool = &db.write;
-    sqlx::query(&format!("UPDATE observ_users SET password_hash = ?, updated_at = {NOW} WHERE id = ?"))
+    query(&format!("UPDATE observ_users SET password_hash = ?, updated_at = {NOW} WHERE id = ?"))
         .bind(password_hash)
         .bind(id)
         .execute(pool)
@@ -120,7 +120,7 @@ pub async fn set_password_hash(db: &Db, id: i64, password_hash: &str) -> Result<
 pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
     find(pool, id).await?;
-    let done = sqlx::query(
+    let done = query(
         "DELETE FROM observ_users WHERE id = ? \
          AND (role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)",
     )
@@ -129,7 +129,7 @@ pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     .bind(Role::Admin.as_str())
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Err(AppError::Conflict("the last admin cannot be removed".into()));
     }
     Ok(())
