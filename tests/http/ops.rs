@@ -65,15 +65,18 @@ fn migrate_and_check_and_a_database_url_it_cannot_use() {
             assert!(!stderr.contains("hunter2"), "the password is never shown: {stderr}");
         }
     }
+    // The pool size each backend reads: SQLite's readers, PostgreSQL's one pool.
+    let variable =
+        if crate::server::on_postgres() { "OBSERV_DB_MAX_CONNECTIONS" } else { "OBSERV_DB_READ_CONNECTIONS" };
     let out = Command::new(env!("CARGO_BIN_EXE_observ"))
         .args(["migrate"])
         .env("OBSERV_DATABASE_URL", &url)
-        .env("OBSERV_DB_READ_CONNECTIONS", "0")
+        .env(variable, "0")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("OBSERV_DB_READ_CONNECTIONS: expected a whole number from 1 to 64, found `0`"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{variable}: expected a whole number from 1 to 64, found `0`")), "{stderr}");
     let entries: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(entries.iter().all(|e| !e.starts_with("postgres") && !e.starts_with("mysql")), "{entries:?}");

@@ -53,7 +53,8 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
     let column: HashMap<i64, usize> = run_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
     let mut q = query(
-        "SELECT id, dataset_run_id, dataset_item_id, status, input, expected_output, output, error, latency_ms, \
+        "SELECT id, dataset_run_id, dataset_item_id, status, CAST(input AS TEXT) AS input, \
+         CAST(expected_output AS TEXT) AS expected_output, CAST(output AS TEXT) AS output, error, latency_ms, \
          CAST(COALESCE(cost, 0) AS REAL) AS cost, COALESCE(tokens, 0) AS tokens, trace_id \
          FROM observ_dataset_run_items WHERE repetition = 0 AND dataset_run_id",
     );

@@ -28,8 +28,8 @@ use exec::{query, query_scalar};
 pub use exec::{Dialect, Pool};
 use pages::{cursor_page, keyset_page, Listing};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Connection;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -108,7 +108,10 @@ impl Db {
     /// For `/readyz` and `observ check`: the database answers, and its
     /// migrations are exactly the ones this binary carries.
     pub async fn readiness(&self) -> Result<i64, String> {
-        query_scalar::<i64>("SELECT 1").fetch_one(&self.read).await.map_err(|e| format!("database: {e}"))?;
+        query_scalar::<i64>("SELECT CAST(1 AS BIGINT)")
+            .fetch_one(&self.read)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
         let (applied, known) = (applied_version(&self.read).await.unwrap_or(0), latest_version());
         if applied == known {
             Ok(applied)

@@ -19,7 +19,8 @@ struct ScoreRow {
     string_value: Option<String>,
     data_type: String,
     source: String,
-    passed: Option<bool>,
+    /// 0 or 1: an integer column on both backends.
+    passed: Option<i64>,
     comment: Option<String>,
     error: Option<String>,
     created_by: Option<String>,
@@ -39,7 +40,7 @@ impl From<ScoreRow> for Score {
             // The table's CHECKs admit only these words.
             data_type: ScoreDataType::parse(&r.data_type).unwrap_or(ScoreDataType::Numeric),
             source: ScoreSource::parse(&r.source).unwrap_or(ScoreSource::Programmatic),
-            passed: r.passed,
+            passed: r.passed.map(|p| p != 0),
             comment: r.comment,
             error: r.error,
             created_by: r.created_by,

@@ -171,7 +171,7 @@ pub async fn items_from_traces(db: &Db, dataset_id: i64, picks: &[TracePick]) ->
     let mut ids = Vec::with_capacity(picks.len());
     for pick in picks {
         let (input, output): (Option<String>, Option<String>) =
-            query_as("SELECT input, output FROM observ_traces WHERE id = ?")
+            query_as("SELECT CAST(input AS TEXT), CAST(output AS TEXT) FROM observ_traces WHERE id = ?")
                 .bind(pick.trace_id)
                 .fetch_optional(&mut tx)
                 .await?
