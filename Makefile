@@ -15,6 +15,7 @@ run: deps
 
 test: deps
 	cargo test --features ssr
+	scripts/with-postgres cargo test --features ssr --test http
 	cargo leptos build
 	end2end/run.sh
 

@@ -8,10 +8,12 @@
 
 pub mod api_keys;
 pub mod auth_sessions;
+pub mod changes;
 pub mod compare;
 pub mod datasets;
 pub mod exec;
 pub mod items;
+pub mod leases;
 pub mod login_failures;
 mod pages;
 pub mod run_items;
@@ -41,6 +43,7 @@ const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 pub struct Db {
     read: Pool,
     write: Pool,
+    changes: changes::Changes,
 }
 
 impl Db {
@@ -78,7 +81,7 @@ impl Db {
             .max_connections(pool_size("OBSERV_DB_READ_CONNECTIONS", 8)?)
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Db { read: Pool::Sqlite(read), write })
+        Ok(Db { read: Pool::Sqlite(read), write, changes: Default::default() })
     }
 
     /// One pool serves reads and writes: PostgreSQL has no single writer.
@@ -98,7 +101,7 @@ impl Db {
             // The migrator takes an advisory lock: instances starting together migrate once.
             POSTGRES_MIGRATOR.run(pg).await?;
         }
-        Ok(Db { read: pool.clone(), write: pool })
+        Ok(Db { read: pool.clone(), write: pool, changes: Default::default() })
     }
 
     pub fn dialect(&self) -> Dialect {

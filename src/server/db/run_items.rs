@@ -159,30 +159,6 @@ pub async fn succeeded_page(db: &Db, run_id: i64, after_id: i64, limit: i64) -> 
     .await?)
 }
 
-/// What an item needs to run.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PendingItem {
-    pub id: i64,
-    pub dataset_item_id: i64,
-    #[sqlx(json)]
-    pub input: Value,
-    #[sqlx(json(nullable))]
-    pub expected_output: Option<Value>,
-}
-
-pub async fn pending(db: &Db, run_id: i64) -> Result<Vec<PendingItem>, AppError> {
-    let pool = &db.read;
-    Ok(query_as(
-        "SELECT id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output FROM observ_dataset_run_items \
-         WHERE dataset_run_id = ? AND status IN (?, ?) ORDER BY id",
-    )
-    .bind(run_id)
-    .bind(RunItemStatus::Pending.code())
-    .bind(RunItemStatus::Running.code())
-    .fetch_all(pool)
-    .await?)
-}
-
 /// A finished item as the runner shaped it: its result, and the session,
 /// trace and observations (ids given) to record it under.
 #[derive(Debug, Clone)]
@@ -201,15 +177,25 @@ pub struct FinishedItem {
 /// Writes a batch of results with their traces and moves the run's counters
 /// once for the batch, in one transaction; returns the stored run items.
 /// `shape` turns each result into what is written, given its event number.
+/// Only results whose item `owner` still leases are written (another instance
+/// may have taken over an item whose lease expired); the others are dropped.
 pub async fn record_batch<R>(
     db: &Db,
     run_id: i64,
+    owner: &str,
     results: Vec<R>,
+    run_item_of: impl Fn(&R) -> i64,
     shape: impl Fn(R, i64) -> FinishedItem,
 ) -> Result<Vec<RunItem>, AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     let conn = &mut tx;
+    let ids: Vec<i64> = results.iter().map(&run_item_of).collect();
+    let held: std::collections::HashSet<i64> = super::leases::held(conn, owner, &ids).await?.into_iter().collect();
+    let results: Vec<R> = results.into_iter().filter(|r| held.contains(&run_item_of(r))).collect();
+    if results.is_empty() {
+        return Ok(Vec::new());
+    }
     let last_seq: i64 =
         query_scalar("UPDATE observ_dataset_runs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
             .bind(results.len() as i64)
@@ -223,6 +209,7 @@ pub async fn record_batch<R>(
         items.push(record(conn, run_id, &shape(result, seq), seq).await?);
     }
     count_results(conn, run_id, &items).await?;
+    super::changes::announce_in(conn, run_id).await?;
     tx.commit().await?;
     Ok(items)
 }
@@ -235,7 +222,8 @@ async fn record(conn: &mut Tx, run_id: i64, item: &FinishedItem, seq: i64) -> Re
     let status = if item.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
     let stored: RunItem = query_as(&format!(
         "UPDATE observ_dataset_run_items SET status = ?, output = ?, error = ?, trace_id = ?, latency_ms = ?, \
-         cost = ?, tokens = ?, seq = ?, updated_at = {NOW} WHERE id = ? RETURNING {}",
+         cost = ?, tokens = ?, seq = ?, lease_owner = NULL, lease_expires_ms = NULL, updated_at = {NOW} WHERE id = ? \
+         RETURNING {}",
         COLUMNS.replace("ri.", "")
     ))
     .bind(status.code())

@@ -203,14 +203,38 @@ pub async fn mark_running(db: &Db, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Ends a run: cancelled when asked (its unstarted items become cancelled),
-/// failed when every item failed, otherwise completed.
-pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<RunStatus, AppError> {
+/// Ends a run: cancelled when asked (its unfinished items become cancelled),
+/// failed when every item failed, otherwise completed. Not cancelled, it ends
+/// only once no item is left, and only one of several instances ending it
+/// together does: the others get `None`, as does a run already finished.
+pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<Option<RunStatus>, AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
+    let lock = if tx.dialect() == super::exec::Dialect::Postgres { " FOR UPDATE" } else { "" };
+    let status: i64 = query_scalar(format!("SELECT status FROM observ_dataset_runs WHERE id = ?{lock}"))
+        .bind(id)
+        .fetch_optional(&mut tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("run", id))?;
+    if RunStatus::try_from(status).map(RunStatus::is_finished).unwrap_or(true) {
+        return Ok(None);
+    }
+    if !cancelled {
+        let left: i64 = query_scalar(
+            "SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status IN (?, ?)",
+        )
+        .bind(id)
+        .bind(RunItemStatus::Pending.code())
+        .bind(RunItemStatus::Running.code())
+        .fetch_one(&mut tx)
+        .await?;
+        if left > 0 {
+            return Ok(None);
+        }
+    }
     if cancelled {
         query(&format!(
-            "UPDATE observ_dataset_run_items SET status = ?, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (?, ?)"
+            "UPDATE observ_dataset_run_items SET status = ?, lease_owner = NULL, lease_expires_ms = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (?, ?)"
         ))
         .bind(RunItemStatus::Cancelled.code())
         .bind(id)
@@ -230,8 +254,9 @@ pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<RunStatus, AppE
         .bind(id)
         .execute(&mut tx)
         .await?;
+    super::changes::announce_in(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(status)
+    Ok(Some(status))
 }
 
 /// The one rule for how a run ends.

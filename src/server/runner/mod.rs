@@ -4,8 +4,14 @@
 //!
 //! Everything a run has finished is in the database, so a restarted server
 //! resumes unfinished runs by running their pending items only.
+//!
+//! Several instances may share one database (PostgreSQL): each claims items
+//! under a lease (`db::leases`), so a run's concurrency holds across them and
+//! an instance that dies loses its items to the others once its leases expire.
+//! `instance` keeps this instance's leases alive and joins runs started elsewhere.
 
 pub mod events;
+mod instance;
 mod item_trace;
 mod tasks;
 mod writer;
@@ -14,7 +20,7 @@ use crate::model::run::{DatasetRun, RunDraft, RunStatus};
 use crate::model::run_item::RunEvent;
 use crate::model::stats::now_ms;
 use crate::server::agents::{AgentContext, AgentRegistry};
-use crate::server::db::run_items::PendingItem;
+use crate::server::db::leases::{self, PendingItem};
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use crate::server::evaluators::{score_all, Subject};
@@ -53,13 +59,20 @@ pub struct Runner {
     /// Set when the server is stopping: no run here claims another item.
     draining: AtomicBool,
     drain: Notify,
+    /// This process's name on the leases it holds.
+    instance: String,
+    lease: instance::Lease,
 }
 
 impl Runner {
     pub fn new(db: Db, agents: Arc<AgentRegistry>) -> Arc<Runner> {
         let calls = Arc::new(Semaphore::new(max_agent_calls()));
         let (draining, drain) = (AtomicBool::new(false), Notify::new());
-        Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()), calls, draining, drain })
+        let (instance, lease) = (instance::name(), instance::Lease::from_env());
+        let runner =
+            Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()), calls, draining, drain, instance, lease });
+        instance::watch(&runner);
+        runner
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<ActiveRun>>> {
@@ -72,7 +85,12 @@ impl Runner {
     }
 
     /// Picks up the runs a previous server process left pending or running.
+    /// On SQLite, which one process serves, that process's leases go first:
+    /// its items in flight run again at once instead of after the lease.
     pub async fn resume_unfinished(self: &Arc<Self>) -> Result<Vec<i64>, AppError> {
+        if self.db.dialect() == db::Dialect::Sqlite {
+            leases::release_all(&self.db).await?;
+        }
         let ids = db::runs::unfinished(&self.db).await?;
         for &id in &ids {
             self.launch(id);
@@ -138,7 +156,12 @@ impl Runner {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         };
-        tokio::time::timeout(deadline, settled).await.is_ok()
+        let settled = tokio::time::timeout(deadline, settled).await.is_ok();
+        // What is still in flight goes back to pending for another instance (or the next start).
+        if let Err(err) = leases::release(&self.db, &self.instance).await {
+            eprintln!("observ: releasing this instance's run items: {err}");
+        }
+        settled
     }
 
     fn is_draining(&self) -> bool {
@@ -210,46 +233,79 @@ impl Runner {
             dataset_name: dataset.name.clone(),
         };
         let (results, inbox) = mpsc::channel::<ItemResult>(run.concurrency as usize * 4);
-        let writer = tokio::spawn(writer::write_results(self.db.clone(), labels, inbox, handle.events.clone()));
+        let writer = tokio::spawn(writer::write_results(
+            self.db.clone(),
+            self.instance.clone(),
+            labels,
+            inbox,
+            handle.events.clone(),
+        ));
 
         let evaluators = Some(Arc::new(dataset.evaluators.clone())).filter(|e| !e.is_empty());
-        let permits = Arc::new(Semaphore::new(run.concurrency.max(1) as usize));
+        let concurrency = run.concurrency.max(1) as usize;
+        let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = ItemTasks::default();
-        for item in db::run_items::pending(&self.db, run_id).await? {
-            let permit = tokio::select! {
-                permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-                _ = handle.cancel.notified() => break,
-                _ = self.drain.notified() => break,
-            };
+        loop {
             if handle.is_cancelled() || self.is_draining() {
                 break;
             }
-            let (agent, sender) = (agent.clone(), results.clone());
-            let (evaluators, agents, calls) = (evaluators.clone(), self.agents.clone(), self.calls.clone());
-            tasks.spawn(item, move |item| async move {
-                // Queued behind every run's calls, never refused.
-                let call = calls.acquire_owned().await.expect("the semaphore is never closed");
-                let mut result = run_item(agent.as_ref(), item).await;
-                drop(call);
-                // Scored before the write, so scores commit with the result they judge.
-                if let (Some(output), Some(evaluators)) = (&result.output, evaluators.as_deref()) {
-                    let subject = Subject { input: &result.input, expected: result.expected.as_ref(), output };
-                    result.scores = score_all(evaluators, &subject, &agents).await;
+            // Claim in batches (half the run's concurrency free, or nothing running here).
+            let free = permits.available_permits();
+            let claim = if free > 0 && (free * 2 >= concurrency || tasks.is_empty()) {
+                leases::claim(&self.db, run_id, &self.instance, free as i64, run.concurrency.max(1), self.lease.ms())
+                    .await?
+            } else {
+                leases::Claim::default()
+            };
+            if claim.stopped {
+                // Cancelled (or finished) by another instance: stop what runs here too.
+                handle.cancelled.store(true, Ordering::SeqCst);
+                break;
+            }
+            if claim.items.is_empty() {
+                if tasks.is_empty() && leases::remaining(&self.db, run_id).await? == 0 {
+                    break;
                 }
-                let _ = sender.send(result).await;
-                drop(permit);
-            });
+                // Wait for an item here to end, or look again for items other instances left.
+                tokio::select! {
+                    _ = tasks.settle_next(&results) => {},
+                    _ = handle.cancel.notified() => {},
+                    _ = self.drain.notified() => {},
+                    _ = tokio::time::sleep(self.lease.poll()) => {},
+                }
+                continue;
+            }
+            for item in claim.items {
+                let permit = permits.clone().try_acquire_owned().expect("claimed no more items than free permits");
+                let (agent, sender) = (agent.clone(), results.clone());
+                let (evaluators, agents, calls) = (evaluators.clone(), self.agents.clone(), self.calls.clone());
+                tasks.spawn(item, move |item| async move {
+                    // Queued behind every run's calls, never refused.
+                    let call = calls.acquire_owned().await.expect("the semaphore is never closed");
+                    let mut result = run_item(agent.as_ref(), item).await;
+                    drop(call);
+                    // Scored before the write, so scores commit with the result they judge.
+                    if let (Some(output), Some(evaluators)) = (&result.output, evaluators.as_deref()) {
+                        let subject = Subject { input: &result.input, expected: result.expected.as_ref(), output };
+                        result.scores = score_all(evaluators, &subject, &agents).await;
+                    }
+                    let _ = sender.send(result).await;
+                    drop(permit);
+                });
+            }
             tasks.settle_ready(&results).await;
         }
         tasks.settle_all(&results, &handle).await;
         drop(results);
         writer.await.map_err(|e| AppError::internal(format!("result writer stopped: {e}")))??;
         if self.is_draining() && !handle.is_cancelled() {
-            // Stopping: what finished is written; the rest waits for the next start.
+            // Stopping: what finished is written; the rest waits for another instance or the next start.
             return Ok(());
         }
-        let status = db::runs::finish(&self.db, run_id, handle.is_cancelled()).await?;
-        debug_assert!(status.is_finished() && status != RunStatus::Pending);
+        // `None`: another instance ended it, or (cancelled there) already has.
+        if let Some(status) = db::runs::finish(&self.db, run_id, handle.is_cancelled()).await? {
+            debug_assert!(status.is_finished() && status != RunStatus::Pending);
+        }
         Ok(())
     }
 }

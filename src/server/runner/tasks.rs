@@ -5,7 +5,7 @@
 
 use super::item_trace::ItemResult;
 use super::ActiveRun;
-use crate::server::db::run_items::PendingItem;
+use crate::server::db::leases::PendingItem;
 use std::collections::HashMap;
 use std::future::Future;
 use tokio::sync::mpsc;
@@ -28,6 +28,18 @@ impl ItemTasks {
         let kept = item.clone();
         let id = self.tasks.spawn(work(item)).id();
         self.items.insert(id, kept);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Waits for the next task to end (forever when none runs).
+    pub async fn settle_next(&mut self, results: &mpsc::Sender<ItemResult>) {
+        match self.tasks.join_next_with_id().await {
+            Some(joined) => self.settle(joined, results).await,
+            None => std::future::pending().await,
+        }
     }
 
     /// Collects the tasks already done without waiting.

@@ -1,0 +1,68 @@
+//! Word that a run changed, between instances. On PostgreSQL a commit that
+//! moves a run also sends `NOTIFY observ_runs, '<run id>'` (delivered when the
+//! transaction commits, never before); each instance keeps one listening
+//! connection and hands the run ids to its event streams. On SQLite one
+//! process serves the database, so its runner's own events say it all.
+
+use super::exec::{query, Dialect, Pool, Tx};
+use super::Db;
+use crate::server::error::AppError;
+use sqlx::postgres::PgListener;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::broadcast;
+
+const CHANNEL: &str = "observ_runs";
+
+/// The ids of runs that changed, as this instance hears them.
+#[derive(Clone, Debug, Default)]
+pub struct Changes(Arc<OnceLock<broadcast::Sender<i64>>>);
+
+/// Tells every instance, when `tx` commits, that run `run_id` moved.
+pub(super) async fn announce_in(tx: &mut Tx, run_id: i64) -> Result<(), AppError> {
+    if tx.dialect() == Dialect::Postgres {
+        query("SELECT pg_notify(?, ?)").bind(CHANNEL).bind(run_id.to_string()).execute(tx).await?;
+    }
+    Ok(())
+}
+
+/// [`announce_in`] on its own.
+pub async fn announce(db: &Db, run_id: i64) -> Result<(), AppError> {
+    if db.dialect() == Dialect::Postgres {
+        query("SELECT pg_notify(?, ?)").bind(CHANNEL).bind(run_id.to_string()).execute(&db.write).await?;
+    }
+    Ok(())
+}
+
+/// Run ids as other instances announce them (PostgreSQL), or `None` on
+/// SQLite. The first call starts this instance's one listening connection.
+pub fn subscribe(db: &Db) -> Option<broadcast::Receiver<i64>> {
+    let Pool::Postgres(pool) = &db.write else { return None };
+    let sender = db.changes.0.get_or_init(|| {
+        let (sender, _) = broadcast::channel(4096);
+        tokio::spawn(listen(pool.clone(), sender.clone()));
+        sender
+    });
+    Some(sender.subscribe())
+}
+
+/// Forwards notifications for as long as the process lives. `recv` reconnects
+/// by itself after a lost connection; watchers also poll, so a gap only delays.
+async fn listen(pool: sqlx::PgPool, sender: broadcast::Sender<i64>) {
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(CHANNEL).await?;
+            loop {
+                let note = listener.recv().await?;
+                if let Ok(id) = note.payload().parse::<i64>() {
+                    let _ = sender.send(id);
+                }
+            }
+        };
+        let outcome: Result<(), sqlx::Error> = listener.await;
+        if let Err(error) = outcome {
+            eprintln!("observ: listening for run changes: {error}; again in 1 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}

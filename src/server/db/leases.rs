@@ -1,0 +1,160 @@
+//! Leases on run items: how several instances share a run. An instance claims
+//! pending items (or items whose lease expired) up to the run's concurrency
+//! across all instances, keeps its leases alive while the items run, and may
+//! write an item's result only while it still holds the item's lease.
+
+use super::exec::{query, query_as, query_scalar, Dialect, Tx};
+use super::Db;
+use crate::model::run::RunStatus;
+use crate::model::run_item::RunItemStatus;
+use crate::model::stats::now_ms;
+use crate::server::error::AppError;
+use serde_json::Value;
+
+/// What an item needs to run.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingItem {
+    pub id: i64,
+    pub dataset_item_id: i64,
+    #[sqlx(json)]
+    pub input: Value,
+    #[sqlx(json(nullable))]
+    pub expected_output: Option<Value>,
+}
+
+/// What a claim found.
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub items: Vec<PendingItem>,
+    /// The run is no longer pending or running (cancelled or finished elsewhere).
+    pub stopped: bool,
+}
+
+/// Claims up to `want` claimable items of `run_id` for `owner`, never letting
+/// the run's live leases exceed `concurrency`, whichever instances hold them.
+pub async fn claim(
+    db: &Db,
+    run_id: i64,
+    owner: &str,
+    want: i64,
+    concurrency: i64,
+    lease_ms: i64,
+) -> Result<Claim, AppError> {
+    let mut tx = db.write.begin().await?;
+    let now = now_ms();
+    // The run row's lock orders the claims of all instances on this run.
+    let lock = if tx.dialect() == Dialect::Postgres { " FOR UPDATE" } else { "" };
+    let status: Option<i64> = query_scalar(format!("SELECT status FROM observ_dataset_runs WHERE id = ?{lock}"))
+        .bind(run_id)
+        .fetch_optional(&mut tx)
+        .await?;
+    let running = status.and_then(|s| RunStatus::try_from(s).ok()).is_some_and(|s| !s.is_finished());
+    if !running {
+        return Ok(Claim { items: Vec::new(), stopped: true });
+    }
+    let leased: i64 = query_scalar(
+        "SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = ? AND lease_expires_ms >= ?",
+    )
+    .bind(run_id)
+    .bind(RunItemStatus::Running.code())
+    .bind(now)
+    .fetch_one(&mut tx)
+    .await?;
+    let n = want.min(concurrency - leased);
+    if n <= 0 {
+        return Ok(Claim::default());
+    }
+    let skip = if tx.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let mut items: Vec<PendingItem> = query_as(format!(
+        "UPDATE observ_dataset_run_items SET status = ?, lease_owner = ?, lease_expires_ms = ? WHERE id IN \
+         (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ? AND (status = ? OR (status = ? AND \
+         (lease_expires_ms IS NULL OR lease_expires_ms < ?))) ORDER BY id LIMIT ?{skip}) \
+         RETURNING id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output"
+    ))
+    .bind(RunItemStatus::Running.code())
+    .bind(owner)
+    .bind(now + lease_ms)
+    .bind(run_id)
+    .bind(RunItemStatus::Pending.code())
+    .bind(RunItemStatus::Running.code())
+    .bind(now)
+    .bind(n)
+    .fetch_all(&mut tx)
+    .await?;
+    tx.commit().await?;
+    items.sort_by_key(|i| i.id);
+    Ok(Claim { items, stopped: false })
+}
+
+/// Of `ids`, those `owner` still holds (locked for the caller's transaction on
+/// PostgreSQL): only their results may be written.
+pub(super) async fn held(tx: &mut Tx, owner: &str, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = query("SELECT id FROM observ_dataset_run_items WHERE status = ");
+    q.push_bind(RunItemStatus::Running.code()).push(" AND lease_owner = ").push_bind(owner).push(" AND id IN (");
+    q.push_list(ids.iter().copied()).push(")");
+    if tx.dialect() == Dialect::Postgres {
+        q.push(" FOR UPDATE");
+    }
+    Ok(q.build_query_scalar().fetch_all(tx).await?)
+}
+
+/// Extends every lease `owner` holds; returns how many.
+pub async fn renew(db: &Db, owner: &str, lease_ms: i64) -> Result<u64, AppError> {
+    Ok(query("UPDATE observ_dataset_run_items SET lease_expires_ms = ? WHERE lease_owner = ? AND status = ?")
+        .bind(now_ms() + lease_ms)
+        .bind(owner)
+        .bind(RunItemStatus::Running.code())
+        .execute(&db.write)
+        .await?)
+}
+
+/// Gives back `owner`'s unfinished items (a graceful stop): they are pending
+/// again, for whichever instance claims next. Returns how many.
+pub async fn release(db: &Db, owner: &str) -> Result<u64, AppError> {
+    Ok(query(
+        "UPDATE observ_dataset_run_items SET status = ?, lease_owner = NULL, lease_expires_ms = NULL \
+         WHERE lease_owner = ? AND status = ?",
+    )
+    .bind(RunItemStatus::Pending.code())
+    .bind(owner)
+    .bind(RunItemStatus::Running.code())
+    .execute(&db.write)
+    .await?)
+}
+
+/// Every lease, whoever held it: for a SQLite database, which one process
+/// serves, when that process starts (a killed one's items run again at once).
+pub async fn release_all(db: &Db) -> Result<u64, AppError> {
+    Ok(query(
+        "UPDATE observ_dataset_run_items SET status = ?, lease_owner = NULL, lease_expires_ms = NULL WHERE status = ?",
+    )
+    .bind(RunItemStatus::Pending.code())
+    .bind(RunItemStatus::Running.code())
+    .execute(&db.write)
+    .await?)
+}
+
+/// Items of a run not yet finished: pending, or running under some lease.
+pub async fn remaining(db: &Db, run_id: i64) -> Result<i64, AppError> {
+    Ok(query_scalar("SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status IN (?, ?)")
+        .bind(run_id)
+        .bind(RunItemStatus::Pending.code())
+        .bind(RunItemStatus::Running.code())
+        .fetch_one(&db.write)
+        .await?)
+}
+
+/// Of the runs in `ids`, those no longer pending or running (so an instance
+/// executing them stops: cancelled from another instance, or finished).
+pub async fn stopped_among(db: &Db, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = query("SELECT id FROM observ_dataset_runs WHERE status NOT IN (");
+    q.push_bind(RunStatus::Pending.code()).push(", ").push_bind(RunStatus::Running.code()).push(") AND id IN (");
+    q.push_list(ids.iter().copied()).push(")");
+    Ok(q.build_query_scalar().fetch_all(&db.write).await?)
+}
