@@ -16,6 +16,8 @@ mod pages;
 mod resilience;
 mod resume;
 mod runs;
+mod scale_out;
 mod server;
 mod traces;
 mod transfer;
+mod uniqueness;

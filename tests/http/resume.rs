@@ -30,6 +30,8 @@ fn spawn(dir: &std::path::Path, port: u16) -> Child {
         .env("OBSERV_CONFIG", dir.join("observ.toml"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_OUTPUT_NAME", "observ")
+        // On PostgreSQL a killed instance's items wait out their lease before another claims them.
+        .env("OBSERV_LEASE_SECS", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

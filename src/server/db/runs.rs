@@ -220,14 +220,13 @@ pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<Option<RunStatu
         return Ok(None);
     }
     if !cancelled {
-        let left: i64 = query_scalar(
-            "SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status IN (?, ?)",
-        )
-        .bind(id)
-        .bind(RunItemStatus::Pending.code())
-        .bind(RunItemStatus::Running.code())
-        .fetch_one(&mut tx)
-        .await?;
+        let left: i64 =
+            query_scalar("SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status IN (?, ?)")
+                .bind(id)
+                .bind(RunItemStatus::Pending.code())
+                .bind(RunItemStatus::Running.code())
+                .fetch_one(&mut tx)
+                .await?;
         if left > 0 {
             return Ok(None);
         }

@@ -69,8 +69,16 @@ impl Runner {
         let calls = Arc::new(Semaphore::new(max_agent_calls()));
         let (draining, drain) = (AtomicBool::new(false), Notify::new());
         let (instance, lease) = (instance::name(), instance::Lease::from_env());
-        let runner =
-            Arc::new(Runner { db, agents, active: Mutex::new(HashMap::new()), calls, draining, drain, instance, lease });
+        let runner = Arc::new(Runner {
+            db,
+            agents,
+            active: Mutex::new(HashMap::new()),
+            calls,
+            draining,
+            drain,
+            instance,
+            lease,
+        });
         instance::watch(&runner);
         runner
     }

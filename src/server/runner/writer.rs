@@ -23,9 +23,15 @@ pub async fn write_results(
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
         let results = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-        let items =
-            record_batch(&db, labels.run_id, &owner, results, |r| r.run_item_id, |r, seq| finished_item(&labels, r, seq))
-                .await?;
+        let items = record_batch(
+            &db,
+            labels.run_id,
+            &owner,
+            results,
+            |r| r.run_item_id,
+            |r, seq| finished_item(&labels, r, seq),
+        )
+        .await?;
         // Events go out after the commit: a watcher never sees what a crash could undo.
         if events.receiver_count() > 0 && !items.is_empty() {
             let progress = db::runs::find_progress(&db, labels.run_id).await?;

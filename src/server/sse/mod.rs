@@ -3,6 +3,12 @@
 //! reconnecting with `Last-Event-ID` gets what it missed from the database,
 //! a page at a time. One client may hold only so many streams open at once
 //! (`OBSERV_MAX_STREAMS_PER_CLIENT`); past that it gets 429.
+//!
+//! On SQLite the run executes in this process and its events come from the
+//! runner; on PostgreSQL it may execute on any instance, and `shared` follows
+//! it through the database instead.
+
+mod shared;
 
 use crate::model::run_item::RunEvent;
 use crate::server::db;
@@ -114,12 +120,18 @@ pub async fn run_events(
     let last_seen: Option<i64> =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     // Subscribe before reading the database, so nothing falls between the two.
-    let live = state.runner.subscribe(id);
+    let shared = state.db.dialect() == db::Dialect::Postgres;
+    let live = if shared { None } else { state.runner.subscribe(id) };
+    let wake = if shared { Some(db::changes::subscribe(&state.db)) } else { None };
     let run = db::runs::find(&state.db, id).await?;
     let (out, writes) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         let mut outbox = Outbox { pending: Vec::new(), out, last_write: None };
-        if let Err(Stop::Failed(err)) = feed(&state, run, live, last_seen, &mut outbox).await {
+        let fed = match wake {
+            Some(wake) => shared::follow(&state, run, wake, last_seen, &mut outbox).await,
+            None => feed(&state, run, live, last_seen, &mut outbox).await,
+        };
+        if let Err(Stop::Failed(err)) = fed {
             eprintln!("observ: event stream of run {id}: {err}");
         }
     });
