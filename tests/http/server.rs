@@ -139,7 +139,7 @@ impl TestServer {
 
     /// Rows in a table, read straight from the database file.
     pub async fn count(&self, table: &str) -> i64 {
-        observ::server::db::exec::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        observ::server::db::exec::query_scalar(format!("SELECT count(*) FROM {table}"))
             .fetch_one(self.db.read_pool_for_tests())
             .await
             .unwrap()

@@ -30,7 +30,7 @@ pub struct KeyRow<'a> {
 
 pub async fn insert(db: &Db, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
     let pool = &db.write;
-    let (id,): (i64,) = query_as(&format!(
+    let (id,): (i64,) = query_as(format!(
         "INSERT INTO observ_api_keys (name, role, public_key, secret_hash, secret_hint, created_by, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, {NOW}) RETURNING id"
     ))
@@ -46,7 +46,7 @@ pub async fn insert(db: &Db, key: KeyRow<'_>) -> Result<ApiKey, AppError> {
 }
 
 pub(super) async fn find(pool: &Pool, id: i64) -> Result<ApiKey, AppError> {
-    query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys WHERE id = ?"))
+    query_as(format!("SELECT {COLUMNS} FROM observ_api_keys WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -55,7 +55,7 @@ pub(super) async fn find(pool: &Pool, id: i64) -> Result<ApiKey, AppError> {
 
 pub async fn list(db: &Db) -> Result<Vec<ApiKey>, AppError> {
     let pool = &db.read;
-    Ok(query_as(&format!("SELECT {COLUMNS} FROM observ_api_keys ORDER BY id DESC")).fetch_all(pool).await?)
+    Ok(query_as(format!("SELECT {COLUMNS} FROM observ_api_keys ORDER BY id DESC")).fetch_all(pool).await?)
 }
 
 pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> Result<Option<KeyGrant>, AppError> {
@@ -68,7 +68,7 @@ pub async fn by_secret_hash(db: &Db, secret_hash: &str) -> Result<Option<KeyGran
 
 pub async fn touch(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
-    query(&format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?")).bind(id).execute(pool).await?;
+    query(format!("UPDATE observ_api_keys SET last_used_at = {NOW} WHERE id = ?")).bind(id).execute(pool).await?;
     Ok(())
 }
 

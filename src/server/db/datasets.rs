@@ -63,7 +63,7 @@ pub async fn find_fresh(db: &Db, id: i64) -> Result<Dataset, AppError> {
 }
 
 async fn find_on(pool: &Pool, id: i64) -> Result<Dataset, AppError> {
-    let mut dataset: Dataset = query_as(&format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
+    let mut dataset: Dataset = query_as(format!("SELECT {COLUMNS} FROM observ_datasets d WHERE d.id = ?"))
         .bind(ACTIVE)
         .bind(id)
         .fetch_optional(pool)
@@ -100,7 +100,7 @@ pub async fn create(db: &Db, draft: &DatasetDraft) -> Result<i64, AppError> {
 /// Inserts a validated draft; `None` when its name is taken, for callers that pick another.
 pub async fn create_if_name_free(db: &Db, draft: &DatasetDraft) -> Result<Option<i64>, AppError> {
     let pool = &db.write;
-    let inserted = query_scalar(&format!(
+    let inserted = query_scalar(format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -118,7 +118,7 @@ pub async fn update(db: &Db, id: i64, draft: &DatasetDraft) -> Result<(), AppErr
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     ensure_exists_in(&mut tx, id).await?;
-    query(&format!(
+    query(format!(
         "UPDATE observ_datasets SET name = ?, description = ?, agent_class = ?, metadata = ?, evaluators = ?, \
          updated_at = {NOW} WHERE id = ?"
     ))

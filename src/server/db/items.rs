@@ -75,7 +75,7 @@ pub async fn find_fresh(db: &Db, dataset_id: i64, item_id: i64) -> Result<Datase
 }
 
 async fn find_on(pool: &Pool, dataset_id: i64, item_id: i64) -> Result<DatasetItem, AppError> {
-    query_as(&format!("SELECT {COLUMNS} FROM observ_dataset_items i WHERE i.id = ? AND i.dataset_id = ?"))
+    query_as(format!("SELECT {COLUMNS} FROM observ_dataset_items i WHERE i.id = ? AND i.dataset_id = ?"))
         .bind(item_id)
         .bind(dataset_id)
         .fetch_optional(pool)
@@ -85,7 +85,7 @@ async fn find_on(pool: &Pool, dataset_id: i64, item_id: i64) -> Result<DatasetIt
 
 /// Inserts one item inside the caller's transaction (every item insert goes through here).
 pub(super) async fn insert(conn: &mut Tx, dataset_id: i64, draft: &ItemDraft) -> Result<i64, AppError> {
-    Ok(query_scalar(&format!(
+    Ok(query_scalar(format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
@@ -109,7 +109,7 @@ pub async fn create_many(db: &Db, dataset_id: i64, drafts: &[ItemDraft]) -> Resu
     for draft in drafts {
         ids.push(insert(&mut tx, dataset_id, draft).await?);
     }
-    query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
+    query(format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
         .bind(dataset_id)
         .execute(&mut tx)
         .await?;
@@ -124,7 +124,7 @@ pub async fn create(db: &Db, dataset_id: i64, draft: &ItemDraft) -> Result<i64, 
 /// Replaces an item's content and status.
 pub async fn update(db: &Db, dataset_id: i64, item_id: i64, draft: &ItemDraft) -> Result<(), AppError> {
     let pool = &db.write;
-    let done = query(&format!(
+    let done = query(format!(
         "UPDATE observ_dataset_items SET status = ?, input = ?, expected_output = ?, metadata = ?, \
          source_trace_id = ?, updated_at = {NOW} WHERE id = ? AND dataset_id = ?"
     ))
@@ -145,7 +145,7 @@ pub async fn update(db: &Db, dataset_id: i64, item_id: i64, draft: &ItemDraft) -
 
 pub async fn set_status(db: &Db, dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), AppError> {
     let pool = &db.write;
-    let done = query(&format!(
+    let done = query(format!(
         "UPDATE observ_dataset_items SET status = ?, updated_at = {NOW} WHERE id = ? AND dataset_id = ?"
     ))
     .bind(status.code())

@@ -63,7 +63,7 @@ pub async fn cursor_page(
 /// Up to `limit` items finished after event `seq`, in event order (for SSE resume).
 pub async fn finished_after(db: &Db, run_id: i64, seq: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
     let pool = &db.read;
-    let mut items: Vec<RunItem> = query_as(&format!(
+    let mut items: Vec<RunItem> = query_as(format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.seq > ? \
          ORDER BY ri.seq LIMIT ?"
     ))
@@ -87,7 +87,7 @@ pub async fn next_unreviewed(db: &Db, run_id: i64, after_id: i64) -> Result<(Opt
          WHERE s.observ_dataset_run_item_id = ri.id AND s.source = ? AND s.name = ?)";
     let (succeeded, failed, manual) =
         (RunItemStatus::Succeeded.code(), RunItemStatus::Failed.code(), ScoreSource::Manual.as_str());
-    let left: i64 = query_scalar(&format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
+    let left: i64 = query_scalar(format!("SELECT count(*) FROM observ_dataset_run_items ri WHERE {unreviewed}"))
         .bind(run_id)
         .bind(succeeded)
         .bind(failed)
@@ -95,7 +95,7 @@ pub async fn next_unreviewed(db: &Db, run_id: i64, after_id: i64) -> Result<(Opt
         .bind(REVIEW_SCORE)
         .fetch_one(pool)
         .await?;
-    let item: Option<RunItem> = query_as(&format!(
+    let item: Option<RunItem> = query_as(format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE {unreviewed} AND ri.id > ? ORDER BY ri.id LIMIT 1"
     ))
     .bind(run_id)
@@ -121,7 +121,7 @@ pub async fn history(db: &Db, dataset_item_id: i64) -> Result<Vec<ItemRun>, AppE
     .bind(dataset_item_id)
     .fetch_all(pool)
     .await?;
-    let mut items: Vec<RunItem> = query_as(&format!(
+    let mut items: Vec<RunItem> = query_as(format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_item_id = ? ORDER BY ri.id DESC LIMIT 200"
     ))
     .bind(dataset_item_id)
@@ -147,7 +147,7 @@ pub async fn run_of(db: &Db, run_item_id: i64) -> Result<Option<i64>, AppError> 
 /// Succeeded items of a run after `after_id`, a page at a time (for evaluating again).
 pub async fn succeeded_page(db: &Db, run_id: i64, after_id: i64, limit: i64) -> Result<Vec<RunItem>, AppError> {
     let pool = &db.read;
-    Ok(query_as(&format!(
+    Ok(query_as(format!(
         "SELECT {COLUMNS} FROM observ_dataset_run_items ri WHERE ri.dataset_run_id = ? AND ri.status = ? AND ri.id > ? \
          ORDER BY ri.id LIMIT ?"
     ))
@@ -220,7 +220,7 @@ async fn record(conn: &mut Tx, run_id: i64, item: &FinishedItem, seq: i64) -> Re
     let trace = record_in(conn, &item.session, &item.trace, &item.observations, Some(&output)).await?;
     let (trace_id, cost, tokens) = (trace.id, trace.cost, trace.tokens);
     let status = if item.error.is_some() { RunItemStatus::Failed } else { RunItemStatus::Succeeded };
-    let stored: RunItem = query_as(&format!(
+    let stored: RunItem = query_as(format!(
         "UPDATE observ_dataset_run_items SET status = ?, output = ?, error = ?, trace_id = ?, latency_ms = ?, \
          cost = ?, tokens = ?, seq = ?, lease_owner = NULL, lease_expires_ms = NULL, updated_at = {NOW} WHERE id = ? \
          RETURNING {}",
@@ -267,7 +267,7 @@ async fn count_results(conn: &mut Tx, run_id: i64, items: &[RunItem]) -> Result<
     let failed = items.iter().filter(|i| i.status == RunItemStatus::Failed).count() as i64;
     let cost: f64 = items.iter().map(|i| i.cost).sum();
     let tokens: i64 = items.iter().map(|i| i.tokens).sum();
-    query(&format!(
+    query(format!(
         "UPDATE observ_dataset_runs SET completed_items = completed_items + ?, failed_items = failed_items + ?, \
          total_cost = total_cost + ?, total_tokens = total_tokens + ?, updated_at = {NOW} WHERE id = ?"
     ))

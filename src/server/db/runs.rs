@@ -19,7 +19,7 @@ const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, 
 /// A dataset's runs, newest first.
 pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {
     let pool = &db.read;
-    Ok(query_as(&format!(
+    Ok(query_as(format!(
         "SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r WHERE r.dataset_id = ? ORDER BY r.id DESC LIMIT ?"
     ))
     .bind(dataset_id)
@@ -31,7 +31,7 @@ pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<Run
 /// The most recent runs across datasets, for the dashboard.
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<RunSummary>, AppError> {
     let pool = &db.read;
-    Ok(query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r ORDER BY r.id DESC LIMIT ?"))
+    Ok(query_as(format!("SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r ORDER BY r.id DESC LIMIT ?"))
         .bind(limit)
         .fetch_all(pool)
         .await?)
@@ -48,7 +48,7 @@ pub async fn find_fresh(db: &Db, id: i64) -> Result<DatasetRun, AppError> {
 }
 
 async fn find_on(pool: &Pool, id: i64) -> Result<DatasetRun, AppError> {
-    let mut run: DatasetRun = query_as(&format!("SELECT {RUN_COLUMNS} FROM observ_dataset_runs r WHERE r.id = ?"))
+    let mut run: DatasetRun = query_as(format!("SELECT {RUN_COLUMNS} FROM observ_dataset_runs r WHERE r.id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -94,9 +94,9 @@ fn nearest_rank(n: usize, q: f64) -> Option<usize> {
 /// instead of loading every latency: a GET of a 20,000-item run stays cheap.
 async fn latency_percentile(pool: &Pool, run_id: i64, q: f64) -> Result<Option<i64>, AppError> {
     const WHERE: &str = "FROM observ_dataset_run_items WHERE dataset_run_id = ? AND latency_ms IS NOT NULL";
-    let n: i64 = query_scalar(&format!("SELECT count(*) {WHERE}")).bind(run_id).fetch_one(pool).await?;
+    let n: i64 = query_scalar(format!("SELECT count(*) {WHERE}")).bind(run_id).fetch_one(pool).await?;
     let Some(rank) = nearest_rank(n as usize, q) else { return Ok(None) };
-    Ok(query_scalar(&format!("SELECT latency_ms {WHERE} ORDER BY latency_ms LIMIT 1 OFFSET ?"))
+    Ok(query_scalar(format!("SELECT latency_ms {WHERE} ORDER BY latency_ms LIMIT 1 OFFSET ?"))
         .bind(run_id)
         .bind(rank as i64 - 1)
         .fetch_optional(pool)
@@ -129,7 +129,7 @@ pub async fn create_with_free_name(db: &Db, dataset_id: i64, draft: &RunDraft) -
 async fn create_if_name_free(pool: &Pool, dataset_id: i64, draft: &RunDraft) -> Result<Option<i64>, AppError> {
     let mut tx = pool.begin().await?;
     super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
-    let inserted = query_scalar(&format!(
+    let inserted = query_scalar(format!(
         "INSERT INTO observ_dataset_runs (dataset_id, name, description, status, metadata, concurrency, repetitions, \
          created_at, updated_at) VALUES (?, ?, ?, ?, '{{}}', ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -142,7 +142,7 @@ async fn create_if_name_free(pool: &Pool, dataset_id: i64, draft: &RunDraft) -> 
     .fetch_one(&mut tx)
     .await;
     let Some(run_id) = super::unless_taken::<i64>(inserted)? else { return Ok(None) };
-    let inserted = query(&format!(
+    let inserted = query(format!(
         "WITH RECURSIVE reps(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM reps WHERE n + 1 < ?) \
          INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, repetition, status, input, \
          expected_output, created_at, updated_at) \
@@ -193,7 +193,7 @@ async fn suggest_name_on(pool: &Pool, dataset_id: i64) -> Result<String, AppErro
 /// pending → running (keeps the first start time when resuming).
 pub async fn mark_running(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
-    query(&format!(
+    query(format!(
         "UPDATE observ_dataset_runs SET status = ?, started_at = COALESCE(started_at, {NOW}), updated_at = {NOW} WHERE id = ?"
     ))
     .bind(RunStatus::Running.code())
@@ -232,7 +232,7 @@ pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<Option<RunStatu
         }
     }
     if cancelled {
-        query(&format!(
+        query(format!(
             "UPDATE observ_dataset_run_items SET status = ?, lease_owner = NULL, lease_expires_ms = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status IN (?, ?)"
         ))
         .bind(RunItemStatus::Cancelled.code())
@@ -248,7 +248,7 @@ pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<Option<RunStatu
             .fetch_one(&mut tx)
             .await?;
     let status = final_status(cancelled, completed, failed);
-    query(&format!("UPDATE observ_dataset_runs SET status = ?, finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"))
+    query(format!("UPDATE observ_dataset_runs SET status = ?, finished_at = {NOW}, updated_at = {NOW} WHERE id = ?"))
         .bind(status.code())
         .bind(id)
         .execute(&mut tx)
@@ -293,7 +293,7 @@ pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
     if count == 0 {
         return Err(AppError::Conflict("run: there are no failed items to retry".into()));
     }
-    query(&format!(
+    query(format!(
         "UPDATE observ_dataset_run_items SET status = ?, error = NULL, output = NULL, trace_id = NULL, latency_ms = NULL, \
          cost = 0, tokens = 0, seq = NULL, updated_at = {NOW} WHERE dataset_run_id = ? AND status = ?"
     ))
@@ -302,7 +302,7 @@ pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
     .bind(RunItemStatus::Failed.code())
     .execute(&mut tx)
     .await?;
-    query(&format!(
+    query(format!(
         "UPDATE observ_dataset_runs SET status = ?, finished_at = NULL, failed_items = failed_items - ?, \
          total_cost = total_cost - ?, total_tokens = total_tokens - ?, updated_at = {NOW} WHERE id = ?"
     ))
@@ -321,7 +321,7 @@ pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
 pub async fn fail_to_start(db: &Db, id: i64, reason: &str) -> Result<(), AppError> {
     let pool = &db.write;
     let metadata = pool.dialect().json_set_text("metadata", "error");
-    query(&format!(
+    query(format!(
         "UPDATE observ_dataset_runs SET status = ?, metadata = {metadata}, finished_at = {NOW}, updated_at = {NOW} \
          WHERE id = ?"
     ))

@@ -113,7 +113,7 @@ pub(super) async fn upsert(conn: &mut Tx, target: ScoreTarget, draft: &ScoreDraf
         _ => None,
     };
     let column = target.column();
-    let id: i64 = query_scalar(&format!(
+    let id: i64 = query_scalar(format!(
         "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
          {column}, observ_dataset_run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
          ON CONFLICT ({column}, name, source) WHERE {column} IS NOT NULL DO UPDATE SET \
@@ -139,7 +139,7 @@ pub(super) async fn upsert(conn: &mut Tx, target: ScoreTarget, draft: &ScoreDraf
 
 pub(super) async fn find(pool: &Pool, id: i64) -> Result<Score, AppError> {
     let row: Option<ScoreRow> =
-        query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE id = ?")).bind(id).fetch_optional(pool).await?;
+        query_as(format!("SELECT {COLUMNS} FROM observ_scores WHERE id = ?")).bind(id).fetch_optional(pool).await?;
     row.map(Score::from).ok_or_else(|| AppError::not_found("score", id))
 }
 
@@ -162,7 +162,7 @@ pub(super) async fn for_run_items(pool: &Pool, ids: &[i64]) -> Result<HashMap<i6
 pub async fn for_trace(db: &Db, trace_id: i64) -> Result<Vec<Score>, AppError> {
     let pool = &db.read;
     let rows: Vec<ScoreRow> =
-        query_as(&format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
+        query_as(format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
             .bind(trace_id)
             .fetch_all(pool)
             .await?;

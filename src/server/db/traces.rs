@@ -75,12 +75,12 @@ pub async fn cursor_page(
 /// One trace with its observations in start order.
 pub async fn find(db: &Db, id: i64) -> Result<Trace, AppError> {
     let pool = &db.read;
-    let mut trace: Trace = query_as(&format!("SELECT {TRACE_COLUMNS} FROM observ_traces t WHERE t.id = ?"))
+    let mut trace: Trace = query_as(format!("SELECT {TRACE_COLUMNS} FROM observ_traces t WHERE t.id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| AppError::not_found("trace", id))?;
-    trace.observations = query_as(&format!(
+    trace.observations = query_as(format!(
         "SELECT {OBSERVATION_COLUMNS} FROM observ_observations o WHERE o.observ_trace_id = ? ORDER BY o.start_time, o.id"
     ))
     .bind(id)
@@ -104,7 +104,7 @@ pub async fn session_page(db: &Db, at: PageAt, limit: i64) -> Result<KeysetPage<
 
 pub async fn find_session(db: &Db, id: i64) -> Result<Session, AppError> {
     let pool = &db.read;
-    query_as(&format!("SELECT {SESSION_COLUMNS} FROM observ_sessions s WHERE s.id = ?"))
+    query_as(format!("SELECT {SESSION_COLUMNS} FROM observ_sessions s WHERE s.id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -180,7 +180,7 @@ async fn insert_session(
     user_id: Option<&str>,
     metadata: &Value,
 ) -> Result<i64, AppError> {
-    Ok(query_scalar(&format!(
+    Ok(query_scalar(format!(
         "INSERT INTO observ_sessions (session_id, user_id, start_time, metadata, created_at, updated_at) \
          VALUES (?, ?, {NOW}, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -192,7 +192,7 @@ async fn insert_session(
 }
 
 async fn insert_trace(conn: &mut Tx, session: i64, trace: &NewTrace) -> Result<i64, AppError> {
-    Ok(query_scalar(&format!(
+    Ok(query_scalar(format!(
         "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, input, metadata, tags, user_id, created_at, updated_at) \
          VALUES (?, ?, ?, COALESCE(?, {NOW}), ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
     ))
@@ -209,7 +209,7 @@ async fn insert_trace(conn: &mut Tx, session: i64, trace: &NewTrace) -> Result<i
 }
 
 async fn insert_observation(conn: &mut Tx, trace: i64, o: &NewObservation) -> Result<i64, AppError> {
-    Ok(query_scalar(&format!(
+    Ok(query_scalar(format!(
         "INSERT INTO observ_observations (observation_id, observ_trace_id, parent_observation_id, type, name, \
          start_time, end_time, model, input, output, usage, cost_usd, status_message, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) RETURNING id"
@@ -242,7 +242,7 @@ async fn finalize_trace(conn: &mut Tx, trace: i64, output: Option<&Value>) -> Re
         d.json_int("usage", "input_tokens"),
         d.json_int("usage", "output_tokens")
     );
-    let totals: (f64, i64) = query_as(&format!(
+    let totals: (f64, i64) = query_as(format!(
         "UPDATE observ_traces SET output = ?2, end_time = {NOW}, updated_at = {NOW}, \
          total_cost = (SELECT COALESCE(sum(cost_usd), 0) FROM observ_observations WHERE observ_trace_id = ?1), \
          total_tokens = (SELECT COALESCE(sum({tokens}), 0) FROM observ_observations WHERE observ_trace_id = ?1) \
@@ -252,7 +252,7 @@ async fn finalize_trace(conn: &mut Tx, trace: i64, output: Option<&Value>) -> Re
     .bind(json(output.map(Value::to_string)))
     .fetch_one(&mut *conn)
     .await?;
-    query(&format!(
+    query(format!(
         "UPDATE observ_sessions SET end_time = {NOW}, updated_at = {NOW}, \
          total_traces_count = (SELECT count(*) FROM observ_traces WHERE observ_session_id = observ_sessions.id), \
          total_cost = (SELECT COALESCE(sum(total_cost), 0) FROM observ_traces WHERE observ_session_id = observ_sessions.id), \

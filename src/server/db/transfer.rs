@@ -90,7 +90,7 @@ impl ItemWriter {
 }
 
 async fn touch_dataset(conn: &mut Tx, dataset_id: i64) -> Result<(), AppError> {
-    query(&format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
+    query(format!("UPDATE observ_datasets SET updated_at = {NOW} WHERE id = ?"))
         .bind(dataset_id)
         .execute(&mut *conn)
         .await?;
@@ -130,7 +130,7 @@ pub async fn duplicate(db: &Db, id: i64, name: Option<String>) -> Result<i64, Ap
 /// Writes the copy named `name` in one transaction; `None` when the name is taken.
 async fn copy(pool: &Pool, id: i64, name: &str) -> Result<Option<i64>, AppError> {
     let mut tx = pool.begin().await?;
-    let inserted = query_scalar(&format!(
+    let inserted = query_scalar(format!(
         "INSERT INTO observ_datasets (name, description, agent_class, metadata, evaluators, created_at, updated_at) \
          SELECT ?, description, agent_class, metadata, evaluators, {NOW}, {NOW} FROM observ_datasets WHERE id = ? RETURNING id"
     ))
@@ -140,7 +140,7 @@ async fn copy(pool: &Pool, id: i64, name: &str) -> Result<Option<i64>, AppError>
     .await;
     let Some(copy) = super::unless_taken::<Option<i64>>(inserted)? else { return Ok(None) };
     let copy = copy.ok_or_else(|| AppError::not_found("dataset", id))?;
-    query(&format!(
+    query(format!(
         "INSERT INTO observ_dataset_items \
          (dataset_id, status, input, expected_output, metadata, source_trace_id, created_at, updated_at) \
          SELECT ?, status, input, expected_output, metadata, source_trace_id, {NOW}, {NOW} \

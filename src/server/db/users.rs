@@ -26,11 +26,11 @@ pub async fn count(db: &Db) -> Result<i64, AppError> {
 
 pub async fn list(db: &Db) -> Result<Vec<User>, AppError> {
     let pool = &db.read;
-    Ok(query_as(&format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
+    Ok(query_as(format!("SELECT {COLUMNS} FROM observ_users ORDER BY email")).fetch_all(pool).await?)
 }
 
 pub(super) async fn find(pool: &Pool, id: i64) -> Result<User, AppError> {
-    query_as(&format!("SELECT {COLUMNS} FROM observ_users WHERE id = ?"))
+    query_as(format!("SELECT {COLUMNS} FROM observ_users WHERE id = ?"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -67,7 +67,7 @@ pub async fn insert(
 ) -> Result<Option<User>, AppError> {
     let pool = &db.write;
     let guard = if only_if_none { " WHERE NOT EXISTS (SELECT 1 FROM observ_users)" } else { "" };
-    let inserted: Option<(i64,)> = query_as(&format!(
+    let inserted: Option<(i64,)> = query_as(format!(
         "INSERT INTO observ_users (email, name, role, password_hash, created_at, updated_at) \
          SELECT ?, ?, ?, ?, {NOW}, {NOW}{guard} RETURNING id"
     ))
@@ -87,7 +87,7 @@ pub async fn insert(
 /// Changes a role; refuses to leave the install without an admin.
 pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
     let pool = &db.write;
-    let done = query(&format!(
+    let done = query(format!(
         "UPDATE observ_users SET role = ?, updated_at = {NOW} WHERE id = ? \
          AND (? = ? OR role <> ? OR (SELECT count(*) FROM observ_users WHERE role = ?) > 1)"
     ))
@@ -108,7 +108,7 @@ pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<User, AppError> {
 
 pub async fn set_password_hash(db: &Db, id: i64, password_hash: &str) -> Result<(), AppError> {
     let pool = &db.write;
-    query(&format!("UPDATE observ_users SET password_hash = ?, updated_at = {NOW} WHERE id = ?"))
+    query(format!("UPDATE observ_users SET password_hash = ?, updated_at = {NOW} WHERE id = ?"))
         .bind(password_hash)
         .bind(id)
         .execute(pool)
