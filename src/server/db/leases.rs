@@ -158,3 +158,87 @@ pub async fn stopped_among(db: &Db, ids: &[i64]) -> Result<Vec<i64>, AppError> {
     q.push_list(ids.iter().copied()).push(")");
     Ok(q.build_query_scalar().fetch_all(&db.write).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A SQLite file as the previous release left it (migrations up to 021, a
+    /// run killed with an item in flight), opened by this version: migrated in
+    /// place, nothing lost, and the item in flight is claimable again.
+    #[tokio::test]
+    async fn a_database_of_the_previous_release_upgrades_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/observ.db", dir.path().display());
+        {
+            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+                .unwrap()
+                .create_if_missing(true);
+            let old = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            let mut migrator = sqlx::migrate::Migrator::new(std::path::Path::new("migrations/sqlite")).await.unwrap();
+            migrator.migrations = migrator.migrations.iter().filter(|m| m.version <= 21).cloned().collect();
+            migrator.run(&old).await.unwrap();
+            for sql in [
+                "INSERT INTO observ_datasets (id, name, agent_class, created_at, updated_at) VALUES (1, 'kept', 'echo', 'x', 'x')",
+                "INSERT INTO observ_dataset_items (id, dataset_id, input, created_at, updated_at) VALUES (1, 1, '{\"q\": 1}', 'x', 'x'), (2, 1, '{\"q\": 2}', 'x', 'x')",
+                "INSERT INTO observ_dataset_runs (id, dataset_id, name, status, total_items, completed_items, created_at, updated_at) VALUES (1, 1, 'r', 1, 2, 1, 'x', 'x')",
+                "INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, status, input, output, created_at, updated_at) VALUES (1, 1, 2, '{\"q\": 1}', '{\"q\": 1}', 'x', 'x'), (1, 2, 1, '{\"q\": 2}', NULL, 'x', 'x')",
+                "INSERT INTO observ_users (email, role, password_hash, created_at, updated_at) VALUES ('a@example.com', 'admin', 'h', 'x', 'x')",
+            ] {
+                sqlx::query(sql).execute(&old).await.unwrap();
+            }
+            old.close().await;
+        }
+        let db = Db::open(&url).await.unwrap();
+        assert_eq!(db.readiness().await, Ok(crate::server::db::latest_version()));
+        let dataset = crate::server::db::datasets::find(&db, 1).await.unwrap();
+        assert_eq!((dataset.name.as_str(), dataset.items_count), ("kept", 2));
+        let run = crate::server::db::runs::find(&db, 1).await.unwrap();
+        assert_eq!((run.status, run.completed_items, run.total_items), (RunStatus::Running, 1, 2));
+        assert_eq!(crate::server::db::users::list(&db).await.unwrap().len(), 1);
+        // The item the killed process had in flight (no lease then) is claimable; the finished one is not.
+        let claim = claim(&db, 1, "me", 8, 8, 30_000).await.unwrap();
+        assert_eq!(claim.items.iter().map(|i| i.dataset_item_id).collect::<Vec<_>>(), [2]);
+        assert_eq!(claim.items[0].input, serde_json::json!({"q": 2}));
+        assert_eq!(remaining(&db, 1).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn claims_hold_the_concurrency_across_owners_and_expired_leases_move() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
+        let draft = crate::model::dataset::DatasetDraft {
+            name: "d".into(),
+            description: None,
+            agent_class: "echo".into(),
+            metadata: serde_json::json!({}),
+            evaluators: Vec::new(),
+        };
+        let d = crate::server::db::datasets::create(&db, &draft).await.unwrap();
+        for n in 0..5 {
+            let draft = crate::model::item::ItemDraft::new(serde_json::json!(n));
+            crate::server::db::items::create(&db, d, &draft).await.unwrap();
+        }
+        let draft = crate::model::run::RunDraft { name: "r".into(), description: None, concurrency: 3, repetitions: 1 };
+        let run = crate::server::db::runs::create(&db, d, &draft).await.unwrap();
+        crate::server::db::runs::mark_running(&db, run).await.unwrap();
+        assert_eq!(claim(&db, run, "a", 2, 3, 60_000).await.unwrap().items.len(), 2);
+        assert_eq!(claim(&db, run, "b", 5, 3, 60_000).await.unwrap().items.len(), 1, "3 in flight across a and b");
+        assert!(claim(&db, run, "b", 5, 3, 60_000).await.unwrap().items.is_empty());
+        // b's lease runs out: its item goes to whoever claims next.
+        query("UPDATE observ_dataset_run_items SET lease_expires_ms = 0 WHERE lease_owner = 'b'")
+            .execute(&db.write)
+            .await
+            .unwrap();
+        let taken = claim(&db, run, "c", 5, 3, 60_000).await.unwrap();
+        assert_eq!(taken.items.len(), 1);
+        let mut tx = db.write.begin().await.unwrap();
+        assert!(held(&mut tx, "b", &[taken.items[0].id]).await.unwrap().is_empty(), "b may no longer write it");
+        assert_eq!(held(&mut tx, "c", &[taken.items[0].id]).await.unwrap(), [taken.items[0].id]);
+        drop(tx);
+        assert_eq!(release(&db, "a").await.unwrap(), 2);
+        assert_eq!(remaining(&db, run).await.unwrap(), 5);
+        crate::server::db::runs::finish(&db, run, true).await.unwrap();
+        assert!(claim(&db, run, "a", 5, 3, 60_000).await.unwrap().stopped);
+    }
+}
