@@ -16,6 +16,7 @@ pub mod items;
 pub mod leases;
 pub mod login_failures;
 mod pages;
+pub mod record;
 pub mod run_items;
 pub mod run_summaries;
 pub mod runs;

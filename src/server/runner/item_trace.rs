@@ -4,7 +4,7 @@
 
 use crate::model::score::ScoreDraft;
 use crate::model::trace::NewObservation;
-use crate::server::db::run_items::FinishedItem;
+use crate::server::db::record::FinishedItem;
 use crate::server::db::traces::{NewSession, NewTrace};
 use serde_json::{json, Value};
 

@@ -5,7 +5,7 @@
 
 use super::events::Published;
 use super::item_trace::{finished_item, ItemResult, RunLabels};
-use crate::server::db::run_items::record_batch;
+use crate::server::db::record::record_batch;
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use tokio::sync::{broadcast, mpsc};
