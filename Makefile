@@ -6,7 +6,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test deps build release bench fmt lint clean
+.PHONY: run test deps build release bench bench-scale-out fmt lint clean
 
 run: deps
 	cargo leptos build
@@ -26,6 +26,10 @@ release: deps
 
 bench: deps
 	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience
+
+# The runs benchmark on PostgreSQL, and several instances on one PostgreSQL (durable settings).
+bench-scale-out: deps
+	OBSERV_PG_DURABLE=1 scripts/with-postgres cargo bench --features ssr --bench runs --bench scale_out
 
 fmt:
 	cargo fmt

@@ -1,4 +1,6 @@
-//! A real server for the benchmarks: loopback HTTP over a fresh SQLite file.
+//! A real server for the benchmarks: loopback HTTP over a fresh SQLite file,
+//! or a fresh PostgreSQL database when `OBSERV_TEST_POSTGRES_URL` names a
+//! cluster (`scripts/with-postgres cargo bench …`).
 
 use leptos::prelude::LeptosOptions;
 use observ::model::user::Role;
@@ -24,7 +26,7 @@ pub async fn start() -> BenchServer {
 
 pub async fn start_with(agents: AgentRegistry) -> BenchServer {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display())).await.unwrap();
+    let db = Db::open(&database_url(dir.path()).await).await.unwrap();
     let options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -37,6 +39,29 @@ pub async fn start_with(agents: AgentRegistry) -> BenchServer {
     headers.insert(reqwest::header::AUTHORIZATION, reqwest::header::HeaderValue::from_str(&bearer).unwrap());
     let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
     BenchServer { base: format!("http://{addr}"), db, client, _dir: dir }
+}
+
+/// Which backend the benchmarks run on, for their output.
+#[allow(dead_code)]
+pub fn backend() -> &'static str {
+    if std::env::var("OBSERV_TEST_POSTGRES_URL").is_ok() {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+}
+
+/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database.
+pub async fn database_url(dir: &std::path::Path) -> String {
+    let Ok(admin) = std::env::var("OBSERV_TEST_POSTGRES_URL") else {
+        return format!("sqlite://{}/bench.db", dir.display());
+    };
+    use sqlx::Connection;
+    let token = observ::server::auth::secrets::sha256_hex(&observ::server::auth::secrets::random_token(16));
+    let name = format!("observ_bench_{}", &token[..12]);
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
 }
 
 /// Peak resident memory of this process (server and client), in MiB.

@@ -228,3 +228,28 @@ async fn sigterm_mid_run_finishes_the_items_in_flight_and_the_next_start_does_th
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_version_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::server::database_url(dir.path());
+    std::fs::write(dir.path().join("absent.toml"), "").unwrap();
+    let db = observ::server::db::Db::open(&url).await.unwrap();
+    // What a newer release would leave: one more migration applied.
+    let future = if crate::server::on_postgres() {
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', true, '\\x00'::bytea, 0)"
+    } else {
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', 1, x'00', 0)"
+    };
+    observ::server::db::exec::query(future).execute(db.write_pool_for_tests()).await.unwrap();
+    db.close().await;
+    let known = observ::server::db::latest_version();
+    for args in [&["migrate"][..], &["check"][..], &[][..]] {
+        let out = observ(dir.path(), &url, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} {stderr}");
+        assert!(stderr.contains("migration 9999") && stderr.contains(&format!("up to {known}")), "{stderr}");
+    }
+}

@@ -22,53 +22,34 @@ pub struct PendingItem {
     pub expected_output: Option<Value>,
 }
 
-/// What a claim found.
-#[derive(Debug, Default)]
-pub struct Claim {
-    pub items: Vec<PendingItem>,
-    /// The run is no longer pending or running (cancelled or finished elsewhere).
-    pub stopped: bool,
-}
-
-/// Claims up to `want` claimable items of `run_id` for `owner`, never letting
-/// the run's live leases exceed `concurrency`, whichever instances hold them.
-pub async fn claim(
-    db: &Db,
-    run_id: i64,
-    owner: &str,
-    want: i64,
-    concurrency: i64,
-    lease_ms: i64,
-) -> Result<Claim, AppError> {
+/// Claims up to `free` claimable items of `run_id` for `owner` (`free`: the
+/// run's concurrency less the items `owner` is running), fewer by the live
+/// leases other instances hold: so the run's concurrency holds across all
+/// instances. Another instance's items that finished but are not yet written
+/// still count, which errs on the safe side. Nothing is claimed once the run
+/// is no longer pending or running.
+///
+/// On SQLite one statement (its one writer orders the claims); on PostgreSQL
+/// the same statement under a lock on the run row, so concurrent claims of
+/// several instances see each other's leases.
+pub async fn claim(db: &Db, run_id: i64, owner: &str, free: i64, lease_ms: i64) -> Result<Vec<PendingItem>, AppError> {
+    if free <= 0 {
+        return Ok(Vec::new());
+    }
     let mut tx = db.write.begin().await?;
     let now = now_ms();
-    // The run row's lock orders the claims of all instances on this run.
-    let lock = if tx.dialect() == Dialect::Postgres { " FOR UPDATE" } else { "" };
-    let status: Option<i64> = query_scalar(format!("SELECT status FROM observ_dataset_runs WHERE id = ?{lock}"))
-        .bind(run_id)
-        .fetch_optional(&mut tx)
-        .await?;
-    let running = status.and_then(|s| RunStatus::try_from(s).ok()).is_some_and(|s| !s.is_finished());
-    if !running {
-        return Ok(Claim { items: Vec::new(), stopped: true });
+    let postgres = tx.dialect() == Dialect::Postgres;
+    if postgres {
+        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
     }
-    let leased: i64 = query_scalar(
-        "SELECT count(*) FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = ? AND lease_expires_ms >= ?",
-    )
-    .bind(run_id)
-    .bind(RunItemStatus::Running.code())
-    .bind(now)
-    .fetch_one(&mut tx)
-    .await?;
-    let n = want.min(concurrency - leased);
-    if n <= 0 {
-        return Ok(Claim::default());
-    }
-    let skip = if tx.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let skip = if postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let mut items: Vec<PendingItem> = query_as(format!(
         "UPDATE observ_dataset_run_items SET status = ?, lease_owner = ?, lease_expires_ms = ? WHERE id IN \
          (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ? AND (status = ? OR (status = ? AND \
-         (lease_expires_ms IS NULL OR lease_expires_ms < ?))) ORDER BY id LIMIT ?{skip}) \
+         (lease_expires_ms IS NULL OR lease_expires_ms < ?))) ORDER BY id LIMIT \
+         (SELECT CASE WHEN n > 0 THEN n ELSE 0 END FROM (SELECT ? - count(*) AS n FROM observ_dataset_run_items \
+         WHERE dataset_run_id = ? AND status = ? AND lease_expires_ms >= ? AND lease_owner <> ?) AS others){skip}) \
+         AND EXISTS (SELECT 1 FROM observ_dataset_runs WHERE id = ? AND status IN (?, ?)) \
          RETURNING id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output"
     ))
     .bind(RunItemStatus::Running.code())
@@ -78,12 +59,19 @@ pub async fn claim(
     .bind(RunItemStatus::Pending.code())
     .bind(RunItemStatus::Running.code())
     .bind(now)
-    .bind(n)
+    .bind(free)
+    .bind(run_id)
+    .bind(RunItemStatus::Running.code())
+    .bind(now)
+    .bind(owner)
+    .bind(run_id)
+    .bind(RunStatus::Pending.code())
+    .bind(RunStatus::Running.code())
     .fetch_all(&mut tx)
     .await?;
     tx.commit().await?;
     items.sort_by_key(|i| i.id);
-    Ok(Claim { items, stopped: false })
+    Ok(items)
 }
 
 /// Of `ids`, those `owner` still holds (locked for the caller's transaction on
@@ -197,9 +185,9 @@ mod tests {
         assert_eq!((run.status, run.completed_items, run.total_items), (RunStatus::Running, 1, 2));
         assert_eq!(crate::server::db::users::list(&db).await.unwrap().len(), 1);
         // The item the killed process had in flight (no lease then) is claimable; the finished one is not.
-        let claim = claim(&db, 1, "me", 8, 8, 30_000).await.unwrap();
-        assert_eq!(claim.items.iter().map(|i| i.dataset_item_id).collect::<Vec<_>>(), [2]);
-        assert_eq!(claim.items[0].input, serde_json::json!({"q": 2}));
+        let claim = claim(&db, 1, "me", 8, 30_000).await.unwrap();
+        assert_eq!(claim.iter().map(|i| i.dataset_item_id).collect::<Vec<_>>(), [2]);
+        assert_eq!(claim[0].input, serde_json::json!({"q": 2}));
         assert_eq!(remaining(&db, 1).await.unwrap(), 1);
     }
 
@@ -222,23 +210,24 @@ mod tests {
         let draft = crate::model::run::RunDraft { name: "r".into(), description: None, concurrency: 3, repetitions: 1 };
         let run = crate::server::db::runs::create(&db, d, &draft).await.unwrap();
         crate::server::db::runs::mark_running(&db, run).await.unwrap();
-        assert_eq!(claim(&db, run, "a", 2, 3, 60_000).await.unwrap().items.len(), 2);
-        assert_eq!(claim(&db, run, "b", 5, 3, 60_000).await.unwrap().items.len(), 1, "3 in flight across a and b");
-        assert!(claim(&db, run, "b", 5, 3, 60_000).await.unwrap().items.is_empty());
+        // a runs 2 of the run's 3 (1 free); b, running none, has 3 free but a's 2 leases count.
+        assert_eq!(claim(&db, run, "a", 2, 60_000).await.unwrap().len(), 2);
+        assert_eq!(claim(&db, run, "b", 3, 60_000).await.unwrap().len(), 1, "3 in flight across a and b");
+        assert!(claim(&db, run, "b", 2, 60_000).await.unwrap().is_empty());
         // b's lease runs out: its item goes to whoever claims next.
         query("UPDATE observ_dataset_run_items SET lease_expires_ms = 0 WHERE lease_owner = 'b'")
             .execute(&db.write)
             .await
             .unwrap();
-        let taken = claim(&db, run, "c", 5, 3, 60_000).await.unwrap();
-        assert_eq!(taken.items.len(), 1);
+        let taken = claim(&db, run, "c", 3, 60_000).await.unwrap();
+        assert_eq!(taken.len(), 1);
         let mut tx = db.write.begin().await.unwrap();
-        assert!(held(&mut tx, "b", &[taken.items[0].id]).await.unwrap().is_empty(), "b may no longer write it");
-        assert_eq!(held(&mut tx, "c", &[taken.items[0].id]).await.unwrap(), [taken.items[0].id]);
+        assert!(held(&mut tx, "b", &[taken[0].id]).await.unwrap().is_empty(), "b may no longer write it");
+        assert_eq!(held(&mut tx, "c", &[taken[0].id]).await.unwrap(), [taken[0].id]);
         drop(tx);
         assert_eq!(release(&db, "a").await.unwrap(), 2);
         assert_eq!(remaining(&db, run).await.unwrap(), 5);
         crate::server::db::runs::finish(&db, run, true).await.unwrap();
-        assert!(claim(&db, run, "a", 5, 3, 60_000).await.unwrap().stopped);
+        assert!(claim(&db, run, "a", 3, 60_000).await.unwrap().is_empty(), "a cancelled run gives nothing");
     }
 }

@@ -257,20 +257,14 @@ impl Runner {
             if handle.is_cancelled() || self.is_draining() {
                 break;
             }
-            // Claim in batches (half the run's concurrency free, or nothing running here).
+            // Claim a few at a time (a quarter of the concurrency free, or nothing running here).
             let free = permits.available_permits();
-            let claim = if free > 0 && (free * 2 >= concurrency || tasks.is_empty()) {
-                leases::claim(&self.db, run_id, &self.instance, free as i64, run.concurrency.max(1), self.lease.ms())
-                    .await?
+            let claimed = if free > 0 && (free * 4 >= concurrency || tasks.is_empty()) {
+                leases::claim(&self.db, run_id, &self.instance, free as i64, self.lease.ms()).await?
             } else {
-                leases::Claim::default()
+                Vec::new()
             };
-            if claim.stopped {
-                // Cancelled (or finished) by another instance: stop what runs here too.
-                handle.cancelled.store(true, Ordering::SeqCst);
-                break;
-            }
-            if claim.items.is_empty() {
+            if claimed.is_empty() {
                 if tasks.is_empty() && leases::remaining(&self.db, run_id).await? == 0 {
                     break;
                 }
@@ -283,7 +277,7 @@ impl Runner {
                 }
                 continue;
             }
-            for item in claim.items {
+            for item in claimed {
                 let permit = permits.clone().try_acquire_owned().expect("claimed no more items than free permits");
                 let (agent, sender) = (agent.clone(), results.clone());
                 let (evaluators, agents, calls) = (evaluators.clone(), self.agents.clone(), self.calls.clone());
