@@ -18,7 +18,7 @@ fn instance(dir: &std::path::Path, port: u16) -> Child {
         .env("LEPTOS_OUTPUT_NAME", "observ")
         .env("OBSERV_LEASE_SECS", "2")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .unwrap()
 }

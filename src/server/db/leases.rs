@@ -36,40 +36,44 @@ pub async fn claim(db: &Db, run_id: i64, owner: &str, free: i64, lease_ms: i64) 
     if free <= 0 {
         return Ok(Vec::new());
     }
-    let mut tx = db.write.begin().await?;
     let now = now_ms();
-    let postgres = tx.dialect() == Dialect::Postgres;
-    if postgres {
-        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
-    }
+    let postgres = db.dialect() == Dialect::Postgres;
+    // How many: `free` less the live leases of other instances (never below 0).
+    let n = "(SELECT CASE WHEN n > 0 THEN n ELSE 0 END FROM (SELECT ?1 - count(*) AS n \
+         FROM observ_dataset_run_items WHERE dataset_run_id = ?2 AND status = ?3 AND lease_expires_ms >= ?4 \
+         AND lease_owner <> ?5) AS others)";
+    // Items whose lease expired first, then pending ones, each walked along the
+    // (run, status, id) index: a claim costs the same late in a long run.
     let skip = if postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    let mut items: Vec<PendingItem> = query_as(format!(
-        "UPDATE observ_dataset_run_items SET status = ?, lease_owner = ?, lease_expires_ms = ? WHERE id IN \
-         (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ? AND (status = ? OR (status = ? AND \
-         (lease_expires_ms IS NULL OR lease_expires_ms < ?))) ORDER BY id LIMIT \
-         (SELECT CASE WHEN n > 0 THEN n ELSE 0 END FROM (SELECT ? - count(*) AS n FROM observ_dataset_run_items \
-         WHERE dataset_run_id = ? AND status = ? AND lease_expires_ms >= ? AND lease_owner <> ?) AS others){skip}) \
-         AND EXISTS (SELECT 1 FROM observ_dataset_runs WHERE id = ? AND status IN (?, ?)) \
+    let claim = query_as::<PendingItem>(format!(
+        "UPDATE observ_dataset_run_items SET status = ?3, lease_owner = ?5, lease_expires_ms = ?6 WHERE id IN \
+         (SELECT id FROM (SELECT id FROM (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ?2 \
+         AND status = ?3 AND (lease_expires_ms IS NULL OR lease_expires_ms < ?4) ORDER BY id LIMIT {n}{skip}) AS expired \
+         UNION ALL SELECT id FROM (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ?2 AND status = ?7 \
+         ORDER BY id LIMIT {n}{skip}) AS pending) AS claimable LIMIT {n}) \
+         AND EXISTS (SELECT 1 FROM observ_dataset_runs WHERE id = ?2 AND status IN (?8, ?9)) \
          RETURNING id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output"
     ))
-    .bind(RunItemStatus::Running.code())
-    .bind(owner)
-    .bind(now + lease_ms)
-    .bind(run_id)
-    .bind(RunItemStatus::Pending.code())
-    .bind(RunItemStatus::Running.code())
-    .bind(now)
     .bind(free)
     .bind(run_id)
     .bind(RunItemStatus::Running.code())
     .bind(now)
     .bind(owner)
-    .bind(run_id)
+    .bind(now + lease_ms)
+    .bind(RunItemStatus::Pending.code())
     .bind(RunStatus::Pending.code())
-    .bind(RunStatus::Running.code())
-    .fetch_all(&mut tx)
-    .await?;
-    tx.commit().await?;
+    .bind(RunStatus::Running.code());
+    let mut items = if postgres {
+        // The run row's lock orders the claims of all instances on this run.
+        let mut tx = db.write.begin().await?;
+        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
+        let items = claim.fetch_all(&mut tx).await?;
+        tx.commit().await?;
+        items
+    } else {
+        // One statement: SQLite's one writer orders the claims.
+        claim.fetch_all(&db.write).await?
+    };
     items.sort_by_key(|i| i.id);
     Ok(items)
 }
@@ -89,14 +93,20 @@ pub(super) async fn held(tx: &mut Tx, owner: &str, ids: &[i64]) -> Result<Vec<i6
     Ok(q.build_query_scalar().fetch_all(tx).await?)
 }
 
-/// Extends every lease `owner` holds; returns how many.
+/// Extends every lease `owner` holds; returns how many. On PostgreSQL it
+/// skips rows another transaction holds (a result being written, a cancel):
+/// it never waits for them, so it can never deadlock with them.
 pub async fn renew(db: &Db, owner: &str, lease_ms: i64) -> Result<u64, AppError> {
-    Ok(query("UPDATE observ_dataset_run_items SET lease_expires_ms = ? WHERE lease_owner = ? AND status = ?")
-        .bind(now_ms() + lease_ms)
-        .bind(owner)
-        .bind(RunItemStatus::Running.code())
-        .execute(&db.write)
-        .await?)
+    let skip = if db.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    Ok(query(format!(
+        "UPDATE observ_dataset_run_items SET lease_expires_ms = ? WHERE id IN (SELECT id FROM observ_dataset_run_items \
+         WHERE lease_owner = ? AND status = ?{skip})"
+    ))
+    .bind(now_ms() + lease_ms)
+    .bind(owner)
+    .bind(RunItemStatus::Running.code())
+    .execute(&db.write)
+    .await?)
 }
 
 /// Gives back `owner`'s unfinished items (a graceful stop): they are pending

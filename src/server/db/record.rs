@@ -75,6 +75,10 @@ pub async fn record_batch<R>(
     shape: impl Fn(R, i64) -> FinishedItem,
 ) -> Result<Vec<RunItem>, AppError> {
     let mut tx = db.write.begin().await?;
+    if tx.dialect() == super::exec::Dialect::Postgres {
+        // The run row first, as claims and cancels take it: one lock order, no deadlock.
+        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
+    }
     let ids: Vec<i64> = results.iter().map(&run_item_of).collect();
     let held: HashSet<i64> = super::leases::held(&mut tx, owner, &ids).await?.into_iter().collect();
     let results: Vec<R> = results.into_iter().filter(|r| held.contains(&run_item_of(r))).collect();
