@@ -95,6 +95,10 @@ async fn write_limit(db: &observ::server::db::Db, dataset: i64) -> Duration {
             "dataset_run_name": "limit", "dataset_item_id": item.dataset_item_id, "dataset_run_item_id": item.id});
         record::FinishedItem {
             run_item_id: item.id,
+            dataset_item_id: item.dataset_item_id,
+            repetition: item.repetition,
+            input: item.input.clone(),
+            expected_output: item.expected_output.clone(),
             output: Some(item.input.clone()),
             error: None,
             latency_ms: 0,

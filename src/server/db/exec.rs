@@ -281,6 +281,22 @@ impl Query {
         QueryScalar { query: self, out: PhantomData }
     }
 
+    /// Runs an `INSERT`; returns the number of rows and, on SQLite, the last
+    /// row id (a multi-row insert takes consecutive ids: one writer, in order).
+    pub async fn insert<'a>(self, on: impl Into<Target<'a>>) -> Result<(u64, Option<i64>), sqlx::Error> {
+        match on.into() {
+            Target::SqlitePool(p) => {
+                let done = sqlx::query_with(&self.sql, sqlite_args(self.args)?).execute(p).await?;
+                Ok((done.rows_affected(), Some(done.last_insert_rowid())))
+            }
+            Target::SqliteConn(c) => {
+                let done = sqlx::query_with(&self.sql, sqlite_args(self.args)?).execute(c).await?;
+                Ok((done.rows_affected(), Some(done.last_insert_rowid())))
+            }
+            other => Ok((self.execute(other).await?, None)),
+        }
+    }
+
     /// Runs the statement; returns the number of rows it changed.
     pub async fn execute<'a>(self, on: impl Into<Target<'a>>) -> Result<u64, sqlx::Error> {
         Ok(match on.into() {

@@ -10,12 +10,14 @@ use crate::model::run_item::RunItemStatus;
 use crate::model::stats::now_ms;
 use crate::server::error::AppError;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// What an item needs to run.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingItem {
     pub id: i64,
     pub dataset_item_id: i64,
+    pub repetition: i64,
     #[sqlx(json)]
     pub input: Value,
     #[sqlx(json(nullable))]
@@ -52,7 +54,7 @@ pub async fn claim(db: &Db, run_id: i64, owner: &str, free: i64, lease_ms: i64) 
          UNION ALL SELECT id FROM (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ?2 AND status = ?7 \
          ORDER BY id LIMIT {n}{skip}) AS pending) AS claimable LIMIT {n}) \
          AND EXISTS (SELECT 1 FROM observ_dataset_runs WHERE id = ?2 AND status IN (?8, ?9)) \
-         RETURNING id, dataset_item_id, COALESCE(input, 'null') AS input, expected_output"
+         RETURNING id, dataset_item_id, repetition, COALESCE(input, 'null') AS input, expected_output"
     ))
     .bind(free)
     .bind(run_id)
@@ -79,18 +81,27 @@ pub async fn claim(db: &Db, run_id: i64, owner: &str, free: i64, lease_ms: i64) 
 }
 
 /// Of `ids`, those `owner` still holds (locked for the caller's transaction on
-/// PostgreSQL): only their results may be written.
-pub(super) async fn held(tx: &mut Tx, owner: &str, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+/// PostgreSQL): only their results may be written. `None` when it holds them
+/// all (the usual case, answered with a count instead of a row per item).
+pub(super) async fn held(tx: &mut Tx, owner: &str, ids: &[i64]) -> Result<Option<HashSet<i64>>, AppError> {
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
+    }
+    let mut q = query("SELECT count(*) FROM observ_dataset_run_items WHERE status = ");
+    q.push_bind(RunItemStatus::Running.code()).push(" AND lease_owner = ").push_bind(owner).push(" AND id IN (");
+    q.push_list(ids.iter().copied()).push(")");
+    let postgres = tx.dialect() == Dialect::Postgres;
+    if !postgres && q.build_query_scalar::<i64>().fetch_one(&mut *tx).await? == ids.len() as i64 {
+        return Ok(None);
     }
     let mut q = query("SELECT id FROM observ_dataset_run_items WHERE status = ");
     q.push_bind(RunItemStatus::Running.code()).push(" AND lease_owner = ").push_bind(owner).push(" AND id IN (");
     q.push_list(ids.iter().copied()).push(")");
-    if tx.dialect() == Dialect::Postgres {
+    if postgres {
+        // Locked: a cancel or another instance's claim can't take them before the commit.
         q.push(" FOR UPDATE");
     }
-    Ok(q.build_query_scalar().fetch_all(tx).await?)
+    Ok(Some(q.build_query_scalar().fetch_all(tx).await?.into_iter().collect()))
 }
 
 /// Extends every lease `owner` holds; returns how many. On PostgreSQL it
@@ -232,8 +243,8 @@ mod tests {
         let taken = claim(&db, run, "c", 3, 60_000).await.unwrap();
         assert_eq!(taken.len(), 1);
         let mut tx = db.write.begin().await.unwrap();
-        assert!(held(&mut tx, "b", &[taken[0].id]).await.unwrap().is_empty(), "b may no longer write it");
-        assert_eq!(held(&mut tx, "c", &[taken[0].id]).await.unwrap(), [taken[0].id]);
+        assert_eq!(held(&mut tx, "b", &[taken[0].id]).await.unwrap(), Some(HashSet::new()), "b may no longer write it");
+        assert_eq!(held(&mut tx, "c", &[taken[0].id]).await.unwrap(), None, "c holds all it asked about");
         drop(tx);
         assert_eq!(release(&db, "a").await.unwrap(), 2);
         assert_eq!(remaining(&db, run).await.unwrap(), 5);

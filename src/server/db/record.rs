@@ -5,7 +5,6 @@
 //! event numbers in one update each. The SQL is the same on both backends.
 
 use super::exec::{json, query, query_scalar, Query, Tx};
-use super::run_items::COLUMNS;
 use super::traces::{NewSession, NewTrace};
 use super::{Db, NOW};
 use crate::model::run_item::{RunItem, RunItemStatus};
@@ -24,6 +23,11 @@ const ROWS_PER_STATEMENT: usize = 256;
 #[derive(Debug, Clone)]
 pub struct FinishedItem {
     pub run_item_id: i64,
+    pub dataset_item_id: i64,
+    pub repetition: i64,
+    /// The input and expected output as run (for the stored item's event).
+    pub input: Value,
+    pub expected_output: Option<Value>,
     pub output: Option<Value>,
     pub error: Option<String>,
     pub latency_ms: i64,
@@ -80,8 +84,10 @@ pub async fn record_batch<R>(
         query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
     }
     let ids: Vec<i64> = results.iter().map(&run_item_of).collect();
-    let held: HashSet<i64> = super::leases::held(&mut tx, owner, &ids).await?.into_iter().collect();
-    let results: Vec<R> = results.into_iter().filter(|r| held.contains(&run_item_of(r))).collect();
+    let results: Vec<R> = match super::leases::held(&mut tx, owner, &ids).await? {
+        None => results,
+        Some(held) => results.into_iter().filter(|r| held.contains(&run_item_of(r))).collect(),
+    };
     if results.is_empty() {
         return Ok(Vec::new());
     }
@@ -98,14 +104,51 @@ pub async fn record_batch<R>(
     for chunk in finished.chunks(ROWS_PER_STATEMENT) {
         let traces = insert_traces(&mut tx, chunk).await?;
         insert_observations(&mut tx, chunk, &traces).await?;
-        items.extend(update_run_items(&mut tx, chunk, &traces).await?);
+        update_run_items(&mut tx, chunk, &traces).await?;
+        items.extend(chunk.iter().map(|(seq, item)| stored(run_id, *seq, item, &traces)));
     }
     attach_new_scores(&mut tx, run_id, &finished, &mut items).await?;
     count_results(&mut tx, run_id, &items).await?;
     super::changes::announce_in(&mut tx, run_id).await?;
     tx.commit().await?;
-    items.sort_by_key(|i| i.seq);
     Ok(items)
+}
+
+/// The run item as the batch stored it (what its event carries).
+fn stored(run_id: i64, seq: i64, item: &FinishedItem, traces: &HashMap<String, i64>) -> RunItem {
+    let (cost, tokens) = item.totals();
+    RunItem {
+        id: item.run_item_id,
+        dataset_run_id: run_id,
+        dataset_item_id: item.dataset_item_id,
+        repetition: item.repetition,
+        status: item.status(),
+        input: item.input.clone(),
+        expected_output: item.expected_output.clone(),
+        output: item.output.clone(),
+        error: item.error.clone(),
+        trace_id: traces.get(&item.trace.trace_id).copied(),
+        latency_ms: Some(item.latency_ms),
+        cost,
+        tokens,
+        seq: Some(seq),
+        scores: Vec::new(),
+    }
+}
+
+/// Row ids of a multi-row insert, by each row's key: on SQLite from the last
+/// id (one writer: the rows took consecutive ids in order), elsewhere from
+/// `RETURNING id, {key}`. Either way no row travels back on SQLite.
+async fn insert_ids(tx: &mut Tx, mut q: Query, key: &str, keys: &[&str]) -> Result<HashMap<String, i64>, AppError> {
+    if tx.dialect() == super::exec::Dialect::Sqlite {
+        let (rows, last) = q.insert(&mut *tx).await?;
+        let last = last.unwrap_or_default();
+        debug_assert_eq!(rows as usize, keys.len());
+        let first = last - rows as i64 + 1;
+        return Ok(keys.iter().enumerate().map(|(n, k)| (k.to_string(), first + n as i64)).collect());
+    }
+    q.push(format!(" RETURNING id, {key}"));
+    Ok(q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await?.into_iter().map(|(id, k)| (k, id)).collect())
 }
 
 /// Each item's session (its totals are its one trace's) and trace; returns the
@@ -122,9 +165,8 @@ async fn insert_traces(tx: &mut Tx, chunk: &[(i64, FinishedItem)]) -> Result<Has
         q.push_bind(json(item.session.metadata.to_string())).push(", 1, ").push_bind(tokens).push(", ");
         q.push_bind(cost).push(format!(", {NOW}, {NOW})"));
     }
-    q.push(" RETURNING id, session_id");
-    let sessions: HashMap<String, i64> =
-        q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await?.into_iter().map(|(id, s)| (s, id)).collect();
+    let keys: Vec<&str> = chunk.iter().map(|(_, i)| i.session.session_id.as_str()).collect();
+    let sessions = insert_ids(tx, q, "session_id", &keys).await?;
 
     let mut q = query(
         "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, end_time, input, output, metadata, \
@@ -142,8 +184,8 @@ async fn insert_traces(tx: &mut Tx, chunk: &[(i64, FinishedItem)]) -> Result<Has
         q.push_bind(t.user_id.clone()).push(", ").push_bind(cost).push(", ").push_bind(tokens);
         q.push(format!(", {NOW}, {NOW})"));
     }
-    q.push(" RETURNING id, trace_id");
-    Ok(q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await?.into_iter().map(|(id, t)| (t, id)).collect())
+    let keys: Vec<&str> = chunk.iter().map(|(_, i)| i.trace.trace_id.as_str()).collect();
+    insert_ids(tx, q, "trace_id", &keys).await
 }
 
 async fn insert_observations(
@@ -182,7 +224,7 @@ async fn update_run_items(
     tx: &mut Tx,
     chunk: &[(i64, FinishedItem)],
     traces: &HashMap<String, i64>,
-) -> Result<Vec<RunItem>, AppError> {
+) -> Result<(), AppError> {
     let mut q = Query::default();
     q.push(format!(
         "UPDATE observ_dataset_run_items SET status = v.column2, output = v.column3, error = v.column4, \
@@ -197,8 +239,9 @@ async fn update_run_items(
         q.push(", ").push_bind(item.latency_ms).push(", ").push_bind(cost).push(", ").push_bind(tokens);
         q.push(", ").push_bind(*seq).push(")");
     }
-    q.push(format!(") AS v WHERE observ_dataset_run_items.id = v.column1 RETURNING {}", COLUMNS.replace("ri.", "")));
-    Ok(q.build_query_as().fetch_all(&mut *tx).await?)
+    q.push(") AS v WHERE observ_dataset_run_items.id = v.column1");
+    q.execute(&mut *tx).await?;
+    Ok(())
 }
 
 /// The evaluators' scores of the batch in one upsert (re-scoring an item

@@ -22,6 +22,7 @@ pub struct RunLabels {
 pub struct ItemResult {
     pub run_item_id: i64,
     pub dataset_item_id: i64,
+    pub repetition: i64,
     pub input: Value,
     pub output: Option<Value>,
     pub error: Option<String>,
@@ -54,7 +55,7 @@ pub fn finished_item(labels: &RunLabels, result: ItemResult, seq: i64) -> Finish
         trace_id: format!("trace-{key}"),
         start_time: Some(result.started_at),
         name: "dataset_run_item".into(),
-        input: Some(result.input),
+        input: Some(result.input.clone()),
         metadata,
         tags: vec!["dataset".into(), format!("dataset:{}", labels.dataset_name), format!("run:{}", labels.run_name)],
         user_id: Some(user_id),
@@ -67,6 +68,10 @@ pub fn finished_item(labels: &RunLabels, result: ItemResult, seq: i64) -> Finish
         .collect();
     FinishedItem {
         run_item_id: result.run_item_id,
+        dataset_item_id: result.dataset_item_id,
+        repetition: result.repetition,
+        input: result.input,
+        expected_output: result.expected,
         output: result.output,
         error: result.error,
         latency_ms: result.latency_ms,
@@ -87,6 +92,7 @@ mod tests {
         let result = ItemResult {
             run_item_id: 11,
             dataset_item_id: 5,
+            repetition: 0,
             input: json!({"q": 1}),
             output: Some(json!("a")),
             error: None,

@@ -326,6 +326,7 @@ async fn run_item(agent: &dyn crate::server::agents::Agent, item: PendingItem) -
     ItemResult {
         run_item_id: item.id,
         dataset_item_id: item.dataset_item_id,
+        repetition: item.repetition,
         input: item.input,
         output,
         error,

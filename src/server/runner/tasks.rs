@@ -101,6 +101,7 @@ fn failed(item: PendingItem, error: String) -> ItemResult {
     ItemResult {
         run_item_id: item.id,
         dataset_item_id: item.dataset_item_id,
+        repetition: item.repetition,
         input: item.input,
         output: None,
         error: Some(error),
