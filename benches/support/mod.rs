@@ -91,7 +91,8 @@ impl BenchServer {
         id
     }
 
-    /// Starts a run and polls until it completes; returns its wall time and the finished run.
+    /// Starts a run and follows its event stream, as the run page does, until
+    /// `done`; returns its wall time and the finished run.
     #[allow(dead_code)]
     pub async fn timed_run(&self, dataset: i64, concurrency: i64) -> (Duration, Value) {
         let base = &self.base;
@@ -101,13 +102,22 @@ impl BenchServer {
             .post(format!("{base}/api/v1/datasets/{dataset}/runs"))
             .json(&json!({ "concurrency": concurrency }));
         let run = res.send().await.unwrap().json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        loop {
-            let r: Value =
-                self.client.get(format!("{base}/api/v1/runs/{run}")).send().await.unwrap().json().await.unwrap();
-            if r["status"] == "completed" {
-                return (started.elapsed(), r);
+        let mut events = self.client.get(format!("{base}/api/v1/runs/{run}/events")).send().await.unwrap();
+        let mut tail = String::new();
+        while let Some(chunk) = events.chunk().await.unwrap() {
+            tail.push_str(&String::from_utf8_lossy(&chunk));
+            if tail.contains("event: done\n") {
+                break;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            // Only the end matters: keep the last few hundred bytes.
+            if tail.len() > 4096 {
+                let cut = (tail.len() - 256..tail.len()).find(|i| tail.is_char_boundary(*i)).unwrap_or(0);
+                tail.drain(..cut);
+            }
         }
+        let elapsed = started.elapsed();
+        let r: Value = self.client.get(format!("{base}/api/v1/runs/{run}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(r["status"], "completed", "{r}");
+        (elapsed, r)
     }
 }

@@ -257,9 +257,11 @@ impl Runner {
             if handle.is_cancelled() || self.is_draining() {
                 break;
             }
-            // Claim a few at a time (a quarter of the concurrency free, or nothing running here).
+            // Claim a few at a time (half the concurrency free, or nothing running here),
+            // after letting the items just started run: fewer, larger claims.
+            tokio::task::yield_now().await;
             let free = permits.available_permits();
-            let claimed = if free > 0 && (free * 4 >= concurrency || tasks.is_empty()) {
+            let claimed = if free > 0 && (free * 2 >= concurrency || tasks.is_empty()) {
                 leases::claim(&self.db, run_id, &self.instance, free as i64, self.lease.ms()).await?
             } else {
                 Vec::new()

@@ -12,8 +12,6 @@ use tokio::sync::{broadcast, mpsc};
 
 /// Most results one transaction commits.
 const BATCH: usize = 256;
-/// How long a small batch waits for more results to join it.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 
 pub async fn write_results(
     db: Db,
@@ -24,15 +22,15 @@ pub async fn write_results(
 ) -> Result<(), AppError> {
     let mut batch = Vec::with_capacity(BATCH);
     while inbox.recv_many(&mut batch, BATCH).await > 0 {
-        // Results that arrive close together commit together: a short wait for
-        // more costs a watcher a millisecond and saves a transaction per item.
-        let _ = tokio::time::timeout(GATHER, async {
-            let mut room = BATCH - batch.len();
-            while room > 0 && inbox.recv_many(&mut batch, room).await > 0 {
-                room = BATCH - batch.len();
+        // Results already on their way join the batch: one turn of the scheduler,
+        // never a timer (a wait here holds back the next claims and the events).
+        tokio::task::yield_now().await;
+        while batch.len() < BATCH {
+            match inbox.try_recv() {
+                Ok(result) => batch.push(result),
+                Err(_) => break,
             }
-        })
-        .await;
+        }
         let results = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
         let items = record_batch(
             &db,
