@@ -68,10 +68,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// A raw SSE watcher: one GET over a plain TCP socket, reading until the server
 /// closes the stream. Returns the bytes received.
-async fn raw_watcher(addr: String, run: i64, connected: tokio::sync::mpsc::Sender<()>) -> usize {
+async fn raw_watcher(addr: String, bearer: String, run: i64, connected: tokio::sync::mpsc::Sender<()>) -> usize {
     let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let request =
-        format!("GET /api/v1/runs/{run}/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    let request = format!(
+        "GET /api/v1/runs/{run}/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {bearer}\r\nAccept: text/event-stream\r\n\r\n"
+    );
     socket.write_all(request.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0;
@@ -167,8 +168,9 @@ async fn main() {
         gate.send_replace(false);
         let run = start_run(&server, dataset, 8).await;
         let (connected, mut connections) = tokio::sync::mpsc::channel(watchers.max(1));
-        let tasks: Vec<_> =
-            (0..watchers).map(|_| tokio::spawn(raw_watcher(addr.clone(), run, connected.clone()))).collect();
+        let tasks: Vec<_> = (0..watchers)
+            .map(|_| tokio::spawn(raw_watcher(addr.clone(), server.bearer.clone(), run, connected.clone())))
+            .collect();
         for _ in 0..watchers {
             connections.recv().await.unwrap();
         }

@@ -16,6 +16,9 @@ pub struct BenchServer {
     #[allow(dead_code)]
     pub db: Db,
     pub client: reqwest::Client,
+    /// `Bearer sk-…`: the admin key `client` sends, for raw sockets.
+    #[allow(dead_code)]
+    pub bearer: String,
     _dir: tempfile::TempDir,
 }
 
@@ -38,7 +41,7 @@ pub async fn start_with(agents: AgentRegistry) -> BenchServer {
     let bearer = format!("Bearer {}", key.secret_key);
     headers.insert(reqwest::header::AUTHORIZATION, reqwest::header::HeaderValue::from_str(&bearer).unwrap());
     let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    BenchServer { base: format!("http://{addr}"), db, client, _dir: dir }
+    BenchServer { base: format!("http://{addr}"), db, client, bearer, _dir: dir }
 }
 
 /// Which backend the benchmarks run on, for their output.
