@@ -87,7 +87,7 @@ async fn write_limit(db: &observ::server::db::Db, dataset: i64) -> Duration {
         observ::model::run::RunDraft { name: "limit".into(), description: None, concurrency: 8, repetitions: 1 };
     let run = runs::create(db, dataset, &draft).await.unwrap();
     runs::mark_running(db, run).await.unwrap();
-    let claimed = leases::claim(db, run, "bench", ITEMS as i64, 600_000).await.unwrap();
+    let claimed = leases::claim(db, run, "bench", ITEMS as i64, 600_000, &mut 0).await.unwrap();
     assert_eq!(claimed.len(), ITEMS);
     let shape = |item: leases::PendingItem, seq: i64| {
         let key = format!("{run}-{}-{seq}", item.id);

@@ -10,6 +10,7 @@ mod datasets;
 mod evaluation;
 mod instances;
 mod items;
+mod leases;
 mod mock_llm;
 mod ops;
 mod pages;

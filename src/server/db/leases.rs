@@ -1,7 +1,12 @@
-//! Leases on run items: how several instances share a run. An instance claims
-//! pending items (or items whose lease expired) up to the run's concurrency
-//! across all instances, keeps its leases alive while the items run, and may
-//! write an item's result only while it still holds the item's lease.
+//! Leases on run items: how several instances share a run (PostgreSQL). An
+//! instance claims pending items (or items whose lease expired) up to the run's
+//! concurrency across all instances, keeps its leases alive while the items
+//! run, and may write an item's result only while it still holds the lease.
+//!
+//! On SQLite one process serves the database, so a claim writes nothing: the
+//! process reads the next pending items after the last one it took (its
+//! cursor), and an item stays pending until its result is written. A process
+//! killed mid-run leaves its items pending, and the next start runs them.
 
 use super::exec::{query, query_as, query_scalar, Dialect, Tx};
 use super::Db;
@@ -34,9 +39,35 @@ pub struct PendingItem {
 /// On SQLite one statement (its one writer orders the claims); on PostgreSQL
 /// the same statement under a lock on the run row, so concurrent claims of
 /// several instances see each other's leases.
-pub async fn claim(db: &Db, run_id: i64, owner: &str, free: i64, lease_ms: i64) -> Result<Vec<PendingItem>, AppError> {
+/// On SQLite: the next `free` pending items after `*after`, which moves past them.
+pub async fn claim(
+    db: &Db,
+    run_id: i64,
+    owner: &str,
+    free: i64,
+    lease_ms: i64,
+    after: &mut i64,
+) -> Result<Vec<PendingItem>, AppError> {
     if free <= 0 {
         return Ok(Vec::new());
+    }
+    if db.dialect() == Dialect::Sqlite {
+        let items: Vec<PendingItem> = query_as(
+            "SELECT id, dataset_item_id, repetition, COALESCE(input, 'null') AS input, expected_output \
+             FROM observ_dataset_run_items WHERE dataset_run_id = ? AND status = ? AND id > ? \
+             AND EXISTS (SELECT 1 FROM observ_dataset_runs WHERE id = ? AND status IN (?, ?)) ORDER BY id LIMIT ?",
+        )
+        .bind(run_id)
+        .bind(RunItemStatus::Pending.code())
+        .bind(*after)
+        .bind(run_id)
+        .bind(RunStatus::Pending.code())
+        .bind(RunStatus::Running.code())
+        .bind(free)
+        .fetch_all(&db.read)
+        .await?;
+        *after = items.last().map_or(*after, |i| i.id);
+        return Ok(items);
     }
     let now = now_ms();
     let postgres = db.dialect() == Dialect::Postgres;
@@ -80,39 +111,33 @@ pub async fn claim(db: &Db, run_id: i64, owner: &str, free: i64, lease_ms: i64) 
     Ok(items)
 }
 
-/// Of `ids`, those `owner` still holds (locked for the caller's transaction on
-/// PostgreSQL): only their results may be written. `None` when it holds them
-/// all (the usual case, answered with a count instead of a row per item).
+/// Of `ids`, those `owner` still holds (locked for the caller's transaction):
+/// only their results may be written. `None` when it holds them all, and
+/// always on SQLite, where one process runs everything.
 pub(super) async fn held(tx: &mut Tx, owner: &str, ids: &[i64]) -> Result<Option<HashSet<i64>>, AppError> {
-    if ids.is_empty() {
+    // SQLite: one process, no leases; everything it ran is its own.
+    if ids.is_empty() || tx.dialect() == Dialect::Sqlite {
         return Ok(None);
     }
-    let mut q = query("SELECT count(*) FROM observ_dataset_run_items WHERE status = ");
-    q.push_bind(RunItemStatus::Running.code()).push(" AND lease_owner = ").push_bind(owner).push(" AND id IN (");
-    q.push_list(ids.iter().copied()).push(")");
-    let postgres = tx.dialect() == Dialect::Postgres;
-    if !postgres && q.build_query_scalar::<i64>().fetch_one(&mut *tx).await? == ids.len() as i64 {
-        return Ok(None);
-    }
+    // Locked: a cancel or another instance's claim can't take them before the commit.
     let mut q = query("SELECT id FROM observ_dataset_run_items WHERE status = ");
     q.push_bind(RunItemStatus::Running.code()).push(" AND lease_owner = ").push_bind(owner).push(" AND id IN (");
-    q.push_list(ids.iter().copied()).push(")");
-    if postgres {
-        // Locked: a cancel or another instance's claim can't take them before the commit.
-        q.push(" FOR UPDATE");
-    }
-    Ok(Some(q.build_query_scalar().fetch_all(tx).await?.into_iter().collect()))
+    q.push_list(ids.iter().copied()).push(") FOR UPDATE");
+    let held: HashSet<i64> = q.build_query_scalar().fetch_all(tx).await?.into_iter().collect();
+    Ok(if held.len() == ids.len() { None } else { Some(held) })
 }
 
 /// Extends every lease `owner` holds; returns how many. On PostgreSQL it
 /// skips rows another transaction holds (a result being written, a cancel):
 /// it never waits for them, so it can never deadlock with them.
 pub async fn renew(db: &Db, owner: &str, lease_ms: i64) -> Result<u64, AppError> {
-    let skip = if db.dialect() == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    Ok(query(format!(
+    if db.dialect() == Dialect::Sqlite {
+        return Ok(0); // no leases on SQLite
+    }
+    Ok(query(
         "UPDATE observ_dataset_run_items SET lease_expires_ms = ? WHERE id IN (SELECT id FROM observ_dataset_run_items \
-         WHERE lease_owner = ? AND status = ?{skip})"
-    ))
+         WHERE lease_owner = ? AND status = ? FOR UPDATE SKIP LOCKED)",
+    )
     .bind(now_ms() + lease_ms)
     .bind(owner)
     .bind(RunItemStatus::Running.code())
@@ -144,6 +169,14 @@ pub async fn release_all(db: &Db) -> Result<u64, AppError> {
     .bind(RunItemStatus::Running.code())
     .execute(&db.write)
     .await?)
+}
+
+/// Whether a run has nothing left for this process once it runs nothing and
+/// claims nothing more. On SQLite, yes: its cursor passed every pending item,
+/// and the results of what it ran are on their way to the writer. On
+/// PostgreSQL only when no item is pending or leased to any instance.
+pub async fn nothing_left(db: &Db, run_id: i64) -> Result<bool, AppError> {
+    Ok(db.dialect() == Dialect::Sqlite || remaining(db, run_id).await? == 0)
 }
 
 /// Items of a run not yet finished: pending, or running under some lease.
@@ -205,50 +238,13 @@ mod tests {
         let run = crate::server::db::runs::find(&db, 1).await.unwrap();
         assert_eq!((run.status, run.completed_items, run.total_items), (RunStatus::Running, 1, 2));
         assert_eq!(crate::server::db::users::list(&db).await.unwrap().len(), 1);
-        // The item the killed process had in flight (no lease then) is claimable; the finished one is not.
-        let claim = claim(&db, 1, "me", 8, 30_000).await.unwrap();
+        // The item the killed process had in flight goes back to pending at the start, as
+        // `Runner::resume_unfinished` does, and is claimed again; the finished one is not.
+        assert_eq!(release_all(&db).await.unwrap(), 1);
+        let mut after = 0;
+        let claim = claim(&db, 1, "me", 8, 30_000, &mut after).await.unwrap();
         assert_eq!(claim.iter().map(|i| i.dataset_item_id).collect::<Vec<_>>(), [2]);
         assert_eq!(claim[0].input, serde_json::json!({"q": 2}));
         assert_eq!(remaining(&db, 1).await.unwrap(), 1);
-    }
-
-    #[tokio::test]
-    async fn claims_hold_the_concurrency_across_owners_and_expired_leases_move() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&format!("sqlite://{}/observ.db", dir.path().display())).await.unwrap();
-        let draft = crate::model::dataset::DatasetDraft {
-            name: "d".into(),
-            description: None,
-            agent_class: "echo".into(),
-            metadata: serde_json::json!({}),
-            evaluators: Vec::new(),
-        };
-        let d = crate::server::db::datasets::create(&db, &draft).await.unwrap();
-        for n in 0..5 {
-            let draft = crate::model::item::ItemDraft::new(serde_json::json!(n));
-            crate::server::db::items::create(&db, d, &draft).await.unwrap();
-        }
-        let draft = crate::model::run::RunDraft { name: "r".into(), description: None, concurrency: 3, repetitions: 1 };
-        let run = crate::server::db::runs::create(&db, d, &draft).await.unwrap();
-        crate::server::db::runs::mark_running(&db, run).await.unwrap();
-        // a runs 2 of the run's 3 (1 free); b, running none, has 3 free but a's 2 leases count.
-        assert_eq!(claim(&db, run, "a", 2, 60_000).await.unwrap().len(), 2);
-        assert_eq!(claim(&db, run, "b", 3, 60_000).await.unwrap().len(), 1, "3 in flight across a and b");
-        assert!(claim(&db, run, "b", 2, 60_000).await.unwrap().is_empty());
-        // b's lease runs out: its item goes to whoever claims next.
-        query("UPDATE observ_dataset_run_items SET lease_expires_ms = 0 WHERE lease_owner = 'b'")
-            .execute(&db.write)
-            .await
-            .unwrap();
-        let taken = claim(&db, run, "c", 3, 60_000).await.unwrap();
-        assert_eq!(taken.len(), 1);
-        let mut tx = db.write.begin().await.unwrap();
-        assert_eq!(held(&mut tx, "b", &[taken[0].id]).await.unwrap(), Some(HashSet::new()), "b may no longer write it");
-        assert_eq!(held(&mut tx, "c", &[taken[0].id]).await.unwrap(), None, "c holds all it asked about");
-        drop(tx);
-        assert_eq!(release(&db, "a").await.unwrap(), 2);
-        assert_eq!(remaining(&db, run).await.unwrap(), 5);
-        crate::server::db::runs::finish(&db, run, true).await.unwrap();
-        assert!(claim(&db, run, "a", 3, 60_000).await.unwrap().is_empty(), "a cancelled run gives nothing");
     }
 }

@@ -253,6 +253,7 @@ impl Runner {
         let concurrency = run.concurrency.max(1) as usize;
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut tasks = ItemTasks::default();
+        let mut cursor = 0;
         loop {
             if handle.is_cancelled() || self.is_draining() {
                 break;
@@ -262,12 +263,12 @@ impl Runner {
             tokio::task::yield_now().await;
             let free = permits.available_permits();
             let claimed = if free > 0 && (free * 2 >= concurrency || tasks.is_empty()) {
-                leases::claim(&self.db, run_id, &self.instance, free as i64, self.lease.ms()).await?
+                leases::claim(&self.db, run_id, &self.instance, free as i64, self.lease.ms(), &mut cursor).await?
             } else {
                 Vec::new()
             };
             if claimed.is_empty() {
-                if tasks.is_empty() && leases::remaining(&self.db, run_id).await? == 0 {
+                if tasks.is_empty() && leases::nothing_left(&self.db, run_id).await? {
                     break;
                 }
                 // Wait for an item here to end, or look again for items other instances left.
