@@ -77,7 +77,7 @@ pub async fn claim(
          AND lease_owner <> ?5) AS others)";
     // Items whose lease expired first, then pending ones, each walked along the
     // (run, status, id) index: a claim costs the same late in a long run.
-    let skip = if postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let skip = if postgres { " FOR NO KEY UPDATE SKIP LOCKED" } else { "" };
     let claim = query_as::<PendingItem>(format!(
         "UPDATE observ_dataset_run_items SET status = ?3, lease_owner = ?5, lease_expires_ms = ?6 WHERE id IN \
          (SELECT id FROM (SELECT id FROM (SELECT id FROM observ_dataset_run_items WHERE dataset_run_id = ?2 \
@@ -99,7 +99,10 @@ pub async fn claim(
     let mut items = if postgres {
         // The run row's lock orders the claims of all instances on this run.
         let mut tx = db.write.begin().await?;
-        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
+        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR NO KEY UPDATE")
+            .bind(run_id)
+            .execute(&mut tx)
+            .await?;
         let items = claim.fetch_all(&mut tx).await?;
         tx.commit().await?;
         items
@@ -122,7 +125,7 @@ pub(super) async fn held(tx: &mut Tx, owner: &str, ids: &[i64]) -> Result<Option
     // Locked: a cancel or another instance's claim can't take them before the commit.
     let mut q = query("SELECT id FROM observ_dataset_run_items WHERE status = ");
     q.push_bind(RunItemStatus::Running.code()).push(" AND lease_owner = ").push_bind(owner).push(" AND id IN (");
-    q.push_list(ids.iter().copied()).push(") FOR UPDATE");
+    q.push_list(ids.iter().copied()).push(") FOR NO KEY UPDATE");
     let held: HashSet<i64> = q.build_query_scalar().fetch_all(tx).await?.into_iter().collect();
     Ok(if held.len() == ids.len() { None } else { Some(held) })
 }
@@ -136,7 +139,7 @@ pub async fn renew(db: &Db, owner: &str, lease_ms: i64) -> Result<u64, AppError>
     }
     Ok(query(
         "UPDATE observ_dataset_run_items SET lease_expires_ms = ? WHERE id IN (SELECT id FROM observ_dataset_run_items \
-         WHERE lease_owner = ? AND status = ? FOR UPDATE SKIP LOCKED)",
+         WHERE lease_owner = ? AND status = ? FOR NO KEY UPDATE SKIP LOCKED)",
     )
     .bind(now_ms() + lease_ms)
     .bind(owner)

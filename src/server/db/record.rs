@@ -81,7 +81,10 @@ pub async fn record_batch<R>(
     let mut tx = db.write.begin().await?;
     if tx.dialect() == super::exec::Dialect::Postgres {
         // The run row first, as claims and cancels take it: one lock order, no deadlock.
-        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR UPDATE").bind(run_id).execute(&mut tx).await?;
+        query("SELECT id FROM observ_dataset_runs WHERE id = ? FOR NO KEY UPDATE")
+            .bind(run_id)
+            .execute(&mut tx)
+            .await?;
     }
     let ids: Vec<i64> = results.iter().map(&run_item_of).collect();
     let results: Vec<R> = match super::leases::held(&mut tx, owner, &ids).await? {

@@ -210,7 +210,7 @@ pub async fn mark_running(db: &Db, id: i64) -> Result<(), AppError> {
 pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<Option<RunStatus>, AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
-    let lock = if tx.dialect() == super::exec::Dialect::Postgres { " FOR UPDATE" } else { "" };
+    let lock = if tx.dialect() == super::exec::Dialect::Postgres { " FOR NO KEY UPDATE" } else { "" };
     let status: i64 = query_scalar(format!("SELECT status FROM observ_dataset_runs WHERE id = ?{lock}"))
         .bind(id)
         .fetch_optional(&mut tx)
