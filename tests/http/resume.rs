@@ -24,7 +24,7 @@ pub fn create_key(dir: &std::path::Path) -> String {
     key["secret_key"].as_str().unwrap().to_string()
 }
 
-fn spawn(dir: &std::path::Path, port: u16) -> Child {
+pub fn spawn(dir: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_observ"))
         .env("OBSERV_DATABASE_URL", crate::server::database_url(dir))
         .env("OBSERV_CONFIG", dir.join("observ.toml"))

@@ -3,25 +3,11 @@
 //! A killed with SIGKILL mid-run leaves B to finish it, every item exactly
 //! once; a cancel sent to one instance stops the run on the other.
 
-use crate::resume::{create_key, free_port, wait_up};
-use crate::server::{database_url, on_postgres, read};
+use crate::resume::{create_key, free_port, spawn, wait_up};
+use crate::server::{on_postgres, read};
 use reqwest::Client;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-fn instance(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_observ"))
-        .env("OBSERV_DATABASE_URL", database_url(dir))
-        .env("OBSERV_CONFIG", dir.join("observ.toml"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_OUTPUT_NAME", "observ")
-        .env("OBSERV_LEASE_SECS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap()
-}
 
 async fn get(client: &Client, url: String) -> Value {
     let (status, body) = read(client.get(url).send().await.unwrap()).await;
@@ -78,8 +64,8 @@ async fn two_instances_share_runs_survive_a_kill_and_cancel_across() {
     let client = crate::server::client_with_key(&create_key(dir.path()));
     let (port_a, port_b) = (free_port(), free_port());
     let (a, b) = (format!("http://127.0.0.1:{port_a}"), format!("http://127.0.0.1:{port_b}"));
-    let mut server_a = instance(dir.path(), port_a);
-    let mut server_b = instance(dir.path(), port_b);
+    let mut server_a = spawn(dir.path(), port_a);
+    let mut server_b = spawn(dir.path(), port_b);
     wait_up(&client, &a).await;
     wait_up(&client, &b).await;
 
@@ -133,7 +119,7 @@ async fn two_instances_share_runs_survive_a_kill_and_cancel_across() {
     // A cancel sent to B stops a run executing on A.
     let port_a = free_port();
     let a = format!("http://127.0.0.1:{port_a}");
-    let mut server_a = instance(dir.path(), port_a);
+    let mut server_a = spawn(dir.path(), port_a);
     wait_up(&client, &a).await;
     let run = post(&client, format!("{a}/api/v1/datasets/{d}/runs"), json!({"name": "r2", "concurrency": 2})).await;
     let run = run["id"].as_i64().unwrap();

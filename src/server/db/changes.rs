@@ -25,14 +25,6 @@ pub(super) async fn announce_in(tx: &mut Tx, run_id: i64) -> Result<(), AppError
     Ok(())
 }
 
-/// [`announce_in`] on its own.
-pub async fn announce(db: &Db, run_id: i64) -> Result<(), AppError> {
-    if db.dialect() == Dialect::Postgres {
-        query("SELECT pg_notify(?, ?)").bind(CHANNEL).bind(run_id.to_string()).execute(&db.write).await?;
-    }
-    Ok(())
-}
-
 /// Run ids as other instances announce them (PostgreSQL), or `None` on
 /// SQLite. The first call starts this instance's one listening connection.
 pub fn subscribe(db: &Db) -> Option<broadcast::Receiver<i64>> {

@@ -269,10 +269,6 @@ impl Query {
         self
     }
 
-    pub fn sql(&self) -> &str {
-        &self.sql
-    }
-
     pub fn build_query_as<O: Rows>(self) -> QueryAs<O> {
         QueryAs { query: self, out: PhantomData }
     }
