@@ -7,7 +7,7 @@ use crate::app::{shell, App};
 use crate::model::user::CurrentViewer;
 use crate::server::auth::guard::{guard, CspNonce};
 use crate::server::auth::{forms, Principal};
-use crate::server::{health, rest, AppState};
+use crate::server::{health, otlp, public, rest, AppState};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
@@ -46,6 +46,12 @@ pub fn app(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", rest::router())
+        .nest("/api/public", public::router())
+        .route(
+            "/v1/traces",
+            axum::routing::post(otlp::export)
+                .layer(axum::extract::DefaultBodyLimit::max(otlp::BODY_LIMIT_MB * 1024 * 1024)),
+        )
         .merge(forms::routes())
         .merge(health::routes())
         .leptos_routes_with_context(&state, routes, request_context, move || shell(options.clone()))

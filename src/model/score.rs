@@ -65,6 +65,9 @@ pub struct Score {
     pub dataset_run_item_id: Option<i64>,
     pub trace_id: Option<i64>,
     pub session_id: Option<i64>,
+    /// The observation of the trace this score is about, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_id: Option<String>,
     pub created_at: String,
 }
 
@@ -120,6 +123,7 @@ impl ScoreDraft {
             dataset_run_item_id: target.0,
             trace_id: target.1,
             session_id: target.2,
+            observation_id: None,
             created_at: created_at.to_string(),
         }
     }

@@ -15,6 +15,8 @@ pub mod health;
 pub mod import;
 pub mod limits;
 pub mod llm;
+pub mod otlp;
+pub mod public;
 pub mod redact;
 pub mod rest;
 pub mod runner;

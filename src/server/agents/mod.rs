@@ -61,6 +61,9 @@ pub trait Agent: Send + Sync {
 #[derive(Clone, Default)]
 pub struct AgentRegistry {
     agents: BTreeMap<String, Arc<dyn Agent>>,
+    /// Prices of models (the config's `[prices]`), also used to cost the
+    /// generations apps send without a cost.
+    pub prices: crate::server::llm::PriceTable,
 }
 
 impl AgentRegistry {

@@ -28,7 +28,8 @@ enum Kind {
     Asset,
     /// `/login`, `/logout`, `/setup`: reachable signed out.
     SignIn,
-    /// `/api/v1/…`.
+    /// `/api/v1/…`, `/api/public/…` (the Langfuse-compatible API) and
+    /// `/v1/traces` (OTLP): callers send keys.
     Api,
     /// Any other `/api/…`: the pages' server functions.
     ServerFn,
@@ -37,7 +38,8 @@ enum Kind {
 
 impl Kind {
     fn of(path: &str) -> Kind {
-        if path.starts_with("/api/v1/") || path == "/api/v1" {
+        if path.starts_with("/api/v1/") || path == "/api/v1" || path.starts_with("/api/public/") || path == "/v1/traces"
+        {
             Kind::Api
         } else if path.starts_with("/api/") {
             Kind::ServerFn
@@ -236,8 +238,11 @@ fn check_content_type(path: &str, headers: &HeaderMap) -> Result<(), AppError> {
     let given = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = given.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let import = path.ends_with("/items/import");
+    let otlp = path == "/v1/traces" || path == "/api/public/otel/v1/traces";
     let accepted: &[&str] = if import {
         &["application/json", "text/csv", "application/x-ndjson", "application/jsonl"]
+    } else if otlp {
+        &["application/x-protobuf", "application/protobuf", "application/json"]
     } else {
         &["application/json"]
     };

@@ -83,6 +83,7 @@ pub fn agents_from_toml(text: &str) -> Result<AgentRegistry, String> {
         return Err(format!("{key}: unknown section (expected [agents.<name>] or [prices.\"<model>\"])"));
     }
     let prices = prices_from(&table)?;
+    registry.prices = prices.clone();
     let Some(agents) = table.get("agents") else {
         return Ok(registry);
     };

@@ -36,6 +36,44 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// The smaller of two values, ignoring a NULL one.
+    pub fn least(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("min(COALESCE({a}, {b}), COALESCE({b}, {a}))"),
+            Dialect::Postgres => format!("LEAST({a}, {b})"),
+        }
+    }
+
+    /// The larger of two values, ignoring a NULL one.
+    pub fn greatest(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("max(COALESCE({a}, {b}), COALESCE({b}, {a}))"),
+            Dialect::Postgres => format!("GREATEST({a}, {b})"),
+        }
+    }
+
+    /// The JSON object `a` with the keys of `b` set over it (NULLs ignored).
+    pub fn json_merge(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_patch(COALESCE({a}, '{{}}'), COALESCE({b}, '{{}}'))"),
+            Dialect::Postgres => format!("(COALESCE({a}, '{{}}') || COALESCE({b}, '{{}}'))"),
+        }
+    }
+
+    /// Whole milliseconds from the RFC 3339 text `start` to `end` (NULL if either is).
+    pub fn ms_between(self, start: &str, end: &str) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("CAST(ROUND((julianday({end}) - julianday({start})) * 86400000) AS INTEGER)")
+            }
+            Dialect::Postgres => {
+                format!("round(extract(epoch FROM (({end})::timestamptz - ({start})::timestamptz)) * 1000)::bigint")
+            }
+        }
+    }
+}
+
 /// A connection pool on one of the backends.
 #[derive(Clone, Debug)]
 pub enum Pool {

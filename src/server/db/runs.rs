@@ -336,7 +336,7 @@ pub async fn fail_to_start(db: &Db, id: i64, reason: &str) -> Result<(), AppErro
 /// Runs a restarted server must pick up again.
 pub async fn unfinished(db: &Db) -> Result<Vec<i64>, AppError> {
     let pool = &db.read;
-    Ok(query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (?, ?) ORDER BY id")
+    Ok(query_scalar("SELECT id FROM observ_dataset_runs WHERE status IN (?, ?) AND origin = 'server' ORDER BY id")
         .bind(RunStatus::Pending.code())
         .bind(RunStatus::Running.code())
         .fetch_all(pool)

@@ -9,7 +9,7 @@ use crate::server::error::AppError;
 use std::collections::HashMap;
 
 const COLUMNS: &str = "id, name, value, string_value, data_type, source, passed, comment, error, created_by, \
-     observ_dataset_run_item_id, observ_trace_id, observ_session_id, created_at";
+     observ_dataset_run_item_id, observ_trace_id, observ_session_id, observation_id, created_at";
 
 #[derive(sqlx::FromRow)]
 struct ScoreRow {
@@ -27,6 +27,7 @@ struct ScoreRow {
     observ_dataset_run_item_id: Option<i64>,
     observ_trace_id: Option<i64>,
     observ_session_id: Option<i64>,
+    observation_id: Option<String>,
     created_at: String,
 }
 
@@ -47,6 +48,7 @@ impl From<ScoreRow> for Score {
             dataset_run_item_id: r.observ_dataset_run_item_id,
             trace_id: r.observ_trace_id,
             session_id: r.observ_session_id,
+            observation_id: r.observation_id,
             created_at: r.created_at,
         }
     }
@@ -113,10 +115,12 @@ pub(super) async fn upsert(conn: &mut Tx, target: ScoreTarget, draft: &ScoreDraf
         _ => None,
     };
     let column = target.column();
+    // A trace's own scores; a score on one of its observations is another row.
+    let only = if column == "observ_trace_id" { " AND observation_id IS NULL" } else { "" };
     let id: i64 = query_scalar(format!(
         "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
          {column}, observ_dataset_run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
-         ON CONFLICT ({column}, name, source) WHERE {column} IS NOT NULL DO UPDATE SET \
+         ON CONFLICT ({column}, name, source) WHERE {column} IS NOT NULL{only} DO UPDATE SET \
          value = excluded.value, string_value = excluded.string_value, data_type = excluded.data_type, \
          passed = excluded.passed, comment = excluded.comment, error = excluded.error, \
          created_by = excluded.created_by, updated_at = excluded.updated_at RETURNING id"
@@ -192,4 +196,38 @@ pub(super) async fn summary(pool: &Pool, run_id: i64) -> Result<Vec<ScoreSummary
         .into_iter()
         .map(|(name, count, mean, pass_rate, errors)| ScoreSummary { name, count, mean, pass_rate, errors })
         .collect())
+}
+
+/// Writes a score on one observation of a trace (by the observation's external
+/// id), replacing that observation's score of the same name and source.
+pub(super) async fn upsert_on_observation(
+    conn: &mut Tx,
+    trace_id: i64,
+    observation_id: &str,
+    draft: &ScoreDraft,
+    metadata: Option<&serde_json::Value>,
+) -> Result<i64, AppError> {
+    Ok(query_scalar(format!(
+        "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
+         observ_trace_id, observation_id, metadata, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
+         ON CONFLICT (observation_id, name, source) WHERE observation_id IS NOT NULL DO UPDATE SET \
+         value = excluded.value, string_value = excluded.string_value, data_type = excluded.data_type, \
+         passed = excluded.passed, comment = excluded.comment, observ_trace_id = excluded.observ_trace_id, \
+         metadata = excluded.metadata, created_by = excluded.created_by, updated_at = excluded.updated_at RETURNING id"
+    ))
+    .bind(draft.name.trim())
+    .bind(draft.value)
+    .bind(&draft.string_value)
+    .bind(draft.data_type.as_str())
+    .bind(draft.source.as_str())
+    .bind(draft.passed)
+    .bind(&draft.comment)
+    .bind(&draft.error)
+    .bind(&draft.created_by)
+    .bind(trace_id)
+    .bind(observation_id)
+    .bind(super::exec::json(metadata.map(serde_json::Value::to_string)))
+    .fetch_one(&mut *conn)
+    .await?)
 }

@@ -2,7 +2,7 @@
 //! pagination, errors as `{"error": {code, message, fields?}}`.
 
 mod access;
-mod body;
+pub(crate) mod body;
 mod datasets;
 mod items;
 mod runs;

@@ -73,6 +73,8 @@ async fn beat_once(runner: &Arc<Runner>) -> Result<(), crate::server::error::App
             }
         }
     }
+    // SDK experiments that went quiet are over.
+    db::experiments::finish_quiet(&runner.db, experiment_quiet_ms()).await?;
     // Runs started (or retried) on another instance: help with their items.
     if runner.db.dialect() == db::Dialect::Postgres {
         for id in db::runs::unfinished(&runner.db).await? {
@@ -80,4 +82,15 @@ async fn beat_once(runner: &Arc<Runner>) -> Result<(), crate::server::error::App
         }
     }
     Ok(())
+}
+
+/// How long an SDK experiment's run waits for more items before it completes
+/// with what arrived (`OBSERV_EXPERIMENT_QUIET_SECS`, default 60).
+fn experiment_quiet_ms() -> i64 {
+    std::env::var("OBSERV_EXPERIMENT_QUIET_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60)
+        * 1000
 }

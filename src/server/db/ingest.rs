@@ -1,0 +1,445 @@
+//! Writing traces that users' apps send (OTLP spans, Langfuse ingestion
+//! events): one request is one transaction of set-based upserts.
+//!
+//! Spans of one trace may come in any order and across requests: a trace row
+//! is created by whichever span arrives first and merged by the rest (earliest
+//! start, latest end, fields given win over fields missing); an observation is
+//! keyed by its id, so a span sent twice is one row. Totals (cost, tokens,
+//! latency, errors) are recomputed from the stored observations after each
+//! write, so they are right whatever the order.
+//!
+//! Concurrency (PostgreSQL, several instances): rows are locked in one order —
+//! sessions, then traces, then observations, each sorted by key — and a
+//! trace's totals are summed after its row is locked by the upsert, so two
+//! requests adding spans to one trace serialise on that row and neither's
+//! totals miss the other's spans.
+
+use super::exec::{json, query, Query, Tx};
+pub use super::experiments::ExperimentItem;
+use super::{Db, NOW};
+use crate::server::error::AppError;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// Rows per multi-row statement (under both backends' bind limits).
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// One observation (a span), as mapped from the wire.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpanRow {
+    pub trace_id: String,
+    pub observation_id: String,
+    pub parent_observation_id: Option<String>,
+    /// One of the observation types the table admits.
+    pub kind: String,
+    pub name: Option<String>,
+    /// RFC 3339; `None` on an update that does not move it.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    /// `DEBUG`, `DEFAULT`, `WARNING` or `ERROR`; `None` keeps what is stored.
+    pub level: Option<String>,
+    pub status_message: Option<String>,
+    pub model: Option<String>,
+    pub model_parameters: Option<Value>,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    /// `{"input_tokens", "output_tokens", "total_tokens", …}`.
+    pub usage: Option<Value>,
+    pub cost_usd: Option<f64>,
+    pub cost_details: Option<Value>,
+    pub completion_start_time: Option<String>,
+    pub environment: Option<String>,
+    pub version: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+/// What one request says about a trace (merged over its spans).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceRow {
+    pub trace_id: String,
+    pub name: Option<String>,
+    pub user_id: Option<String>,
+    /// The external session id.
+    pub session_id: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub metadata: Option<Value>,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub environment: Option<String>,
+    pub release: Option<String>,
+    pub version: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+}
+
+/// One request's worth of writes.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub traces: Vec<TraceRow>,
+    pub spans: Vec<SpanRow>,
+}
+
+/// What was written: trace row ids by trace id.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    pub traces: HashMap<String, i64>,
+    pub spans: usize,
+}
+
+/// Writes a batch and the experiment items it reports in one transaction.
+pub async fn write(db: &Db, batch: Batch, experiments: Vec<ExperimentItem>) -> Result<Written, AppError> {
+    let mut tx = db.write.begin().await?;
+    let written = write_in(&mut tx, batch).await?;
+    let mut traces: Vec<i64> = written.traces.values().copied().collect();
+    traces.sort_unstable();
+    super::experiments::follow_traces(&mut tx, &traces).await?;
+    if !experiments.is_empty() {
+        super::experiments::record_in(&mut tx, experiments, &written.traces).await?;
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
+pub(super) async fn write_in(tx: &mut Tx, batch: Batch) -> Result<Written, AppError> {
+    let traces = merge_traces(batch.traces, &batch.spans);
+    let sessions = upsert_sessions(tx, &traces).await?;
+    let ids = upsert_traces(tx, &traces, &sessions).await?;
+    let spans = dedupe_spans(batch.spans);
+    for chunk in spans.chunks(ROWS_PER_STATEMENT) {
+        upsert_observations(tx, chunk, &ids).await?;
+    }
+    let mut trace_ids: Vec<i64> = ids.values().copied().collect();
+    trace_ids.sort_unstable();
+    refresh_traces(tx, &trace_ids).await?;
+    let mut session_ids: Vec<i64> = sessions.values().copied().collect();
+    session_ids.sort_unstable();
+    refresh_sessions(tx, &session_ids).await?;
+    Ok(Written { traces: ids, spans: spans.len() })
+}
+
+/// One row per trace id (fields given later win), sorted by trace id; every
+/// span's trace is there, its times widened to the span's.
+fn merge_traces(traces: Vec<TraceRow>, spans: &[SpanRow]) -> Vec<TraceRow> {
+    let mut merged: BTreeMap<String, TraceRow> = BTreeMap::new();
+    for t in traces {
+        let row = merged
+            .entry(t.trace_id.clone())
+            .or_insert_with(|| TraceRow { trace_id: t.trace_id.clone(), ..Default::default() });
+        macro_rules! take {
+            ($($f:ident),*) => { $( if t.$f.is_some() { row.$f = t.$f; } )* };
+        }
+        take!(name, user_id, session_id, tags, input, output, environment, release, version);
+        if let Some(Value::Object(extra)) = t.metadata {
+            match &mut row.metadata {
+                Some(Value::Object(have)) => have.extend(extra),
+                _ => row.metadata = Some(Value::Object(extra)),
+            }
+        }
+        widen(row, t.start_time.as_deref(), t.end_time.as_deref());
+    }
+    for s in spans {
+        let row = merged
+            .entry(s.trace_id.clone())
+            .or_insert_with(|| TraceRow { trace_id: s.trace_id.clone(), ..Default::default() });
+        widen(row, s.start_time.as_deref(), s.end_time.as_deref().or(s.start_time.as_deref()));
+    }
+    merged.into_values().collect()
+}
+
+fn widen(row: &mut TraceRow, start: Option<&str>, end: Option<&str>) {
+    if let Some(start) = start {
+        if row.start_time.as_deref().is_none_or(|have| start < have) {
+            row.start_time = Some(start.to_string());
+        }
+    }
+    if let Some(end) = end {
+        if row.end_time.as_deref().is_none_or(|have| end > have) {
+            row.end_time = Some(end.to_string());
+        }
+    }
+}
+
+/// The last of each observation id, sorted by it (the lock order).
+fn dedupe_spans(spans: Vec<SpanRow>) -> Vec<SpanRow> {
+    let mut by_id: BTreeMap<String, SpanRow> = BTreeMap::new();
+    for s in spans {
+        match by_id.get_mut(&s.observation_id) {
+            Some(have) => merge_span(have, s),
+            None => {
+                by_id.insert(s.observation_id.clone(), s);
+            }
+        }
+    }
+    by_id.into_values().collect()
+}
+
+/// A later event about the same observation: its fields win where given.
+fn merge_span(have: &mut SpanRow, s: SpanRow) {
+    macro_rules! take {
+        ($($f:ident),*) => { $( if s.$f.is_some() { have.$f = s.$f; } )* };
+    }
+    take!(
+        parent_observation_id,
+        name,
+        start_time,
+        end_time,
+        level,
+        status_message,
+        model,
+        model_parameters,
+        input,
+        output,
+        usage,
+        cost_usd,
+        cost_details,
+        completion_start_time,
+        environment,
+        version,
+        metadata
+    );
+    have.kind = s.kind;
+    have.trace_id = s.trace_id;
+}
+
+async fn upsert_sessions(tx: &mut Tx, traces: &[TraceRow]) -> Result<HashMap<String, i64>, AppError> {
+    let mut sessions: BTreeMap<&str, (&TraceRow, Option<&str>)> = BTreeMap::new();
+    for t in traces {
+        if let Some(id) = t.session_id.as_deref().filter(|s| !s.is_empty()) {
+            let entry = sessions.entry(id).or_insert((t, None));
+            if entry.1.is_none() {
+                entry.1 = t.user_id.as_deref();
+            }
+        }
+    }
+    let mut ids = HashMap::new();
+    let rows: Vec<_> = sessions.into_iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut q = query(
+            "INSERT INTO observ_sessions (session_id, user_id, start_time, end_time, created_at, updated_at) VALUES ",
+        );
+        for (n, (session, (trace, user))) in chunk.iter().enumerate() {
+            q.push(if n == 0 { "(" } else { ", (" }).push_bind(session.to_string()).push(", ");
+            q.push_bind(user.map(str::to_string)).push(", COALESCE(").push_bind(trace.start_time.clone());
+            q.push(format!(", {NOW}), "));
+            q.push_bind(trace.end_time.clone()).push(format!(", {NOW}, {NOW})"));
+        }
+        q.push(
+            " ON CONFLICT (session_id) DO UPDATE SET user_id = COALESCE(excluded.user_id, observ_sessions.user_id), \
+             updated_at = excluded.updated_at RETURNING id, session_id",
+        );
+        for (id, key) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+            ids.insert(key, id);
+        }
+    }
+    Ok(ids)
+}
+
+async fn upsert_traces(
+    tx: &mut Tx,
+    traces: &[TraceRow],
+    sessions: &HashMap<String, i64>,
+) -> Result<HashMap<String, i64>, AppError> {
+    let d = tx.dialect();
+    let mut ids = HashMap::new();
+    for chunk in traces.chunks(ROWS_PER_STATEMENT) {
+        let mut q = query(
+            "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, end_time, input, output, \
+             metadata, tags, user_id, release, version, environment, created_at, updated_at) VALUES ",
+        );
+        for (n, t) in chunk.iter().enumerate() {
+            let session = t.session_id.as_ref().and_then(|s| sessions.get(s)).copied();
+            let tags = t.tags.as_ref().map(|tags| serde_json::to_string(tags).unwrap_or_else(|_| "[]".into()));
+            q.push(if n == 0 { "(" } else { ", (" }).push_bind(&t.trace_id).push(", ").push_bind(session);
+            q.push(", ").push_bind(t.name.clone()).push(", COALESCE(").push_bind(t.start_time.clone());
+            q.push(format!(", {NOW}), ")).push_bind(t.end_time.clone()).push(", ");
+            push_json(&mut q, t.input.as_ref()).push(", ");
+            push_json(&mut q, t.output.as_ref()).push(", ");
+            push_json(&mut q, t.metadata.as_ref()).push(", ").push_bind(json(tags)).push(", ");
+            q.push_bind(t.user_id.clone()).push(", ").push_bind(t.release.clone()).push(", ");
+            q.push_bind(t.version.clone()).push(", ").push_bind(t.environment.clone());
+            q.push(format!(", {NOW}, {NOW})"));
+        }
+        let keep = |c: &str| format!("{c} = COALESCE(excluded.{c}, observ_traces.{c})");
+        q.push(format!(
+            " ON CONFLICT (trace_id) DO UPDATE SET {}, {}, {}, {}, {}, {}, {}, {}, {}, \
+             start_time = {}, end_time = {}, metadata = {}, updated_at = excluded.updated_at \
+             RETURNING id, trace_id",
+            keep("observ_session_id"),
+            keep("name"),
+            keep("input"),
+            keep("output"),
+            keep("tags"),
+            keep("user_id"),
+            keep("release"),
+            keep("version"),
+            keep("environment"),
+            d.least("excluded.start_time", "observ_traces.start_time"),
+            d.greatest("excluded.end_time", "observ_traces.end_time"),
+            d.json_merge("observ_traces.metadata", "excluded.metadata"),
+        ));
+        for (id, key) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+            ids.insert(key, id);
+        }
+    }
+    Ok(ids)
+}
+
+fn push_json<'a>(q: &'a mut Query, value: Option<&Value>) -> &'a mut Query {
+    q.push_bind(json(value.map(Value::to_string)))
+}
+
+async fn upsert_observations(tx: &mut Tx, chunk: &[SpanRow], traces: &HashMap<String, i64>) -> Result<(), AppError> {
+    let d = tx.dialect();
+    let mut q = query(
+        "INSERT INTO observ_observations (observation_id, observ_trace_id, parent_observation_id, type, name, \
+         start_time, end_time, level, status_message, model, model_parameters, input, output, usage, cost_usd, \
+         cost_details, completion_start_time, environment, version, metadata, created_at, updated_at) VALUES ",
+    );
+    for (n, s) in chunk.iter().enumerate() {
+        let trace = traces.get(&s.trace_id).copied().unwrap_or_default();
+        q.push(if n == 0 { "(" } else { ", (" }).push_bind(&s.observation_id).push(", ").push_bind(trace);
+        q.push(", ").push_bind(s.parent_observation_id.clone()).push(", ").push_bind(&s.kind).push(", ");
+        q.push_bind(s.name.clone()).push(", COALESCE(").push_bind(s.start_time.clone()).push(format!(", {NOW}), "));
+        q.push_bind(s.end_time.clone()).push(", COALESCE(").push_bind(s.level.clone()).push(", 'DEFAULT'), ");
+        q.push_bind(s.status_message.clone()).push(", ").push_bind(s.model.clone()).push(", ");
+        push_json(&mut q, s.model_parameters.as_ref()).push(", ");
+        push_json(&mut q, s.input.as_ref()).push(", ");
+        push_json(&mut q, s.output.as_ref()).push(", ");
+        push_json(&mut q, s.usage.as_ref()).push(", ").push_bind(s.cost_usd).push(", ");
+        push_json(&mut q, s.cost_details.as_ref()).push(", ");
+        q.push_bind(s.completion_start_time.clone()).push(", ").push_bind(s.environment.clone()).push(", ");
+        q.push_bind(s.version.clone()).push(", ");
+        push_json(&mut q, s.metadata.as_ref()).push(format!(", {NOW}, {NOW})"));
+    }
+    let keep = |c: &str| format!("{c} = COALESCE(excluded.{c}, observ_observations.{c})");
+    let kept = [
+        "parent_observation_id",
+        "name",
+        "end_time",
+        "status_message",
+        "model",
+        "model_parameters",
+        "input",
+        "output",
+        "usage",
+        "cost_usd",
+        "cost_details",
+        "completion_start_time",
+        "environment",
+        "version",
+    ]
+    .map(keep)
+    .join(", ");
+    // A start time given explicitly wins; the insert's default (now) must not
+    // move a stored one, so it is kept unless the update names one.
+    q.push(format!(
+        " ON CONFLICT (observation_id) DO UPDATE SET {kept}, observ_trace_id = excluded.observ_trace_id, \
+         type = excluded.type, start_time = {}, level = CASE WHEN excluded.level = 'DEFAULT' THEN \
+         observ_observations.level ELSE excluded.level END, metadata = {}, updated_at = excluded.updated_at",
+        d.least("excluded.start_time", "observ_observations.start_time"),
+        d.json_merge("observ_observations.metadata", "excluded.metadata"),
+    ));
+    q.execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// Sums each trace's observations into it: cost, tokens, error flag, latency.
+async fn refresh_traces(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
+    let d = tx.dialect();
+    let tokens = format!(
+        "COALESCE({}, COALESCE({}, 0) + COALESCE({}, 0))",
+        d.json_int("o.usage", "total_tokens"),
+        d.json_int("o.usage", "input_tokens"),
+        d.json_int("o.usage", "output_tokens")
+    );
+    for chunk in ids.chunks(500) {
+        let mut q = query(format!(
+            "UPDATE observ_traces SET \
+             total_cost = (SELECT COALESCE(sum(o.cost_usd), 0) FROM observ_observations o WHERE o.observ_trace_id = observ_traces.id), \
+             total_tokens = (SELECT COALESCE(sum({tokens}), 0) FROM observ_observations o WHERE o.observ_trace_id = observ_traces.id), \
+             has_error = CASE WHEN EXISTS (SELECT 1 FROM observ_observations o WHERE o.observ_trace_id = observ_traces.id \
+                 AND o.level = 'ERROR') THEN 1 ELSE 0 END, \
+             latency_ms = {} WHERE id IN (",
+            d.ms_between("start_time", "end_time")
+        ));
+        q.push_list(chunk.iter().copied()).push(")");
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Rolls traces up into their sessions: count, cost, tokens, first and last seen.
+pub(super) async fn refresh_sessions(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
+    for chunk in ids.chunks(500) {
+        let mut q = query(
+            "UPDATE observ_sessions SET \
+             total_traces_count = (SELECT count(*) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), \
+             total_cost = (SELECT COALESCE(sum(t.total_cost), 0) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), \
+             total_tokens = (SELECT COALESCE(sum(t.total_tokens), 0) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), \
+             start_time = COALESCE((SELECT min(t.start_time) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), start_time), \
+             end_time = (SELECT max(COALESCE(t.end_time, t.start_time)) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id) \
+             WHERE id IN (",
+        );
+        q.push_list(chunk.iter().copied()).push(")");
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(trace: &str, id: &str, start: &str, end: &str) -> SpanRow {
+        SpanRow {
+            trace_id: trace.into(),
+            observation_id: id.into(),
+            kind: "span".into(),
+            start_time: Some(start.into()),
+            end_time: Some(end.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn traces_merge_over_spans_and_rows() {
+        let spans = [
+            span("b", "2", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:03.000Z"),
+            span("b", "1", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.500Z"),
+            span("a", "3", "2026-01-01T00:00:05.000Z", "2026-01-01T00:00:06.000Z"),
+        ];
+        let rows = vec![
+            TraceRow {
+                trace_id: "b".into(),
+                name: Some("first".into()),
+                metadata: Some(serde_json::json!({"x": 1})),
+                ..Default::default()
+            },
+            TraceRow {
+                trace_id: "b".into(),
+                user_id: Some("u".into()),
+                metadata: Some(serde_json::json!({"y": 2})),
+                ..Default::default()
+            },
+        ];
+        let merged = merge_traces(rows, &spans);
+        assert_eq!(merged.iter().map(|t| t.trace_id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        let b = &merged[1];
+        assert_eq!((b.name.as_deref(), b.user_id.as_deref()), (Some("first"), Some("u")));
+        assert_eq!(b.metadata, Some(serde_json::json!({"x": 1, "y": 2})));
+        assert_eq!(b.start_time.as_deref(), Some("2026-01-01T00:00:01.000Z"));
+        assert_eq!(b.end_time.as_deref(), Some("2026-01-01T00:00:03.000Z"));
+    }
+
+    #[test]
+    fn a_span_twice_is_one_row_with_the_later_fields() {
+        let mut later = span("t", "1", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:04.000Z");
+        later.output = Some(serde_json::json!("done"));
+        let spans = vec![span("t", "2", "x", "y"), span("t", "1", "2026-01-01T00:00:01.000Z", "z"), later];
+        let rows = dedupe_spans(spans);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].observation_id, "1");
+        assert_eq!(rows[0].output, Some(serde_json::json!("done")));
+        assert_eq!(rows[0].end_time.as_deref(), Some("2026-01-01T00:00:04.000Z"));
+    }
+}
