@@ -1,20 +1,16 @@
 //! Traces and sessions, for the observability pages.
 
-use crate::model::page::{KeysetPage, PageAt};
+use crate::model::explorer::TraceQuery;
+use crate::model::page::{CursorPage, KeysetPage, PageAt};
 use crate::model::trace::{Session, Trace, TraceSummary};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
+/// One page of the traces explorer.
 #[server(input = Json)]
-pub async fn list_traces(
-    name: String,
-    session_id: Option<i64>,
-    run_id: Option<i64>,
-    at: PageAt,
-) -> Result<KeysetPage<TraceSummary>, ServerFnError> {
-    use crate::server::db::traces::{page, TraceFilter};
+pub async fn list_traces(query: TraceQuery) -> Result<CursorPage<TraceSummary>, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(page(&state.db, TraceFilter { name: Some(name), session_id, run_id }, at, super::PAGE_SIZE).await?)
+    Ok(crate::server::db::explorer::page(&state.db, &query, super::PAGE_SIZE).await?)
 }
 
 #[server]

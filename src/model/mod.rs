@@ -9,6 +9,7 @@ pub mod compare;
 pub mod csv;
 pub mod dataset;
 pub mod evaluator;
+pub mod explorer;
 pub mod import;
 pub mod item;
 pub mod json_text;

@@ -25,24 +25,34 @@ pub struct Session {
 pub struct TraceSummary {
     pub id: i64,
     pub trace_id: String,
-    pub session_id: Option<i64>,
+    /// The session's own id (as the app named it).
+    pub session_id: Option<String>,
+    /// The session's row, for links.
+    pub session_row_id: Option<i64>,
     pub name: Option<String>,
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub tags: Value,
     pub user_id: Option<String>,
+    pub environment: Option<String>,
+    pub release: Option<String>,
     pub start_time: String,
     pub end_time: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub has_error: bool,
     pub total_cost: f64,
     pub total_tokens: i64,
 }
 
-/// A whole trace with its payloads and observations.
+/// A whole trace with its payloads, observations and scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Trace {
     pub id: i64,
     pub trace_id: String,
-    pub session_id: Option<i64>,
+    /// The session's own id (as the app named it).
+    pub session_id: Option<String>,
+    /// The session's row, for links.
+    pub session_row_id: Option<i64>,
     pub name: Option<String>,
     #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
     pub input: Option<Value>,
@@ -53,14 +63,22 @@ pub struct Trace {
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub tags: Value,
     pub user_id: Option<String>,
+    pub environment: Option<String>,
     pub release: Option<String>,
     pub version: Option<String>,
     pub start_time: String,
     pub end_time: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub has_error: bool,
     pub total_cost: f64,
     pub total_tokens: i64,
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub observations: Vec<Observation>,
+    /// Its scores, those on its observations and, for a run item's trace,
+    /// the run item's.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub scores: Vec<super::score::Score>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +87,8 @@ pub struct Observation {
     pub id: i64,
     pub observation_id: String,
     pub parent_observation_id: Option<String>,
-    /// `generation`, `span` or `event`.
+    /// `span`, `generation`, `event`, `agent`, `tool`, `chain`, `retriever`,
+    /// `evaluator`, `embedding` or `guardrail`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "ssr", sqlx(rename = "type"))]
     pub kind: String,
@@ -88,6 +107,15 @@ pub struct Observation {
     #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
     pub usage: Option<Value>,
     pub cost_usd: f64,
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    #[serde(default)]
+    pub cost_details: Option<Value>,
+    #[serde(default)]
+    pub completion_start_time: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub metadata: Value,
 }

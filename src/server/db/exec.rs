@@ -25,6 +25,14 @@ impl Dialect {
         }
     }
 
+    /// The text at `key` of the JSON column `column` (NULL when absent).
+    pub fn json_text(self, column: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.{key}')"),
+            Dialect::Postgres => format!("({column}->>'{key}')"),
+        }
+    }
+
     /// `column` (a JSON object, or NULL) with `key` set to the text bound at `?`.
     pub fn json_set_text(self, column: &str, key: &str) -> String {
         match self {

@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 /// One item's result as an SDK reported it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExperimentItem {
+    /// The SDK's experiment id (run evaluators' scores name the run by it).
+    pub experiment_id: Option<String>,
     pub run_name: String,
     pub description: Option<String>,
     pub metadata: Option<Value>,
@@ -73,7 +75,7 @@ async fn find_or_create_run(
     if exists.is_none() {
         return Ok(None);
     }
-    let mut metadata = serde_json::json!({"source": "sdk"});
+    let mut metadata = serde_json::json!({"source": "sdk", "experiment_id": first.experiment_id});
     if let Some(m) = &first.metadata {
         metadata["experiment"] = m.clone();
     }
@@ -124,7 +126,7 @@ async fn link_item(
     .bind(run)
     .fetch_one(&mut *tx)
     .await?;
-    query(format!(
+    let run_item: Option<i64> = query_scalar(format!(
         "INSERT INTO observ_dataset_run_items (dataset_run_id, dataset_item_id, repetition, trace_id, status, input, \
          expected_output, output, latency_ms, cost, tokens, error, seq, created_at, updated_at) \
          SELECT ?, i.id, 0, t.id, CASE WHEN t.has_error = 1 THEN ? ELSE ? END, i.input, COALESCE(?, i.expected_output), \
@@ -133,7 +135,8 @@ async fn link_item(
          FROM observ_dataset_items i, observ_traces t WHERE i.id = ? AND i.dataset_id = ? AND t.id = ? \
          ON CONFLICT (dataset_run_id, dataset_item_id, repetition) DO UPDATE SET trace_id = excluded.trace_id, \
          status = excluded.status, output = excluded.output, latency_ms = excluded.latency_ms, cost = excluded.cost, \
-         tokens = excluded.tokens, error = excluded.error, seq = excluded.seq, updated_at = excluded.updated_at"
+         tokens = excluded.tokens, error = excluded.error, seq = excluded.seq, updated_at = excluded.updated_at \
+         RETURNING id"
     ))
     .bind(run)
     .bind(RunItemStatus::Failed.code())
@@ -142,6 +145,40 @@ async fn link_item(
     .bind(seq)
     .bind(item)
     .bind(dataset)
+    .bind(trace)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(run_item) = run_item {
+        adopt_scores(tx, run, run_item, trace).await?;
+    }
+    Ok(())
+}
+
+/// Scores an SDK sent for the trace before its run item existed (they travel
+/// apart from spans) move onto the run item: one per name and source, the
+/// latest, replacing the run item's own of that name.
+async fn adopt_scores(tx: &mut Tx, run: i64, run_item: i64, trace: i64) -> Result<(), AppError> {
+    query(
+        "DELETE FROM observ_scores WHERE observ_trace_id = ?1 AND id NOT IN \
+         (SELECT max(id) FROM observ_scores WHERE observ_trace_id = ?1 GROUP BY name, source)",
+    )
+    .bind(trace)
+    .execute(&mut *tx)
+    .await?;
+    query(
+        "DELETE FROM observ_scores WHERE observ_dataset_run_item_id = ?1 AND EXISTS (SELECT 1 FROM observ_scores s \
+         WHERE s.observ_trace_id = ?2 AND s.name = observ_scores.name AND s.source = observ_scores.source)",
+    )
+    .bind(run_item)
+    .bind(trace)
+    .execute(&mut *tx)
+    .await?;
+    query(
+        "UPDATE observ_scores SET observ_dataset_run_item_id = ?, observ_dataset_run_id = ?, observ_trace_id = NULL, \
+         observation_id = NULL WHERE observ_trace_id = ?",
+    )
+    .bind(run_item)
+    .bind(run)
     .bind(trace)
     .execute(&mut *tx)
     .await?;

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod datasets;
 pub mod exec;
 pub mod experiments;
+pub mod explorer;
 pub mod ingest;
 pub mod items;
 pub mod leases;

@@ -173,7 +173,7 @@ async fn insert_traces(tx: &mut Tx, chunk: &[(i64, FinishedItem)]) -> Result<Has
 
     let mut q = query(
         "INSERT INTO observ_traces (trace_id, observ_session_id, name, start_time, end_time, input, output, metadata, \
-         tags, user_id, total_cost, total_tokens, created_at, updated_at) VALUES ",
+         tags, user_id, total_cost, total_tokens, latency_ms, has_error, created_at, updated_at) VALUES ",
     );
     for (n, (_, item)) in chunk.iter().enumerate() {
         let (t, (cost, tokens)) = (&item.trace, item.totals());
@@ -183,8 +183,14 @@ async fn insert_traces(tx: &mut Tx, chunk: &[(i64, FinishedItem)]) -> Result<Has
         q.push_bind(sessions.get(&item.session.session_id).copied()).push(", ").push_bind(&t.name);
         q.push(", COALESCE(").push_bind(t.start_time.clone()).push(format!(", {NOW}), {NOW}, "));
         q.push_bind(json(t.input.as_ref().map(Value::to_string))).push(", ").push_bind(json(output)).push(", ");
-        q.push_bind(json(t.metadata.to_string())).push(", ").push_bind(json(tags)).push(", ");
-        q.push_bind(t.user_id.clone()).push(", ").push_bind(cost).push(", ").push_bind(tokens);
+        // A failed item's trace says so: flagged, with the error in its metadata.
+        let mut metadata = t.metadata.clone();
+        if let (Some(error), Some(map)) = (&item.error, metadata.as_object_mut()) {
+            map.insert("error".into(), Value::String(error.clone()));
+        }
+        q.push_bind(json(metadata.to_string())).push(", ").push_bind(json(tags)).push(", ");
+        q.push_bind(t.user_id.clone()).push(", ").push_bind(cost).push(", ").push_bind(tokens).push(", ");
+        q.push_bind(item.latency_ms).push(", ").push_bind(item.error.is_some());
         q.push(format!(", {NOW}, {NOW})"));
     }
     let keys: Vec<&str> = chunk.iter().map(|(_, i)| i.trace.trace_id.as_str()).collect();

@@ -162,14 +162,17 @@ pub(super) async fn for_run_items(pool: &Pool, ids: &[i64]) -> Result<HashMap<i6
     Ok(by_item)
 }
 
-/// The scores of traces, by trace id.
+/// A trace's scores: its own, its observations', and those of the run items
+/// it is the trace of.
 pub async fn for_trace(db: &Db, trace_id: i64) -> Result<Vec<Score>, AppError> {
     let pool = &db.read;
-    let rows: Vec<ScoreRow> =
-        query_as(format!("SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ? ORDER BY name"))
-            .bind(trace_id)
-            .fetch_all(pool)
-            .await?;
+    let rows: Vec<ScoreRow> = query_as(format!(
+        "SELECT {COLUMNS} FROM observ_scores WHERE observ_trace_id = ?1 OR observ_dataset_run_item_id IN \
+         (SELECT id FROM observ_dataset_run_items WHERE trace_id = ?1) ORDER BY name, id"
+    ))
+    .bind(trace_id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().map(Score::from).collect())
 }
 

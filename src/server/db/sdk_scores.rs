@@ -20,8 +20,8 @@ pub enum Subject {
         observation_id: Option<String>,
     },
     Session(String),
-    /// A dataset run by its Observ id.
-    Run(i64),
+    /// A dataset run by its Observ id, or an SDK experiment's id.
+    Run(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,27 +69,31 @@ pub(super) async fn save_all_in(tx: &mut Tx, scores: Vec<SdkScore>) -> Result<()
         match score.subject {
             Subject::Trace { trace_id, observation_id } => {
                 let trace = written.traces.get(&trace_id).copied().unwrap_or_default();
-                if let Some(observation) = observation_id {
-                    upsert_on_observation(tx, trace, &observation, &score.draft, score.metadata.as_ref()).await?;
-                    continue;
-                }
                 let run_item: Option<(i64, i64)> = super::exec::query_as(
                     "SELECT id, dataset_run_id FROM observ_dataset_run_items WHERE trace_id = ? ORDER BY id DESC LIMIT 1",
                 )
                 .bind(trace)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let target = match run_item {
-                    Some((run_item_id, run_id)) => ScoreTarget::RunItem { run_id, run_item_id },
-                    None => ScoreTarget::Trace(trace),
-                };
-                upsert(tx, target, &score.draft).await?;
+                // An experiment item's scores (its evaluators score the task
+                // span) belong to its run item.
+                match (run_item, observation_id) {
+                    (Some((run_item_id, run_id)), _) => {
+                        upsert(tx, ScoreTarget::RunItem { run_id, run_item_id }, &score.draft).await?;
+                    }
+                    (None, Some(observation)) => {
+                        upsert_on_observation(tx, trace, &observation, &score.draft, score.metadata.as_ref()).await?;
+                    }
+                    (None, None) => {
+                        upsert(tx, ScoreTarget::Trace(trace), &score.draft).await?;
+                    }
+                }
             }
             Subject::Session(session) => {
                 let id = session_ids.iter().find(|(s, _)| *s == session).map(|(_, id)| *id).unwrap_or_default();
                 upsert(tx, ScoreTarget::Session(id), &score.draft).await?;
             }
-            Subject::Run(run) => save_run_score(tx, run, &score.draft).await?,
+            Subject::Run(run) => save_run_score(tx, &run, &score.draft).await?,
         }
     }
     Ok(())
@@ -114,8 +118,9 @@ async fn ensure_sessions(tx: &mut Tx, sessions: &[String]) -> Result<Vec<(String
 }
 
 /// A run-level score (an SDK's run evaluator) kept in the run's metadata
-/// under `scores`, by name.
-async fn save_run_score(tx: &mut Tx, run: i64, draft: &ScoreDraft) -> Result<(), AppError> {
+/// under `scores`, by name. The run is named by its id or, as SDKs do, by its
+/// experiment id; a score for a run not (yet) known is dropped with a log line.
+async fn save_run_score(tx: &mut Tx, run: &str, draft: &ScoreDraft) -> Result<(), AppError> {
     let value = match (&draft.string_value, draft.value) {
         (Some(text), _) => Value::String(text.clone()),
         (None, Some(v)) => serde_json::json!(v),
@@ -131,13 +136,18 @@ async fn save_run_score(tx: &mut Tx, run: i64, draft: &ScoreDraft) -> Result<(),
              COALESCE(metadata->'scores', '{}') || (CAST(? AS jsonb)->'scores'))"
             .to_string(),
     };
-    let changed = query(format!("UPDATE observ_dataset_runs SET metadata = {merged}, updated_at = {NOW} WHERE id = ?"))
-        .bind(patch)
-        .bind(run)
-        .execute(&mut *tx)
-        .await?;
+    let by_experiment = d.json_text("metadata", "experiment_id");
+    let changed = query(format!(
+        "UPDATE observ_dataset_runs SET metadata = {merged} WHERE id = (SELECT id FROM observ_dataset_runs \
+         WHERE CAST(id AS TEXT) = ? OR {by_experiment} = ? ORDER BY id LIMIT 1)"
+    ))
+    .bind(patch)
+    .bind(run)
+    .bind(run)
+    .execute(&mut *tx)
+    .await?;
     if changed == 0 {
-        return Err(AppError::field("datasetRunId", format!("no dataset run has id {run}")));
+        eprintln!("observ: a score named dataset run `{run}`, which is not known; it was dropped");
     }
     Ok(())
 }

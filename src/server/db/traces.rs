@@ -2,75 +2,33 @@
 
 use super::exec::{json, query, query_as, query_scalar, Query, Tx};
 use super::Db;
-use super::{like_pattern, Listing, NOW};
-use crate::model::page::{CursorPage, KeysetPage, PageAt};
-use crate::model::trace::{NewObservation, Session, Trace, TraceSummary};
+use super::{Listing, NOW};
+use crate::model::page::{KeysetPage, PageAt};
+use crate::model::trace::{NewObservation, Session, Trace};
 use crate::server::error::AppError;
 use serde_json::Value;
 
-const SUMMARY_COLUMNS: &str = "t.id, t.trace_id, t.observ_session_id AS session_id, t.name, \
-     COALESCE(t.tags, '[]') AS tags, t.user_id, t.start_time, t.end_time, \
+pub(super) const SUMMARY_COLUMNS: &str = "t.id, t.trace_id, \
+     (SELECT s.session_id FROM observ_sessions s WHERE s.id = t.observ_session_id) AS session_id, \
+     t.observ_session_id AS session_row_id, t.name, COALESCE(t.tags, '[]') AS tags, t.user_id, t.environment, \
+     t.release, t.start_time, t.end_time, t.latency_ms, (t.has_error = 1) AS has_error, \
      CAST(COALESCE(t.total_cost, 0) AS REAL) AS total_cost, COALESCE(t.total_tokens, 0) AS total_tokens";
 
-const TRACE_COLUMNS: &str = "t.id, t.trace_id, t.observ_session_id AS session_id, t.name, t.input, t.output, \
-     COALESCE(t.metadata, '{}') AS metadata, COALESCE(t.tags, '[]') AS tags, t.user_id, t.release, t.version, \
-     t.start_time, t.end_time, CAST(COALESCE(t.total_cost, 0) AS REAL) AS total_cost, \
-     COALESCE(t.total_tokens, 0) AS total_tokens";
+const TRACE_COLUMNS: &str = "t.id, t.trace_id, \
+     (SELECT s.session_id FROM observ_sessions s WHERE s.id = t.observ_session_id) AS session_id, \
+     t.observ_session_id AS session_row_id, t.name, t.input, t.output, \
+     COALESCE(t.metadata, '{}') AS metadata, COALESCE(t.tags, '[]') AS tags, t.user_id, t.environment, t.release, \
+     t.version, t.start_time, t.end_time, t.latency_ms, (t.has_error = 1) AS has_error, \
+     CAST(COALESCE(t.total_cost, 0) AS REAL) AS total_cost, COALESCE(t.total_tokens, 0) AS total_tokens";
 
 const OBSERVATION_COLUMNS: &str = "o.id, o.observation_id, o.parent_observation_id, o.type, o.name, o.start_time, \
      o.end_time, o.level, o.status_message, o.model, o.model_parameters, o.input, o.output, o.usage, \
-     CAST(COALESCE(o.cost_usd, 0) AS REAL) AS cost_usd, COALESCE(o.metadata, '{}') AS metadata";
+     CAST(COALESCE(o.cost_usd, 0) AS REAL) AS cost_usd, o.cost_details, o.completion_start_time, o.environment, \
+     o.version, COALESCE(o.metadata, '{}') AS metadata";
 
 const SESSION_COLUMNS: &str = "s.id, s.session_id, s.user_id, s.start_time, s.end_time, \
      COALESCE(s.metadata, '{}') AS metadata, COALESCE(s.total_traces_count, 0) AS total_traces_count, \
      COALESCE(s.total_tokens, 0) AS total_tokens, CAST(COALESCE(s.total_cost, 0) AS REAL) AS total_cost";
-
-#[derive(Debug, Clone, Default)]
-pub struct TraceFilter {
-    /// Substring of the trace name.
-    pub name: Option<String>,
-    pub session_id: Option<i64>,
-    /// Traces recorded by one dataset run.
-    pub run_id: Option<i64>,
-}
-
-fn trace_filters(filter: TraceFilter) -> impl Fn(&mut Query) + Sync {
-    let name = filter.name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).map(|s| like_pattern(&s));
-    move |q| {
-        if let Some(pattern) = &name {
-            q.push(" AND t.name LIKE ").push_bind(pattern.clone()).push(" ESCAPE '\\'");
-        }
-        if let Some(session) = filter.session_id {
-            q.push(" AND t.observ_session_id = ").push_bind(session);
-        }
-        if let Some(run) = filter.run_id {
-            q.push(" AND t.id IN (SELECT trace_id FROM observ_dataset_run_items WHERE dataset_run_id = ")
-                .push_bind(run)
-                .push(")");
-        }
-    }
-}
-
-fn trace_listing<'a>(filters: &'a (dyn Fn(&mut Query) + Sync)) -> Listing<'a> {
-    Listing { columns: SUMMARY_COLUMNS, column_binds: &[], from: "observ_traces t", id: "t.id", filters }
-}
-
-pub async fn page(db: &Db, filter: TraceFilter, at: PageAt, limit: i64) -> Result<KeysetPage<TraceSummary>, AppError> {
-    let pool = &db.read;
-    let f = trace_filters(filter);
-    super::keyset_page(pool, &trace_listing(&f), at, limit, |t: &TraceSummary| t.id).await
-}
-
-pub async fn cursor_page(
-    db: &Db,
-    filter: TraceFilter,
-    cursor: Option<&str>,
-    limit: i64,
-) -> Result<CursorPage<TraceSummary>, AppError> {
-    let pool = &db.read;
-    let f = trace_filters(filter);
-    super::cursor_page(pool, &trace_listing(&f), cursor, limit, |t: &TraceSummary| t.id).await
-}
 
 /// One trace with its observations in start order.
 pub async fn find(db: &Db, id: i64) -> Result<Trace, AppError> {
@@ -86,7 +44,17 @@ pub async fn find(db: &Db, id: i64) -> Result<Trace, AppError> {
     .bind(id)
     .fetch_all(pool)
     .await?;
+    trace.scores = super::scores::for_trace(db, id).await?;
     Ok(trace)
+}
+
+/// The row id of a trace by its own id (an OTel trace id, a Langfuse id).
+pub async fn id_of(db: &Db, trace_id: &str) -> Result<i64, AppError> {
+    query_scalar("SELECT id FROM observ_traces WHERE trace_id = ?")
+        .bind(trace_id)
+        .fetch_optional(&db.read)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("trace `{trace_id}`")))
 }
 
 pub async fn session_page(db: &Db, at: PageAt, limit: i64) -> Result<KeysetPage<Session>, AppError> {
@@ -242,8 +210,9 @@ async fn finalize_trace(conn: &mut Tx, trace: i64, output: Option<&Value>) -> Re
         d.json_int("usage", "input_tokens"),
         d.json_int("usage", "output_tokens")
     );
+    let latency = d.ms_between("start_time", NOW);
     let totals: (f64, i64) = query_as(format!(
-        "UPDATE observ_traces SET output = ?2, end_time = {NOW}, updated_at = {NOW}, \
+        "UPDATE observ_traces SET output = ?2, end_time = {NOW}, updated_at = {NOW}, latency_ms = {latency}, \
          total_cost = (SELECT COALESCE(sum(cost_usd), 0) FROM observ_observations WHERE observ_trace_id = ?1), \
          total_tokens = (SELECT COALESCE(sum({tokens}), 0) FROM observ_observations WHERE observ_trace_id = ?1) \
          WHERE id = ?1 RETURNING CAST(total_cost AS REAL), total_tokens"

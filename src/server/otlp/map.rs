@@ -125,6 +125,7 @@ fn map_span(
     }
 
     let experiment = experiment(&mut a, &trace_id);
+    a.retain(|k, _| !k.starts_with("langfuse.internal."));
     if !a.is_empty() {
         metadata.insert("attributes".into(), Value::Object(a.into_iter().collect()));
     }
@@ -294,10 +295,12 @@ fn experiment(a: &mut BTreeMap<String, Value>, trace_id: &str) -> Option<Experim
     let dataset_id = text("dataset.id")?;
     let item_id = text("item.id")?;
     let description = text("description");
+    let experiment_id = text("id");
     let parse = |t: Option<String>| t.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)));
     let expected_output = parse(text("item.expected_output"));
     let metadata = parse(text("metadata"));
     Some(ExperimentItem {
+        experiment_id,
         run_name,
         description,
         metadata,

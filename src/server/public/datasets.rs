@@ -61,6 +61,7 @@ pub(super) fn item_json(i: &ItemRow) -> Value {
         "sourceObservationId": null,
         "datasetId": i.dataset_id.to_string(),
         "datasetName": i.dataset_name,
+        "mediaReferences": [],
         "createdAt": i.created_at,
         "updatedAt": i.updated_at,
     })
@@ -165,11 +166,14 @@ async fn create_item(State(state): State<AppState>, JsonObject(mut body): JsonOb
         metadata,
         source_trace_id: source_trace,
     };
-    let id = match optional_text(&mut body, "id")? {
-        Some(given) => {
-            let id = given.parse::<i64>().map_err(|_| {
-                AppError::field("id", "must be an Observ item id (a number), or left out to create one")
-            })?;
+    // An id naming an item of this dataset updates it; any other id (SDKs
+    // send a fresh UUID) creates an item with an Observ id, which is answered.
+    let existing = match optional_text(&mut body, "id")?.and_then(|given| given.parse::<i64>().ok()) {
+        Some(id) => db::items::find_fresh(&state.db, dataset.id, id).await.ok().map(|i| i.id),
+        None => None,
+    };
+    let id = match existing {
+        Some(id) => {
             db::items::update(&state.db, dataset.id, id, &draft).await?;
             id
         }

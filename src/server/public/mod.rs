@@ -35,7 +35,8 @@ pub fn router() -> Router<AppState> {
 
 /// The one project (what the SDKs' `auth_check` reads).
 async fn projects() -> Json<Value> {
-    Json(json!({"data": [{"id": "observ", "name": "Observ", "metadata": {}}]}))
+    let organization = json!({"id": "observ", "name": "Observ"});
+    Json(json!({"data": [{"id": "observ", "name": "Observ", "metadata": {}, "organization": organization}]}))
 }
 
 /// An RFC 3339 time as Observ stores it (`…T…​.mmmZ`, UTC); offsets are applied.

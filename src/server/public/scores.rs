@@ -91,13 +91,7 @@ pub(super) fn parse_score(mut map: Map<String, Value>, author: &str) -> Result<S
     let subject = match (trace, observation, session, run) {
         (Some(trace_id), observation_id, None, None) => Some(Subject::Trace { trace_id, observation_id }),
         (None, None, Some(session), None) => Some(Subject::Session(session)),
-        (None, None, None, Some(run)) => match run.parse::<i64>() {
-            Ok(id) => Some(Subject::Run(id)),
-            Err(_) => {
-                errors.add("datasetRunId", "must be an Observ run id (a number)");
-                None
-            }
-        },
+        (None, None, None, Some(run)) => Some(Subject::Run(run)),
         (None, Some(_), None, None) => {
             errors.add("traceId", "required with observationId");
             None

@@ -1,6 +1,7 @@
 //! `/sessions` and `/sessions/:id` (a session's totals and its traces).
 
 use crate::api::traces::{get_session, list_sessions, list_traces};
+use crate::model::explorer::TraceQuery;
 use crate::model::page::PageAt;
 use crate::model::stats::cost_label;
 use crate::ui::components::{Age, EmptyState, ErrorNote, JsonView, Loading, Pager};
@@ -58,10 +59,10 @@ pub fn SessionsPage() -> impl IntoView {
 pub fn SessionPage() -> impl IntoView {
     let id = param_id("id");
     let data = Resource::new(id, |id| async move {
-        Ok::<_, ServerFnError>((
-            get_session(id).await?,
-            list_traces(String::new(), Some(id), None, PageAt::First).await?,
-        ))
+        let session = get_session(id).await?;
+        let query = TraceQuery { session_id: Some(session.session_id.clone()), ..Default::default() };
+        let traces = list_traces(query).await?;
+        Ok::<_, ServerFnError>((session, traces))
     });
     view! {
         <Suspense fallback=Loading>
@@ -82,7 +83,7 @@ pub fn SessionPage() -> impl IntoView {
                         <section class="card"><h3>"Metadata"</h3><JsonView value=Some(session.metadata.clone())/></section>
                         <h2>"Traces"</h2>
                         <ul class="list">
-                            {traces.rows.into_iter().map(|t| view! {
+                            {traces.data.into_iter().map(|t| view! {
                                 <li><a href=format!("/traces/{}", t.id)>{t.name.clone().unwrap_or_else(|| t.trace_id.clone())}</a>
                                 " " <span class="muted small">{format!("{} tokens · {}", t.total_tokens, cost_label(t.total_cost))}</span></li>
                             }).collect_view()}

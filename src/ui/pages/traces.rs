@@ -3,10 +3,10 @@
 
 use super::add_to_dataset::{AddTraceForm, BulkAddBar};
 use crate::api::traces::{get_trace, list_traces};
-use crate::model::page::PageAt;
+use crate::model::explorer::TraceQuery;
 use crate::model::stats::{cost_label, duration_label};
 use crate::model::trace::{duration_ms, Observation, Trace};
-use crate::ui::components::{can_write, Age, EmptyState, ErrorNote, JsonView, Loading, Pager, WriteOnly};
+use crate::ui::components::{can_write, Age, EmptyState, ErrorNote, JsonView, Loading, WriteOnly};
 use crate::ui::{param_id, query_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,11 +17,19 @@ pub fn TracesPage() -> impl IntoView {
     let name = query_param("name");
     let session = query_param("session_id");
     let run = query_param("run_id");
-    let (after, before, last) = (query_param("after"), query_param("before"), query_param("last"));
-    let at = move || PageAt::from_query(Some(after()), Some(before()), Some(last()).filter(|l| !l.is_empty()));
+    let cursor = query_param("cursor");
     let traces = Resource::new(
-        move || (name(), session(), run(), at()),
-        |(name, session, run, at)| list_traces(name, session.parse().ok(), run.parse().ok(), at),
+        move || (name(), session(), run(), cursor()),
+        |(name, session, run, cursor)| {
+            let some = |s: String| Some(s).filter(|s| !s.is_empty());
+            list_traces(TraceQuery {
+                name: some(name),
+                session_id: some(session),
+                run_id: run.parse().ok(),
+                cursor: some(cursor),
+                ..Default::default()
+            })
+        },
     );
     // Rows are ticked only to add them to a dataset, which a viewer may not.
     let selected = RwSignal::new(Vec::<i64>::new());
@@ -43,22 +51,21 @@ pub fn TracesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match traces.await {
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
-                    Ok(page) if page.rows.is_empty() => view! {
+                    Ok(page) if page.data.is_empty() => view! {
                         <EmptyState title="No traces yet">
                             <p>"Every item of a dataset run records a trace here: its input, output, model calls, tokens, cost and latency."</p>
                             <a href="/datasets" class="btn">"Go to datasets"</a>
                         </EmptyState>
                     }.into_any(),
                     Ok(page) => {
-                        let pager = view! {
-                            <Pager path="/traces".to_string() params=vec![("name", name()), ("session_id", session()), ("run_id", run())]
-                                total=page.total shown=page.rows.len() has_newer=page.has_newer has_older=page.has_older
-                                newest_id=page.rows.first().map(|t| t.id) oldest_id=page.rows.last().map(|t| t.id)/>
-                        };
+                        let pager = page.next_cursor.clone().map(|c| {
+                            let href = format!("/traces?name={}&session_id={}&run_id={}&cursor={c}", name(), session(), run());
+                            view! { <p class="pager"><a href=href class="btn">"Next page →"</a></p> }
+                        });
                         view! {
                             <table class="table" id="traces-table">
                                 <thead><tr>{writer.then(|| view! { <th></th> })}<th>"Name"</th><th>"Trace id"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th></tr></thead>
-                                <tbody>{page.rows.into_iter().map(|t| {
+                                <tbody>{page.data.into_iter().map(|t| {
                                     let latency = duration_ms(&t.start_time, t.end_time.as_deref()).map(duration_label).unwrap_or_else(|| "—".into());
                                     let id = t.id;
                                     let toggle = move |ev| {
@@ -111,7 +118,10 @@ fn TraceView(trace: Trace) -> impl IntoView {
     let latency = duration_ms(&trace.start_time, trace.end_time.as_deref())
         .map(duration_label)
         .unwrap_or_else(|| "running".into());
-    let session = trace.session_id.map(|s| view! { <a href=format!("/sessions/{s}")>{format!("session {s}")}</a> });
+    let session = trace.session_row_id.map(|row| {
+        let label = trace.session_id.clone().unwrap_or_else(|| format!("session {row}"));
+        view! { <a href=format!("/sessions/{row}")>{label}</a> }
+    });
     let observations = trace.observations.clone();
     view! {
         <Title text=title.clone()/>

@@ -1,0 +1,19 @@
+-- Full-text search over traces' input and output (FTS5, kept by triggers).
+CREATE VIRTUAL TABLE observ_traces_fts USING fts5(
+    input, output, content = 'observ_traces', content_rowid = 'id'
+);
+CREATE TRIGGER observ_traces_fts_insert AFTER INSERT ON observ_traces BEGIN
+    INSERT INTO observ_traces_fts (rowid, input, output) VALUES (new.id, new.input, new.output);
+END;
+CREATE TRIGGER observ_traces_fts_delete AFTER DELETE ON observ_traces BEGIN
+    INSERT INTO observ_traces_fts (observ_traces_fts, rowid, input, output)
+        VALUES ('delete', old.id, old.input, old.output);
+END;
+CREATE TRIGGER observ_traces_fts_update AFTER UPDATE OF input, output ON observ_traces BEGIN
+    INSERT INTO observ_traces_fts (observ_traces_fts, rowid, input, output)
+        VALUES ('delete', old.id, old.input, old.output);
+    INSERT INTO observ_traces_fts (rowid, input, output) VALUES (new.id, new.input, new.output);
+END;
+INSERT INTO observ_traces_fts (observ_traces_fts) VALUES ('rebuild');
+CREATE INDEX index_observ_traces_on_environment ON observ_traces (environment, id);
+CREATE INDEX index_observ_observations_on_model ON observ_observations (model) WHERE model IS NOT NULL;
