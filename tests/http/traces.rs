@@ -56,7 +56,12 @@ async fn traces_list_and_detail_with_totals() {
     assert_eq!(trace["observations"][1]["parent_observation_id"], "obs-1");
     assert_eq!(trace["observations"][0]["type"], "generation");
     assert_eq!(read(s.get("/api/v1/traces/999").await).await.0, 404);
-    assert_eq!(read(s.get("/api/v1/traces?session_id=abc").await).await.0, 422);
+    // Filters by the session's own id; bad filter values are named.
+    assert_eq!(read(s.get("/api/v1/traces?session_id=sess-1").await).await.1["data"][0]["session_id"], "sess-1");
+    assert_eq!(read(s.get("/api/v1/traces?session_id=abc").await).await.1["data"], json!([]));
+    let (status, body) = read(s.get("/api/v1/traces?min_cost=cheap&sort=size").await).await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["min_cost"].is_array() && body["error"]["fields"]["sort"].is_array(), "{body}");
 
     let html = s.get(&format!("/traces/{id}")).await.text().await.unwrap();
     assert!(html.contains("call 2") && html.contains("gpt-test"), "trace page shows observations");

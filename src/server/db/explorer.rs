@@ -63,7 +63,8 @@ fn push_filters(q: &mut Query, f: &TraceQuery, dialect: Dialect) {
         q.push(" AND t.user_id = ").push_bind(user);
     }
     if let Some(session) = text(&f.session_id) {
-        q.push(" AND t.observ_session_id = (SELECT s.id FROM observ_sessions s WHERE s.session_id = ").push_bind(session);
+        q.push(" AND t.observ_session_id = (SELECT s.id FROM observ_sessions s WHERE s.session_id = ")
+            .push_bind(session);
         q.push(")");
     }
     if let Some(run) = f.run_id {
@@ -73,7 +74,8 @@ fn push_filters(q: &mut Query, f: &TraceQuery, dialect: Dialect) {
     for tag in f.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         match dialect {
             Dialect::Sqlite => {
-                q.push(" AND EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ").push_bind(tag.to_string());
+                q.push(" AND EXISTS (SELECT 1 FROM json_each(t.tags) WHERE json_each.value = ")
+                    .push_bind(tag.to_string());
                 q.push(")");
             }
             Dialect::Postgres => {

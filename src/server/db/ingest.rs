@@ -102,7 +102,8 @@ pub async fn write(db: &Db, batch: Batch, experiments: Vec<ExperimentItem>) -> R
 
 pub(super) async fn write_in(tx: &mut Tx, batch: Batch) -> Result<Written, AppError> {
     let traces = merge_traces(batch.traces, &batch.spans);
-    let sessions = upsert_sessions(tx, &traces).await?;
+    let known = sessions_of(tx, &traces).await?;
+    let sessions = upsert_sessions(tx, &traces, &known).await?;
     let ids = upsert_traces(tx, &traces, &sessions).await?;
     let spans = dedupe_spans(batch.spans);
     for chunk in spans.chunks(ROWS_PER_STATEMENT) {
@@ -201,7 +202,27 @@ fn merge_span(have: &mut SpanRow, s: SpanRow) {
     have.trace_id = s.trace_id;
 }
 
-async fn upsert_sessions(tx: &mut Tx, traces: &[TraceRow]) -> Result<HashMap<String, i64>, AppError> {
+/// The sessions the stored traces of this batch already belong to: their
+/// totals move too, so they are locked with the named ones, in one order.
+async fn sessions_of(tx: &mut Tx, traces: &[TraceRow]) -> Result<Vec<String>, AppError> {
+    let mut known = Vec::new();
+    for chunk in traces.chunks(500) {
+        let mut q = query(
+            "SELECT DISTINCT s.session_id FROM observ_traces t JOIN observ_sessions s ON s.id = t.observ_session_id \
+             WHERE t.trace_id IN (",
+        );
+        q.push_list(chunk.iter().map(|t| t.trace_id.clone())).push(")");
+        known.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
+    }
+    Ok(known)
+}
+
+async fn upsert_sessions(
+    tx: &mut Tx,
+    traces: &[TraceRow],
+    known: &[String],
+) -> Result<HashMap<String, i64>, AppError> {
+    let blank = TraceRow::default();
     let mut sessions: BTreeMap<&str, (&TraceRow, Option<&str>)> = BTreeMap::new();
     for t in traces {
         if let Some(id) = t.session_id.as_deref().filter(|s| !s.is_empty()) {
@@ -210,6 +231,9 @@ async fn upsert_sessions(tx: &mut Tx, traces: &[TraceRow]) -> Result<HashMap<Str
                 entry.1 = t.user_id.as_deref();
             }
         }
+    }
+    for id in known {
+        sessions.entry(id.as_str()).or_insert((&blank, None));
     }
     let mut ids = HashMap::new();
     let rows: Vec<_> = sessions.into_iter().collect();

@@ -69,7 +69,9 @@ pub fn trace_query(params: &HashMap<String, String>) -> Result<TraceQuery, AppEr
         user_id: text("user_id"),
         session_id: text("session_id"),
         run_id,
-        tags: text("tags").map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
+        tags: text("tags")
+            .map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default(),
         environment: text("environment"),
         release: text("release"),
         model: text("model"),
