@@ -1,4 +1,6 @@
-# Observ — `make run` serves the app, `make test` runs every test.
+# Observ — `make run` serves the app, `make test` runs every test (unit, HTTP on
+# SQLite and PostgreSQL, the browser suite, and the real Langfuse/OpenTelemetry
+# SDKs from PyPI against a running server, in a cached venv).
 # Both first install whatever is missing (idempotent; quick when nothing is).
 
 SHELL := /bin/bash
@@ -18,6 +20,8 @@ test: deps
 	scripts/with-postgres cargo test --features ssr --test http
 	cargo leptos build
 	end2end/run.sh
+	scripts/client-tests
+	scripts/with-postgres scripts/client-tests
 
 # A release build: optimised server and WASM (needs wasm-opt, installed here).
 release: deps
@@ -43,6 +47,7 @@ deps:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@[ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] \
 		|| (cd end2end && npm ci --no-audit --no-fund)
