@@ -26,15 +26,15 @@ async function apiKey(request: APIRequestContext): Promise<string> {
   return (await res.json()).secret_key;
 }
 
-async function sendTrace(request: APIRequestContext, secret: string, traceId: string, spans: SpanSpec[]) {
-  const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
+async function sendTrace(request: APIRequestContext, secret: string, traceId: string | null, spans: SpanSpec[], agoMs = 60_000) {
+  const t0 = BigInt(Date.now() - agoMs) * 1_000_000n;
   const ns = (ms: number) => String(t0 + BigInt(ms) * 1_000_000n);
   const body = {
     resourceSpans: [{
       resource: { attributes: [text('service.name', 'e2e-shop')] },
       scopeSpans: [{
         spans: spans.map((s) => ({
-          traceId,
+          traceId: traceId ?? hex(32), // none: each span is a trace of its own
           spanId: s.id,
           ...(s.parent ? { parentSpanId: s.parent } : {}),
           name: s.name,
@@ -79,11 +79,11 @@ async function seed(request: APIRequestContext) {
     },
     { id: ids.tool, parent: ids.chat, name: 'carrier-api', from: 300, to: 500, error: 'carrier timed out' },
   ]);
-  // Someone else's trace, which the filters must leave out.
+  // Someone else's trace from two hours ago, with the same search word, which filters must leave out.
   await sendTrace(request, secret, hex(32), [{
     id: hex(16), name: 'answer-question', from: 0, to: 100,
-    attributes: [text('user.id', `other-${run}`), text('input.value', 'unrelated question')],
-  }]);
+    attributes: [text('user.id', `other-${run}`), text('input.value', `an older question e2e${run}`)],
+  }], 2 * 3_600_000);
   return { run, user, ids };
 }
 
@@ -102,16 +102,22 @@ test('the explorer filters by user and by full-text search, in the URL', async (
   await expect(rows.first().locator('.badge-failed')).toHaveText('error');
   await expect(rows.first().locator('.tag')).toHaveText(['e2e', 'support']);
 
-  // The search finds the words of the input; the link holds the whole view.
+  // The search finds the words of both inputs, the time range only the recent one;
+  // the link holds the whole view.
   await open(page, '/traces');
   await page.getByLabel('Search inputs and outputs').fill(`e2e${run}`);
   await page.getByLabel('Sort traces').selectOption('latency');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/sort=latency/);
+  await expect(rows).toHaveCount(2);
+  await filters.getByLabel('Time range').selectOption('1h');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/range=1h/);
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(user);
   await open(page, page.url());
   await expect(page.getByLabel('Search inputs and outputs')).toHaveValue(`e2e${run}`);
+  await expect(filters.getByLabel('Time range')).toHaveValue('1h');
   await expect(rows).toHaveCount(1);
 
   await open(page, `/traces?user_id=nobody-${run}`);
@@ -164,6 +170,9 @@ test('a trace waterfall folds, selects an observation, and adds it to a dataset'
   await expect(detail.locator('h3')).toHaveText('chat gpt-4o');
   const input = detail.locator('[data-part="Input"] .json-tree');
   await expect(input).toContainText('"Where is order 1234?"');
+  await expect(page).toHaveURL(new RegExp(`observation=${ids.chat}`));
+  await open(page, page.url());
+  await expect(detail).toHaveAttribute('data-observation-id', ids.chat);
   await input.locator('.jt-toggle').first().click();
   await expect(input.locator('.jt-toggle').first()).toHaveAttribute('aria-expanded', 'false');
   await expect(input).not.toContainText('Where is order 1234?');
@@ -200,4 +209,27 @@ test('a session lists its traces with their totals', async ({ page, request }) =
   await expect(traces.first()).toContainText('answer-question');
   await expect(traces.first()).toContainText('49');
   await expect(traces.first().locator('.badge-failed')).toHaveText('error');
+});
+
+test('the explorer pages by keyset: next page, then back to the first', async ({ page, request }) => {
+  const user = `pager-${Date.now().toString(36)}${hex(4)}`;
+  const secret = await apiKey(request);
+  const spans = Array.from({ length: 53 }, (_, n) => ({
+    id: hex(16), name: `paged ${n}`, from: n * 10, to: n * 10 + 5, attributes: [text('user.id', user)],
+  }));
+  await sendTrace(request, secret, null, spans);
+  await open(page, `/traces?user_id=${user}&sort=time`);
+  const rows = page.locator('#traces-table tbody tr');
+  await expect(rows).toHaveCount(50);
+  await expect(rows.first()).toContainText('paged 52');
+  await expect(page.getByRole('link', { name: 'First page' })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Next page' }).click();
+  await expect(page).toHaveURL(/cursor=/);
+  await expect(rows).toHaveCount(3);
+  await expect(rows.last()).toContainText('paged 0');
+  await expect(page.getByRole('link', { name: 'Next page' })).toHaveCount(0);
+  await page.getByRole('link', { name: 'First page' }).click();
+  await expect(page).not.toHaveURL(/cursor=/);
+  await expect(page).toHaveURL(new RegExp(`user_id=${user}`));
+  await expect(rows).toHaveCount(50);
 });

@@ -12,7 +12,8 @@ use crate::ui::components::{level_class, Age, ErrorNote, JsonTree, Loading, Wate
 use crate::ui::{href, param_id};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -40,6 +41,19 @@ fn TraceView(trace: Trace) -> impl IntoView {
     let wanted = use_query_map().with_untracked(|q| q.get("observation"));
     let initial = wanted.and_then(|w| observations.iter().position(|o| o.observation_id == w));
     let selected = RwSignal::new(initial);
+    // The URL follows the selection, so a link opens the same observation.
+    let (navigate, trace_row) = (use_navigate(), trace.id);
+    let ids: Vec<String> = observations.iter().map(|o| o.observation_id.clone()).collect();
+    Effect::watch(
+        move || selected.get(),
+        move |now, _, _| {
+            if let Some(id) = now.and_then(|i| ids.get(i)) {
+                let url = href(&format!("/traces/{trace_row}"), &[("observation", id.clone())]);
+                navigate(&url, NavigateOptions { replace: true, scroll: false, ..Default::default() });
+            }
+        },
+        false,
+    );
     let scores = Arc::new(trace.scores.clone());
     let detail = {
         let (observations, scores) = (observations.clone(), scores.clone());
