@@ -33,7 +33,8 @@ fn summary(value: &Value) -> String {
 
 fn scalar(value: &Value) -> (&'static str, String) {
     match value {
-        Value::String(s) => ("jt-string", Value::String(s.clone()).to_string()),
+        // Quoted but not escaped: a prompt's line breaks show as line breaks.
+        Value::String(s) => ("jt-string", format!("\"{s}\"")),
         Value::Number(n) => ("jt-number", n.to_string()),
         Value::Bool(b) => ("jt-bool", b.to_string()),
         _ => ("jt-null", "null".to_string()),

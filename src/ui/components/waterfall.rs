@@ -94,7 +94,7 @@ fn WaterfallRow(
             data-level=o.level.clone().unwrap_or_default()
             class:wf-error={level == Some("error")} class:wf-warning={level == Some("warning")}
             class:wf-hidden=hidden class:selected=is_selected aria-selected=move || is_selected().to_string()
-            title=o.status_message.clone().unwrap_or_default()
+            title=o.status_message.clone()
             on:click=move |_| selected.set(Some(index))>
             <span class="wf-label" style=format!("padding-left: {:.2}rem", row.depth as f64 * 1.1)>
                 {toggle}
