@@ -50,7 +50,7 @@ test('start a run in the UI and watch it complete with passes and failures', asy
   await page.locator('#runs-table a', { hasText: 'Run 1' }).click();
   await page.locator('#run-items-table tbody tr[data-status="succeeded"]').first().getByRole('link', { name: 'trace' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'dataset_run_item' })).toBeVisible();
-  await expect(page.locator('#observations-table')).toContainText('count common words');
+  await expect(page.locator('#waterfall')).toContainText('count common words');
 });
 
 test('a slow run moves the bar and fills rows live, without reload', async ({ page, request }) => {

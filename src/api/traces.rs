@@ -30,3 +30,26 @@ pub async fn get_session(id: i64) -> Result<Session, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::traces::find_session(&state.db, id).await?)
 }
+
+/// The most traces a session page lists.
+pub const SESSION_TRACES_MAX: usize = 500;
+
+/// A session's traces, oldest first (the explorer's pages, newest first,
+/// walked to the end or to [`SESSION_TRACES_MAX`] and turned round).
+#[server]
+pub async fn session_traces(session_id: String) -> Result<Vec<TraceSummary>, ServerFnError> {
+    let state = crate::server::state()?;
+    let mut query = TraceQuery { session_id: Some(session_id), ..Default::default() };
+    let mut traces = Vec::new();
+    loop {
+        let page = crate::server::db::explorer::page(&state.db, &query, super::PAGE_SIZE).await?;
+        traces.extend(page.data);
+        match page.next_cursor {
+            Some(cursor) if traces.len() < SESSION_TRACES_MAX => query.cursor = Some(cursor),
+            _ => break,
+        }
+    }
+    traces.truncate(SESSION_TRACES_MAX);
+    traces.reverse();
+    Ok(traces)
+}

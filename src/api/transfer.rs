@@ -1,7 +1,10 @@
-//! Import, duplicate and add-to-dataset, for the pages. They run the same code
-//! as the REST endpoints (`server::import`, `server::db::transfer`).
+//! Import, duplicate and add-to-dataset (from traces and observations), for the
+//! pages. They run the same code as the REST endpoints (`server::import`,
+//! `server::db::transfer`).
 
 use crate::model::import::{ColumnMapping, FileFormat};
+use crate::model::json_path::ItemPaths;
+use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -33,28 +36,59 @@ pub async fn dataset_choices() -> Result<Vec<(i64, String)>, ServerFnError> {
     Ok(crate::server::db::transfer::dataset_choices(&state.db).await?)
 }
 
-/// Makes an item from a trace. `expected_output` is the editor's text (blank: none).
+/// Makes an item from a trace: its input (or the part at `paths.input_path`),
+/// and `expected_output`, the editor's text (blank: none). Path problems come
+/// back as field errors (`input_path`).
 #[server(input = Json)]
 pub async fn add_trace_to_dataset(
     trace_id: i64,
     dataset_id: i64,
     expected_output: String,
-) -> Result<i64, ServerFnError> {
+    paths: ItemPaths,
+) -> Result<Result<i64, FieldErrors>, ServerFnError> {
     use crate::model::json_text::{parse_json_text, JsonField};
     use crate::server::db::transfer::{items_from_traces, TracePick};
+    use crate::server::error::{form_result, AppError};
     let state = crate::server::state_for_writer()?;
-    let expected =
-        parse_json_text("expected_output", &expected_output, JsonField::Optional).map_err(ServerFnError::new)?;
-    let picks = [TracePick { trace_id, expected_output: Some(expected) }];
-    Ok(items_from_traces(&state.db, dataset_id, &picks).await?[0])
+    let result = async {
+        let expected = parse_json_text("expected_output", &expected_output, JsonField::Optional)
+            .map_err(|m| AppError::field("expected_output", m))?;
+        let picks = [TracePick { trace_id, expected_output: Some(expected) }];
+        let paths = ItemPaths { expected_path: None, ..paths };
+        Ok(items_from_traces(&state.db, dataset_id, &picks, &paths).await?[0])
+    }
+    .await;
+    form_result(result)
 }
 
-/// One item per trace (expected = the trace's output), in one transaction; returns the count.
+/// One item per trace (expected = the trace's output, or its part at
+/// `paths.expected_path`), in one transaction; returns the count.
 #[server(input = Json)]
-pub async fn add_traces_to_dataset(dataset_id: i64, trace_ids: Vec<i64>) -> Result<usize, ServerFnError> {
+pub async fn add_traces_to_dataset(
+    dataset_id: i64,
+    trace_ids: Vec<i64>,
+    paths: ItemPaths,
+) -> Result<Result<usize, FieldErrors>, ServerFnError> {
     use crate::server::db::transfer::{items_from_traces, TracePick};
+    use crate::server::error::form_result;
     let state = crate::server::state_for_writer()?;
     let picks: Vec<TracePick> =
         trace_ids.into_iter().map(|trace_id| TracePick { trace_id, expected_output: None }).collect();
-    Ok(items_from_traces(&state.db, dataset_id, &picks).await?.len())
+    form_result(items_from_traces(&state.db, dataset_id, &picks, &paths).await.map(|ids| ids.len()))
+}
+
+/// Makes an item from one observation (see `db::transfer::item_from_observation`);
+/// path problems come back as field errors (`input_path`, `expected_path`).
+#[server(input = Json)]
+pub async fn add_observation_to_dataset(
+    observation_id: i64,
+    dataset_id: i64,
+    paths: ItemPaths,
+    use_output_as_expected: bool,
+) -> Result<Result<i64, FieldErrors>, ServerFnError> {
+    use crate::server::db::transfer::item_from_observation;
+    use crate::server::error::form_result;
+    let state = crate::server::state_for_writer()?;
+    let result = item_from_observation(&state.db, dataset_id, observation_id, &paths, use_output_as_expected).await;
+    form_result(result)
 }

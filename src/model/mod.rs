@@ -12,6 +12,7 @@ pub mod evaluator;
 pub mod explorer;
 pub mod import;
 pub mod item;
+pub mod json_path;
 pub mod json_text;
 pub mod page;
 pub mod run;

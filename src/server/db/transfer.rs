@@ -1,5 +1,6 @@
 //! Writes that bring many items in at once, each in one transaction: imports
-//! (rows written as they are parsed), dataset copies, and items made from traces.
+//! (rows written as they are parsed), dataset copies, and items made from traces
+//! and observations.
 
 use super::datasets::NAME_TAKEN;
 use super::exec::{json, query, query_as, query_scalar, Pool, Tx};
@@ -7,6 +8,7 @@ use super::Db;
 use super::NOW;
 use crate::model::dataset::NAME_MAX_CHARS;
 use crate::model::item::ItemDraft;
+use crate::model::json_path::ItemPaths;
 use crate::server::error::AppError;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
@@ -155,16 +157,30 @@ async fn copy(pool: &Pool, id: i64, name: &str) -> Result<Option<i64>, AppError>
 }
 
 /// One trace to turn into an item: `expected_output` `None` takes the trace's
-/// output, `Some(None)` means no expected output.
+/// output (the part at the expected path, when there is one), `Some(None)`
+/// means no expected output.
 #[derive(Debug, Clone)]
 pub struct TracePick {
     pub trace_id: i64,
     pub expected_output: Option<Option<Value>>,
 }
 
-/// Makes one item per trace (input = the trace's input, `source_trace_id` kept),
-/// all or none; returns the new item ids in order.
-pub async fn items_from_traces(db: &Db, dataset_id: i64, picks: &[TracePick]) -> Result<Vec<i64>, AppError> {
+/// A stored JSON column read as text; null and unreadable text are none.
+fn stored_json(text: Option<String>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str::<Value>(&t).ok()).filter(|v| !v.is_null())
+}
+
+/// Makes one item per trace (input = the trace's input, or its part at
+/// `paths.input_path`; `source_trace_id` kept), all or none; returns the new
+/// item ids in order. A path that matches nothing in one trace is a 422 naming
+/// the path's field, and nothing is written.
+pub async fn items_from_traces(
+    db: &Db,
+    dataset_id: i64,
+    picks: &[TracePick],
+    paths: &ItemPaths,
+) -> Result<Vec<i64>, AppError> {
+    paths.validate().into_result()?;
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
@@ -176,23 +192,64 @@ pub async fn items_from_traces(db: &Db, dataset_id: i64, picks: &[TracePick]) ->
                 .fetch_optional(&mut tx)
                 .await?
                 .ok_or_else(|| AppError::not_found("trace", pick.trace_id))?;
-        let parse =
-            |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok()).filter(|v| !v.is_null());
-        let Some(input) = parse(input) else {
-            return Err(AppError::field(
-                "trace",
-                format!("trace {} has no input to use as the item's input", pick.trace_id),
-            ));
+        let source = format!("trace {}", pick.trace_id);
+        let Some(input) = paths.input_of(stored_json(input).as_ref(), &source)? else {
+            return Err(AppError::field("trace", format!("{source} has no input to use as the item's input")));
         };
+        let output = stored_json(output);
         let mut draft = ItemDraft::new(input);
-        draft.expected_output = pick.expected_output.clone().unwrap_or_else(|| parse(output)).filter(|v| !v.is_null());
+        draft.expected_output = match &pick.expected_output {
+            Some(given) => given.clone().filter(|v| !v.is_null()),
+            None if paths.expected_path.is_some() => paths.expected_of(output.as_ref(), &source)?,
+            None => output,
+        };
         draft.source_trace_id = Some(pick.trace_id);
-        let id = super::items::insert(&mut tx, dataset_id, &draft).await?;
-        ids.push(id);
+        ids.push(super::items::insert(&mut tx, dataset_id, &draft).await?);
     }
     touch_dataset(&mut tx, dataset_id).await?;
     tx.commit().await?;
     Ok(ids)
+}
+
+/// Makes an item from one observation: its input (or the part at
+/// `paths.input_path`), and as the expected output the part of its output at
+/// `paths.expected_path`, else all of its output when `use_output_as_expected`,
+/// else none. The item's `source_trace_id` is the observation's trace. Returns
+/// the new item's id; a path that matches nothing is a 422 and writes nothing.
+pub async fn item_from_observation(
+    db: &Db,
+    dataset_id: i64,
+    observation_id: i64,
+    paths: &ItemPaths,
+    use_output_as_expected: bool,
+) -> Result<i64, AppError> {
+    paths.validate().into_result()?;
+    let pool = &db.write;
+    let mut tx = pool.begin().await?;
+    super::datasets::ensure_exists_in(&mut tx, dataset_id).await?;
+    let (trace_id, input, output): (i64, Option<String>, Option<String>) = query_as(
+        "SELECT observ_trace_id, CAST(input AS TEXT), CAST(output AS TEXT) FROM observ_observations WHERE id = ?",
+    )
+    .bind(observation_id)
+    .fetch_optional(&mut tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("observation", observation_id))?;
+    let source = format!("observation {observation_id}");
+    let Some(input) = paths.input_of(stored_json(input).as_ref(), &source)? else {
+        return Err(AppError::field("observation", format!("{source} has no input to use as the item's input")));
+    };
+    let output = stored_json(output);
+    let mut draft = ItemDraft::new(input);
+    draft.expected_output = match paths.expected_of(output.as_ref(), &source)? {
+        Some(picked) => Some(picked).filter(|v| !v.is_null()),
+        None if use_output_as_expected => output,
+        None => None,
+    };
+    draft.source_trace_id = Some(trace_id);
+    let id = super::items::insert(&mut tx, dataset_id, &draft).await?;
+    touch_dataset(&mut tx, dataset_id).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Every dataset's id and name, by name, for the pickers.

@@ -1,11 +1,12 @@
 //! Getting items into and out of datasets: import (CSV / JSONL, streamed, all or
 //! nothing), streamed exports of items and of run items, duplicating a dataset,
-//! and making items from traces.
+//! and making items from traces and observations.
 
 use super::body::{Fields, JsonObject};
 use crate::model::dataset::Dataset;
 use crate::model::import::{ColumnMapping, FileFormat};
 use crate::model::item::DatasetItem;
+use crate::model::json_path::ItemPaths;
 use crate::server::db;
 use crate::server::db::transfer::TracePick;
 use crate::server::error::AppError;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/datasets/{id}/duplicate", post(duplicate))
         .route("/traces/{id}/add-to-dataset", post(add_to_dataset))
         .route("/traces/add-to-dataset", post(add_many_to_dataset))
+        .route("/observations/{id}/add-to-dataset", post(add_observation_to_dataset))
 }
 
 #[derive(Deserialize)]
@@ -136,7 +138,18 @@ fn dataset_id(f: &mut Fields) -> Option<i64> {
     }
 }
 
-/// `{dataset_id, expected_output?}`: absent takes the trace's output, null means none.
+/// `input_path` and `expected_path`: optional JSON paths (strings; blank or
+/// null means none).
+fn item_paths(f: &mut Fields) -> ItemPaths {
+    let input_path = f.optional_string("input_path").flatten();
+    let expected_path = f.optional_string("expected_path").flatten();
+    ItemPaths::new(input_path, expected_path)
+}
+
+/// `{dataset_id, expected_output?, input_path?, expected_path?}`: the item's
+/// input is the trace's input (or its part at `input_path`); its expected
+/// output is `expected_output` when given (null means none), else the trace's
+/// output (or its part at `expected_path`).
 async fn add_to_dataset(
     State(state): State<AppState>,
     Path(trace_id): Path<i64>,
@@ -145,14 +158,19 @@ async fn add_to_dataset(
     let mut f = Fields::new(body.0);
     let dataset = dataset_id(&mut f);
     let expected_output = f.value("expected_output").map(|v| Some(v).filter(|v| !v.is_null()));
+    let paths = item_paths(&mut f);
+    if expected_output.is_some() && paths.expected_path.is_some() {
+        f.add("expected_path", "give expected_output or expected_path, not both");
+    }
     f.finish(&[]).into_result()?;
     let dataset = dataset.unwrap_or_default();
     let picks = [TracePick { trace_id, expected_output }];
-    let ids = db::transfer::items_from_traces(&state.db, dataset, &picks).await?;
+    let ids = db::transfer::items_from_traces(&state.db, dataset, &picks, &paths).await?;
     Ok((StatusCode::CREATED, Json(db::items::find_fresh(&state.db, dataset, ids[0]).await?)))
 }
 
-/// `{dataset_id, trace_ids: [...]}`: one item per trace, expected = its output, all or nothing.
+/// `{dataset_id, trace_ids: [...], input_path?, expected_path?}`: one item per
+/// trace, expected = its output (or the part at `expected_path`), all or nothing.
 async fn add_many_to_dataset(State(state): State<AppState>, body: JsonObject) -> Result<Response, AppError> {
     let mut f = Fields::new(body.0);
     let dataset = dataset_id(&mut f);
@@ -165,8 +183,34 @@ async fn add_many_to_dataset(State(state): State<AppState>, body: JsonObject) ->
             Vec::new()
         }
     };
+    let paths = item_paths(&mut f);
     f.finish(&[]).into_result()?;
     let picks: Vec<TracePick> = ids.into_iter().map(|trace_id| TracePick { trace_id, expected_output: None }).collect();
-    let created = db::transfer::items_from_traces(&state.db, dataset.unwrap_or_default(), &picks).await?;
+    let created = db::transfer::items_from_traces(&state.db, dataset.unwrap_or_default(), &picks, &paths).await?;
     Ok((StatusCode::CREATED, Json(json!({"created": created.len(), "ids": created}))).into_response())
+}
+
+/// `{dataset_id, input_path?, expected_path?, use_output_as_expected?}`: an
+/// item from one observation (by its row id); 201 with the item, whose
+/// `source_trace_id` is the observation's trace.
+async fn add_observation_to_dataset(
+    State(state): State<AppState>,
+    Path(observation_id): Path<i64>,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<DatasetItem>), AppError> {
+    let mut f = Fields::new(body.0);
+    let dataset = dataset_id(&mut f);
+    let paths = item_paths(&mut f);
+    let use_output = match f.value("use_output_as_expected") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => {
+            f.add("use_output_as_expected", "must be true or false");
+            false
+        }
+    };
+    f.finish(&[]).into_result()?;
+    let dataset = dataset.unwrap_or_default();
+    let id = db::transfer::item_from_observation(&state.db, dataset, observation_id, &paths, use_output).await?;
+    Ok((StatusCode::CREATED, Json(db::items::find_fresh(&state.db, dataset, id).await?)))
 }

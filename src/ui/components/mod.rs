@@ -1,22 +1,27 @@
 //! Reusable views: badges, ages, JSON viewer and editor, pager, confirm button,
-//! progress bar, empty states.
+//! progress bar, empty states, the JSON tree and a trace's waterfall.
 
 mod confirm;
 mod evaluators;
 mod history;
 mod json;
+mod json_tree;
 mod live;
 mod misc;
 mod pager;
 mod scores;
+mod timeline;
 mod viewer;
+mod waterfall;
 
 pub use confirm::ConfirmButton;
 pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
 pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
+pub use json_tree::JsonTree;
 pub use live::watch_run;
 pub use misc::{Age, EmptyState, ErrorNote, FieldError, Loading, ProgressBar, ReadOnlyNotice, StatusBadge};
 pub use pager::Pager;
 pub use scores::{ItemScores, ScoreChip, ScoreSummaryTable};
 pub use viewer::{can_write, current_viewer, provide_viewer, AccountMenu, AdminOnly, WriteOnly};
+pub use waterfall::{level_class, Waterfall};

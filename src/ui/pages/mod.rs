@@ -1,5 +1,6 @@
 //! One module per page or route group (routes in `app.rs`).
 
+mod add_observation;
 mod add_to_dataset;
 pub mod compare;
 pub mod dashboard;
@@ -9,6 +10,7 @@ pub mod datasets;
 pub mod import;
 pub mod item_form;
 mod items_tab;
+mod observation_detail;
 pub mod review;
 pub mod run;
 pub mod run_form;
@@ -18,4 +20,6 @@ pub mod settings;
 pub mod settings_keys;
 pub mod settings_users;
 pub mod sign_in;
+pub mod trace;
+mod trace_filters;
 pub mod traces;

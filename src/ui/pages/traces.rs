@@ -1,93 +1,63 @@
-//! `/traces` (filter by name, keyset pages) and `/traces/:id` (payloads and the
-//! observation tree).
+//! `/traces`: the traces explorer (filters, search, sorts, keyset pages, all
+//! in the URL) with the bulk "Add to dataset" bar. The trace page is in
+//! `trace.rs`.
 
-use super::add_to_dataset::{AddTraceForm, BulkAddBar};
-use crate::api::traces::{get_trace, list_traces};
-use crate::model::explorer::TraceQuery;
+use super::add_to_dataset::BulkAddBar;
+pub use super::trace::TracePage;
+use super::trace_filters::{FilterBar, TraceFilters};
+use crate::api::traces::list_traces;
 use crate::model::stats::{cost_label, duration_label};
-use crate::model::trace::{duration_ms, Observation, Trace};
-use crate::ui::components::{can_write, Age, EmptyState, ErrorNote, JsonView, Loading, WriteOnly};
-use crate::ui::{param_id, query_param};
+use crate::model::trace::TraceSummary;
+use crate::ui::components::{can_write, Age, EmptyState, ErrorNote, Loading, WriteOnly};
+use crate::ui::{href, query_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use serde_json::Value;
 
 #[component]
 pub fn TracesPage() -> impl IntoView {
-    let name = query_param("name");
-    let session = query_param("session_id");
-    let run = query_param("run_id");
+    let query = use_query_map();
+    let filters = Memo::new(move |_| query.with(|q| TraceFilters::from_query(|k| q.get(k))));
     let cursor = query_param("cursor");
     let traces = Resource::new(
-        move || (name(), session(), run(), cursor()),
-        |(name, session, run, cursor)| {
-            let some = |s: String| Some(s).filter(|s| !s.is_empty());
-            list_traces(TraceQuery {
-                name: some(name),
-                session_id: some(session),
-                run_id: run.parse().ok(),
-                cursor: some(cursor),
-                ..Default::default()
-            })
-        },
+        move || (filters.get(), cursor()),
+        |(filters, cursor)| list_traces(filters.query(crate::ui::now_ms(), &cursor)),
     );
     // Rows are ticked only to add them to a dataset, which a viewer may not.
     let selected = RwSignal::new(Vec::<i64>::new());
-    let writer = can_write();
     view! {
         <Title text="Traces"/>
         <div class="page-head"><h1>"Traces"</h1></div>
-        <Form method="GET" action="/traces" attr:class="filters">
-            <input type="search" name="name" placeholder="Filter by name" prop:value=name aria-label="Filter traces by name"/>
-            <input type="hidden" name="session_id" prop:value=session/>
-            <input type="hidden" name="run_id" prop:value=run/>
-            {move || (!run().is_empty()).then(|| view! {
-                <span class="chip active">{format!("run {}", run())} " " <a href="/traces" aria-label="clear run filter">"×"</a></span>
-            })}
-            <button type="submit" class="btn">"Filter"</button>
-        </Form>
+        <FilterBar filters/>
+        {move || {
+            let run = filters.with(|f| f.run_id.clone());
+            (!run.is_empty()).then(|| {
+                let without = TraceFilters { run_id: String::new(), ..filters.get() }.href(None);
+                view! { <p><span class="chip active">{format!("run {run}")} " " <a href=without aria-label="clear run filter">"×"</a></span></p> }
+            })
+        }}
         <WriteOnly><BulkAddBar selected/></WriteOnly>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match traces.await {
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    Ok(page) if page.data.is_empty() && cursor().is_empty() && !filters.with(TraceFilters::narrows) => {
+                        view! { <NoTraces/> }.into_any()
+                    }
                     Ok(page) if page.data.is_empty() => view! {
-                        <EmptyState title="No traces yet">
-                            <p>"Every item of a dataset run records a trace here: its input, output, model calls, tokens, cost and latency."</p>
-                            <a href="/datasets" class="btn">"Go to datasets"</a>
+                        <EmptyState title="No traces match these filters">
+                            <p>"Loosen a filter, pick a longer time range, or clear them all."</p>
+                            <a href="/traces" class="btn">"Clear filters"</a>
                         </EmptyState>
                     }.into_any(),
                     Ok(page) => {
-                        let pager = page.next_cursor.clone().map(|c| {
-                            let href = format!("/traces?name={}&session_id={}&run_id={}&cursor={c}", name(), session(), run());
-                            view! { <p class="pager"><a href=href class="btn">"Next page →"</a></p> }
-                        });
+                        let f = filters.get_untracked();
+                        let first = (!cursor().is_empty()).then(|| view! { <a href=f.href(None) class="btn">"« First page"</a> });
+                        let next = page.next_cursor.as_deref().map(|c| view! { <a href=f.href(Some(c)) class="btn" rel="next">"Next page →"</a> });
                         view! {
-                            <table class="table" id="traces-table">
-                                <thead><tr>{writer.then(|| view! { <th></th> })}<th>"Name"</th><th>"Trace id"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th></tr></thead>
-                                <tbody>{page.data.into_iter().map(|t| {
-                                    let latency = duration_ms(&t.start_time, t.end_time.as_deref()).map(duration_label).unwrap_or_else(|| "—".into());
-                                    let id = t.id;
-                                    let toggle = move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } });
-                                    };
-                                    view! {
-                                        <tr>
-                                            {writer.then(|| view! {
-                                                <td><input type="checkbox" aria-label=format!("select trace {id}") prop:checked=move || selected.with(|s| s.contains(&id)) on:change=toggle/></td>
-                                            })}
-                                            <td><a href=format!("/traces/{}", t.id) class="strong">{t.name.clone().unwrap_or_else(|| "(unnamed)".into())}</a></td>
-                                            <td class="mono small">{t.trace_id.clone()}</td>
-                                            <td>{latency}</td>
-                                            <td class="num">{t.total_tokens}</td>
-                                            <td class="num">{cost_label(t.total_cost)}</td>
-                                            <td><Age ts=t.start_time.clone()/></td>
-                                        </tr>
-                                    }
-                                }).collect_view()}</tbody>
-                            </table>
-                            {pager}
+                            <TracesTable traces=page.data selected/>
+                            <nav class="pager" aria-label="pages">{first}{next}</nav>
                         }.into_any()
                     }
                 }
@@ -96,97 +66,79 @@ pub fn TracesPage() -> impl IntoView {
     }
 }
 
+/// How to get the first traces in: the empty list says so.
 #[component]
-pub fn TracePage() -> impl IntoView {
-    let id = param_id("id");
-    let trace = Resource::new(id, get_trace);
+fn NoTraces() -> impl IntoView {
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match trace.await {
-                    Ok(trace) => view! { <TraceView trace/> }.into_any(),
-                    Err(error) => view! { <ErrorNote error/> <a href="/traces">"Back to traces"</a> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <EmptyState title="No traces yet">
+            <p>
+                "Send traces from your app over OpenTelemetry (OTLP/HTTP, protobuf or JSON) to "
+                <code>"/v1/traces"</code> " on this server, with an API key as "
+                <code>"Authorization: Bearer sk-…"</code> ". Langfuse SDKs work too. The README's section "
+                <strong>"“Send traces from your app”"</strong> " has examples; every dataset run also records a trace per item."
+            </p>
+            <pre class="json empty-example">
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://<this server>/v1/traces\n"
+                "OTEL_EXPORTER_OTLP_TRACES_HEADERS=Authorization=Bearer%20sk-…"
+            </pre>
+            <p class="actions empty-actions">
+                <a href="/connect" class="btn btn-primary">"Connect an app"</a>
+                <a href="/settings/api-keys" class="btn">"API keys"</a>
+                <a href="/datasets" class="btn">"Go to datasets"</a>
+            </p>
+        </EmptyState>
     }
 }
 
-#[component]
-fn TraceView(trace: Trace) -> impl IntoView {
-    let title = trace.name.clone().unwrap_or_else(|| trace.trace_id.clone());
-    let latency = duration_ms(&trace.start_time, trace.end_time.as_deref())
-        .map(duration_label)
-        .unwrap_or_else(|| "running".into());
-    let session = trace.session_row_id.map(|row| {
-        let label = trace.session_id.clone().unwrap_or_else(|| format!("session {row}"));
-        view! { <a href=format!("/sessions/{row}")>{label}</a> }
-    });
-    let observations = trace.observations.clone();
-    view! {
-        <Title text=title.clone()/>
-        <p class="crumbs"><a href="/traces">"Traces"</a> " /"</p>
-        <h1>{title}</h1>
-        <dl class="card info-card">
-            <div><dt>"Trace id"</dt><dd class="mono small">{trace.trace_id.clone()}</dd></div>
-            <div><dt>"Session"</dt><dd>{session}</dd></div>
-            <div><dt>"Latency"</dt><dd>{latency}</dd></div>
-            <div><dt>"Tokens"</dt><dd>{trace.total_tokens}</dd></div>
-            <div><dt>"Cost"</dt><dd>{cost_label(trace.total_cost)}</dd></div>
-            <div><dt>"Started"</dt><dd><Age ts=trace.start_time.clone()/></dd></div>
-        </dl>
-        <div class="grid-2">
-            <section class="card"><h3>"Input"</h3><JsonView value=trace.input.clone()/></section>
-            <section class="card"><h3>"Output"</h3><JsonView value=trace.output.clone()/></section>
-        </div>
-        <section class="card"><h3>"Metadata"</h3><JsonView value=Some(trace.metadata.clone())/></section>
-        <WriteOnly>
-            <AddTraceForm trace_id=trace.id has_input=trace.input.as_ref().is_some_and(|v| !v.is_null()) output=trace.output.clone()/>
-        </WriteOnly>
-        <h2>"Observations"</h2>
-        {if observations.is_empty() {
-            view! { <p class="muted">"This trace recorded no observations."</p> }.into_any()
-        } else {
-            view! { <ObservationTree observations/> }.into_any()
-        }}
-    }
+fn tag_names(tags: &Value) -> Vec<String> {
+    tags.as_array().map(|t| t.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
 }
 
-/// Observations indented under their parents, in start order.
 #[component]
-fn ObservationTree(observations: Vec<Observation>) -> impl IntoView {
-    let mut ordered: Vec<(usize, Observation)> = Vec::new();
-    fn visit(parent: Option<&str>, depth: usize, all: &[Observation], out: &mut Vec<(usize, Observation)>) {
-        for o in all.iter().filter(|o| o.parent_observation_id.as_deref() == parent) {
-            out.push((depth, o.clone()));
-            visit(Some(&o.observation_id), depth + 1, all, out);
-        }
-    }
-    visit(None, 0, &observations, &mut ordered);
-    // Observations whose parent is not in this trace still show, at the top level.
-    for o in &observations {
-        if !ordered.iter().any(|(_, seen)| seen.id == o.id) {
-            ordered.push((0, o.clone()));
-        }
-    }
+fn TracesTable(traces: Vec<TraceSummary>, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+    let writer = can_write();
     view! {
-        <table class="table" id="observations-table">
-            <thead><tr><th>"Observation"</th><th>"Model"</th><th>"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th></tr></thead>
-            <tbody>{ordered.into_iter().map(|(depth, o)| {
-                let latency = duration_ms(&o.start_time, o.end_time.as_deref()).map(duration_label).unwrap_or_else(|| "—".into());
-                let indent = format!("padding-left: {}rem", depth as f64 * 1.25 + 0.5);
+        <table class="table" id="traces-table">
+            <thead><tr>
+                {writer.then(|| view! { <th></th> })}
+                <th>"Name"</th><th>"User"</th><th>"Session"</th><th>"Environment"</th><th>"Tags"</th>
+                <th class="num">"Latency"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th><th>"Started"</th>
+            </tr></thead>
+            <tbody>{traces.into_iter().map(|t| {
+                let id = t.id;
+                let toggle = move |ev| {
+                    let on = event_target_checked(&ev);
+                    selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id); } });
+                };
+                let latency = t.latency_ms.map(duration_label).unwrap_or_else(|| "—".into());
+                let user = t.user_id.clone().map(|u| {
+                    let link = href("/traces", &[("user_id", u.clone())]);
+                    view! { <a href=link>{u}</a> }
+                });
+                let session = t.session_row_id.map(|row| {
+                    let label = t.session_id.clone().unwrap_or_else(|| format!("session {row}"));
+                    view! { <a href=format!("/sessions/{row}") class="mono small">{label}</a> }
+                });
                 view! {
-                    <tr>
-                        <td style=indent><span class=format!("badge badge-{}", o.kind)>{o.kind.clone()}</span> " " {o.name.clone().unwrap_or_default()}
-                            {o.status_message.clone().map(|m| view! { <div class="error small">{m}</div> })}
-                            <details><summary class="small muted">"input / output"</summary>
-                                <div class="grid-2"><JsonView value=o.input.clone()/><JsonView value=o.output.clone()/></div>
-                            </details>
+                    <tr data-trace-id=t.trace_id.clone() data-has-error=t.has_error.to_string()>
+                        {writer.then(|| view! {
+                            <td><input type="checkbox" aria-label=format!("select trace {id}") prop:checked=move || selected.with(|s| s.contains(&id)) on:change=toggle/></td>
+                        })}
+                        <td>
+                            <a href=format!("/traces/{id}") class="strong">{t.name.clone().unwrap_or_else(|| "(unnamed)".into())}</a>
+                            {t.has_error.then(|| view! { " " <span class="badge badge-failed">"error"</span> })}
                         </td>
-                        <td class="mono small">{o.model.clone().unwrap_or_default()}</td>
-                        <td>{latency}</td>
-                        <td class="num">{o.tokens()}</td>
-                        <td class="num">{cost_label(o.cost_usd)}</td>
+                        <td>{user}</td>
+                        <td>{session}</td>
+                        <td>{t.environment.clone()}</td>
+                        <td><span class="tag-chips">{tag_names(&t.tags).into_iter().map(|tag| {
+                            let link = href("/traces", &[("tags", tag.clone())]);
+                            view! { <a href=link class="tag">{tag}</a> }
+                        }).collect_view()}</span></td>
+                        <td class="num">{latency}</td>
+                        <td class="num">{t.total_tokens}</td>
+                        <td class="num">{cost_label(t.total_cost)}</td>
+                        <td><Age ts=t.start_time.clone()/></td>
                     </tr>
                 }
             }).collect_view()}</tbody>
