@@ -89,6 +89,7 @@ const ROUTES: &[Route] = &[
     r("get", "/api/v1/traces/{id}", "traces", "One trace (by row id or its own id) with observations and scores", Nothing, 200, Of("Trace")),
     r("post", "/api/v1/traces/{id}/add-to-dataset", "traces", "A trace as a new item", Object("{dataset_id, expected_output?, input_path?, expected_path?}"), 201, Of("DatasetItem")),
     r("post", "/api/v1/traces/add-to-dataset", "traces", "Several traces as items, one transaction", Object("{dataset_id, trace_ids, input_path?, expected_path?}"), 201, Object("{created, ids}")),
+    r("post", "/api/v1/observations/{id}/add-to-dataset", "traces", "An observation as a new item, input and expected picked by JSON path", Object("{dataset_id, input_path?, expected_path?, use_output_as_expected?}"), 201, Of("DatasetItem")),
     r("post", "/v1/traces", "ingestion", "OTLP/HTTP traces (protobuf or JSON, gzip)", Media("application/x-protobuf", "ExportTraceServiceRequest"), 200, Media("application/x-protobuf", "ExportTraceServiceResponse")),
     r("get", "/api/public/projects", "langfuse", "The one project (the SDKs' auth check)", Nothing, 200, Object("{data: [{id, name, metadata, organization}]}")),
     r("get", "/api/public/health", "langfuse", "Health, as Langfuse answers it", Nothing, 200, Object("{status, version}")),
