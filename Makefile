@@ -29,7 +29,7 @@ release: deps
 	cargo leptos build --release
 
 bench: deps
-	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience
+	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience --bench ingest
 
 # The runs benchmark on PostgreSQL, and several instances on one PostgreSQL (durable settings).
 bench-scale-out: deps

@@ -7,7 +7,7 @@ use crate::app::{shell, App};
 use crate::model::user::CurrentViewer;
 use crate::server::auth::guard::{guard, CspNonce};
 use crate::server::auth::{forms, Principal};
-use crate::server::{health, otlp, public, rest, AppState};
+use crate::server::{health, openapi, otlp, public, rest, AppState};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", rest::router())
         .nest("/api/public", public::router())
+        .route("/api/openapi.json", axum::routing::get(openapi::serve_document))
         .route(
             "/v1/traces",
             axum::routing::post(otlp::export)

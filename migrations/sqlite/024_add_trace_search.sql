@@ -15,5 +15,6 @@ CREATE TRIGGER observ_traces_fts_update AFTER UPDATE OF input, output ON observ_
     INSERT INTO observ_traces_fts (rowid, input, output) VALUES (new.id, new.input, new.output);
 END;
 INSERT INTO observ_traces_fts (observ_traces_fts) VALUES ('rebuild');
-CREATE INDEX index_observ_traces_on_environment ON observ_traces (environment, id);
+-- No index on environment: a few values, each common; SQLite would pick it over
+-- the sort's index and sort every matching trace.
 CREATE INDEX index_observ_observations_on_model ON observ_observations (model) WHERE model IS NOT NULL;

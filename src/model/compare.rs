@@ -13,6 +13,7 @@ pub const MAX_RUNS: usize = 8;
 
 /// One item's result in one run (its first repetition).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompareResult {
     pub run_item_id: i64,
     pub status: RunItemStatus,
@@ -27,6 +28,7 @@ pub struct CompareResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompareItem {
     pub dataset_item_id: i64,
     pub input: Value,
@@ -36,6 +38,7 @@ pub struct CompareItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ComparePayload {
     pub dataset_id: i64,
     pub dataset_name: String,
@@ -177,6 +180,7 @@ pub fn visible_rows(payload: &ComparePayload, filter: RowFilter, baseline: usize
 
 /// A run's aggregates over the compared items.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunAggregate {
     pub items: usize,
     pub succeeded: usize,

@@ -11,6 +11,7 @@ use serde_json::Value;
 /// A dataset as the API and the pages show it, with its counters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Dataset {
     pub id: i64,
     pub name: String,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum KeywordMode {
     /// Passes when any keyword is found.
     Any,
@@ -28,6 +29,7 @@ fn default_judge_threshold() -> f64 {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum EvaluatorKind {
     /// Output equals expected: JSON-aware (`{"a":1}` equals `{ "a": 1 }`), strings trimmed.
     ExactMatch {
@@ -156,6 +158,7 @@ impl EvaluatorKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Evaluator {
     /// The name of the scores it writes; unique within the dataset.
     pub name: String,

@@ -8,6 +8,7 @@ use serde_json::Value;
 /// Stored as an integer: 0 active, 1 archived (the seed's enum).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ItemStatus {
     #[default]
     Active,
@@ -51,6 +52,7 @@ impl TryFrom<i64> for ItemStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DatasetItem {
     pub id: i64,
     pub dataset_id: i64,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Stored as an integer (the seed's enum order, with `cancelled` appended).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RunStatus {
     Pending,
     Running,
@@ -50,6 +51,7 @@ impl TryFrom<i64> for RunStatus {
 /// A run as listed on a dataset's Runs tab and as a dataset's `last_run`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunSummary {
     pub id: i64,
     pub dataset_id: i64,
@@ -74,6 +76,7 @@ impl RunSummary {
 /// A run as the API and the run page show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DatasetRun {
     pub id: i64,
     pub dataset_id: i64,

@@ -8,6 +8,7 @@ use serde_json::Value;
 /// Stored as an integer: 0 pending, 1 running, 2 succeeded, 3 failed, 4 cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RunItemStatus {
     Pending,
     Running,
@@ -58,6 +59,7 @@ impl TryFrom<i64> for RunItemStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunItem {
     pub id: i64,
     pub dataset_run_id: i64,
@@ -86,6 +88,7 @@ pub struct RunItem {
 
 /// One run's result for a dataset item (the item's history).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ItemRun {
     pub run_id: i64,
     pub run_name: String,

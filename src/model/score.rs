@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ScoreDataType {
     Numeric,
     Boolean,
@@ -28,6 +29,7 @@ impl ScoreDataType {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ScoreSource {
     Programmatic,
     Manual,
@@ -50,6 +52,7 @@ impl ScoreSource {
 
 /// A stored score. `error` is set (and `value` empty) when its evaluator failed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Score {
     pub id: i64,
     pub name: String,
@@ -159,6 +162,7 @@ impl ScoreDraft {
 
 /// Aggregates of one score name over a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ScoreSummary {
     pub name: String,
     /// Scores with a value.

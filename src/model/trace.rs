@@ -6,6 +6,7 @@ use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Session {
     pub id: i64,
     pub session_id: String,
@@ -22,6 +23,7 @@ pub struct Session {
 /// A trace as lists show it (no payloads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TraceSummary {
     pub id: i64,
     pub trace_id: String,
@@ -46,6 +48,7 @@ pub struct TraceSummary {
 /// A whole trace with its payloads, observations and scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Trace {
     pub id: i64,
     pub trace_id: String,
@@ -83,6 +86,7 @@ pub struct Trace {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Observation {
     pub id: i64,
     pub observation_id: String,

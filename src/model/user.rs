@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// What someone may do. Ordered: a higher role can do all a lower one can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Reads everything, writes nothing.
     #[default]
@@ -77,6 +78,7 @@ pub struct CurrentViewer(pub Option<Viewer>);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -96,6 +98,7 @@ impl TryFrom<String> for Role {
 /// A key as listed: never its secret, only the last characters of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiKey {
     pub id: i64,
     pub name: String,
@@ -110,6 +113,7 @@ pub struct ApiKey {
 
 /// A key just created: the one time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewApiKey {
     pub id: i64,
     pub name: String,

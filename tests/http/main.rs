@@ -12,6 +12,7 @@ mod instances;
 mod items;
 mod leases;
 mod mock_llm;
+mod openapi;
 mod ops;
 mod otlp;
 mod pages;

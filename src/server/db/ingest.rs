@@ -217,11 +217,7 @@ async fn sessions_of(tx: &mut Tx, traces: &[TraceRow]) -> Result<Vec<String>, Ap
     Ok(known)
 }
 
-async fn upsert_sessions(
-    tx: &mut Tx,
-    traces: &[TraceRow],
-    known: &[String],
-) -> Result<HashMap<String, i64>, AppError> {
+async fn upsert_sessions(tx: &mut Tx, traces: &[TraceRow], known: &[String]) -> Result<HashMap<String, i64>, AppError> {
     let blank = TraceRow::default();
     let mut sessions: BTreeMap<&str, (&TraceRow, Option<&str>)> = BTreeMap::new();
     for t in traces {
