@@ -3,7 +3,9 @@
 use crate::model::user::CurrentViewer;
 use crate::ui::components::{provide_viewer, AccountMenu};
 use crate::ui::pages::{
+    api_docs::ApiDocsPage,
     compare::ComparePage,
+    connect::ConnectPage,
     dashboard::DashboardPage,
     dataset::DatasetPage,
     dataset_form::DatasetFormPage,
@@ -65,6 +67,7 @@ pub fn App() -> impl IntoView {
                         <A href="/datasets">"Datasets"</A>
                         <A href="/traces">"Traces"</A>
                         <A href="/sessions">"Sessions"</A>
+                        <A href="/connect">"Connect"</A>
                     </nav>
                 })}
                 <AccountMenu/>
@@ -87,6 +90,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/traces/:id") view=TracePage/>
                     <Route path=path!("/sessions") view=SessionsPage/>
                     <Route path=path!("/sessions/:id") view=SessionPage/>
+                    <Route path=path!("/connect") view=ConnectPage/>
+                    <Route path=path!("/api-docs") view=ApiDocsPage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/setup") view=SetupPage/>
                     <Route path=path!("/settings") view=SettingsPage/>

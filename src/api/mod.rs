@@ -3,6 +3,7 @@
 
 pub mod datasets;
 pub mod items;
+pub mod meta;
 pub mod runs;
 pub mod settings;
 pub mod traces;

@@ -2,7 +2,9 @@
 
 mod add_observation;
 mod add_to_dataset;
+pub mod api_docs;
 pub mod compare;
+pub mod connect;
 pub mod dashboard;
 pub mod dataset;
 pub mod dataset_form;
@@ -20,6 +22,7 @@ pub mod settings;
 pub mod settings_keys;
 pub mod settings_users;
 pub mod sign_in;
+mod snippets;
 pub mod trace;
 mod trace_filters;
 pub mod traces;
