@@ -66,7 +66,7 @@ fn trace_spans(n: u64, spans: usize, rng: &mut Rng) -> Vec<Span> {
             if k == 0 {
                 attributes.push(KeyValue::string("user.id", format!("user-{}", rng.below(1000))));
                 attributes.push(KeyValue::string("session.id", format!("session-{}", n / 4)));
-                attributes.push(KeyValue::string("langfuse.trace.tags", if n % 3 == 0 { r#"["vip","web"]"# } else { r#"["web"]"# }));
+                attributes.push(KeyValue::string("langfuse.trace.tags", if n.is_multiple_of(3) { r#"["vip","web"]"# } else { r#"["web"]"# }));
                 attributes.push(KeyValue::string("langfuse.observation.type", "agent"));
                 attributes.push(KeyValue::string("langfuse.observation.input", format!(r#"{{"question":"{question}"}}"#)));
                 attributes.push(KeyValue::string("langfuse.observation.output", format!(r#"{{"answer":"Your {} is on its way."}}"#, word(rng))));

@@ -223,7 +223,10 @@ async fn sdk_experiment_spans_become_a_run() {
     let rows = run_items["data"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["trace_id"].is_i64()), "{run_items}");
-    let first = rows.iter().find(|r| r["dataset_item_id"].to_string() == items[0]).unwrap();
+    let first = rows
+        .iter()
+        .find(|r| r["dataset_item_id"].as_i64().map(|i| i.to_string()).as_deref() == Some(items[0].as_str()))
+        .unwrap();
     assert_eq!(first["output"], "zero");
     let scores: Vec<&Value> = first["scores"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
     assert!(

@@ -29,7 +29,7 @@ fn encode(value: &str, id: i64) -> String {
 }
 
 fn decode(cursor: &str) -> Option<(i64, String)> {
-    if cursor.len() % 2 != 0 {
+    if !cursor.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> =

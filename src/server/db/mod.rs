@@ -344,10 +344,15 @@ mod tests {
         let fk: i64 = query_scalar("PRAGMA foreign_keys").fetch_one(&db.write).await.unwrap();
         assert_eq!(fk, 1);
         let tables: i64 =
-            query_scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE 'observ_%' AND type = 'table'")
+            query_scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE 'observ_%' AND type = 'table' AND name NOT LIKE 'observ_traces_fts%'")
                 .fetch_one(&db.read)
                 .await
                 .unwrap();
         assert_eq!(tables, 12);
+        let search: i64 = query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'observ_traces_fts'")
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+        assert_eq!(search, 1, "the traces' full-text index");
     }
 }

@@ -200,10 +200,12 @@ fn any(v: &Map<String, Value>, at: &str) -> Result<AnyValue, String> {
             values.push(key_value(object(item, &at)?, &at)?);
         }
         Some(V::KvlistValue(KeyValueList { values }))
-    } else if let Some(b) = text(v, "bytesValue", at)? {
-        Some(V::BytesValue(b.into_bytes()))
     } else {
-        None
+        // Bytes are base64 in OTLP/JSON.
+        use base64::Engine;
+        text(v, "bytesValue", at)?.map(|b| {
+            V::BytesValue(base64::engine::general_purpose::STANDARD.decode(&b).unwrap_or_else(|_| b.into_bytes()))
+        })
     };
     Ok(AnyValue { value })
 }
