@@ -110,6 +110,13 @@ pub struct DatasetRun {
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// `server` (Observ executes it) or `sdk` (an SDK's experiment reported it).
+    #[serde(default = "server_origin")]
+    pub origin: String,
+}
+
+fn server_origin() -> String {
+    "server".into()
 }
 
 /// Limits on what a run may ask for.

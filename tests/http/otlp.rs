@@ -287,3 +287,50 @@ async fn bad_protobuf_auth_and_size_are_refused() {
     assert_eq!(res.status(), 415);
     assert_eq!(s.count("observ_traces").await, 1);
 }
+
+#[tokio::test]
+async fn two_instances_take_spans_of_the_same_traces_at_once() {
+    let s = TestServer::start().await;
+    // Several instances share PostgreSQL; a SQLite file has one process, which
+    // takes the same concurrent requests alone.
+    let other = if crate::server::on_postgres() { s.another_instance().await } else { s.base.clone() };
+    // 40 requests, alternating between the instances, all at once: each adds
+    // one generation to one of two traces in one session.
+    let sends = (0..40u8).map(|n| {
+        let t = 20 + n % 2;
+        let mut spans =
+            vec![span(t, n + 2, Some(1), "call", u64::from(n) * 10, u64::from(n) * 10 + 5, generation("m", 10, 1))];
+        spans[0].attributes.push(KeyValue::string("session.id", "shared"));
+        let body = request(spans).encode_to_vec();
+        let base = if n % 4 < 2 { s.base.clone() } else { other.clone() };
+        let client = s.client.clone();
+        tokio::spawn(async move {
+            client
+                .post(format!("{base}/v1/traces"))
+                .header("content-type", "application/x-protobuf")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    });
+    let tasks: Vec<_> = sends.collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(statuses.iter().all(|st| *st == 200), "{statuses:?}");
+    for t in [20, 21] {
+        let trace = trace_json(&s, t).await;
+        assert_eq!(trace["observations"].as_array().unwrap().len(), 20);
+        assert_eq!(trace["total_tokens"], 220, "no request's spans missed in the totals");
+    }
+    let row: (i64, i64) = observ::server::db::exec::query_as(
+        "SELECT total_traces_count, total_tokens FROM observ_sessions WHERE session_id = 'shared'",
+    )
+    .fetch_one(s.db.read_pool_for_tests())
+    .await
+    .unwrap();
+    assert_eq!(row, (2, 440));
+}

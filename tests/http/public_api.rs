@@ -209,16 +209,25 @@ async fn sdk_experiment_spans_become_a_run() {
         .clone();
     assert_eq!(run["status"], "running");
     assert_eq!(run["completed_items"], 1);
+    // A watcher of the running run sees the next item arrive, then done.
+    let events = s.client.get(s.url(&format!("/api/v1/runs/{}/events", run["id"]))).send().await.unwrap();
+    let watcher = tokio::spawn(crate::runs::read_events(events));
     // The second (and last) item completes it.
-    assert_eq!(
-        send(vec![experiment_span(8, "sdk run 1", &dataset.to_string(), &items[1], "two")]).await.unwrap().status(),
-        200
-    );
+    let second = experiment_span(8, "sdk run 1", &dataset.to_string(), &items[1], "two");
+    assert_eq!(send(vec![second]).await.unwrap().status(), 200);
+    let events = watcher.await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!((kinds[0], kinds[kinds.len() - 1]), ("snapshot", "done"), "{kinds:?}");
+    assert!(events.iter().any(|e| e.0 == "item" && e.2["output"] == "two"), "{events:?}");
     let (_, run) = read(s.get(&format!("/api/v1/runs/{}", run["id"])).await).await;
     assert_eq!(
         (run["status"].clone(), run["completed_items"].clone(), run["total_tokens"].clone()),
         (json!("completed"), json!(2), json!(14))
     );
+    assert_eq!(run["origin"], "sdk");
+    // Observ cannot run an SDK's items again.
+    let retry = s.client.post(s.url(&format!("/api/v1/runs/{}/retry", run["id"]))).send().await.unwrap();
+    assert_eq!(retry.status(), 409);
     let (_, run_items) = read(s.get(&format!("/api/v1/runs/{}/items", run["id"])).await).await;
     let rows = run_items["data"].as_array().unwrap();
     assert_eq!(rows.len(), 2);

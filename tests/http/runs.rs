@@ -209,7 +209,7 @@ async fn retry_reruns_only_failed_items_and_counters_stay_right() {
 }
 
 /// Reads an SSE body into (event, id, data) triples until `done`.
-async fn read_events(res: reqwest::Response) -> Vec<(String, i64, Value)> {
+pub(crate) async fn read_events(res: reqwest::Response) -> Vec<(String, i64, Value)> {
     let mut res = res;
     let mut buffer = String::new();
     let mut events = Vec::new();

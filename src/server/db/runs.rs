@@ -14,7 +14,8 @@ const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, 
      COALESCE(r.metadata, '{}') AS metadata, COALESCE(r.total_items, 0) AS total_items, \
      COALESCE(r.completed_items, 0) AS completed_items, COALESCE(r.failed_items, 0) AS failed_items, \
      CAST(COALESCE(r.total_cost, 0) AS REAL) AS total_cost, COALESCE(r.total_tokens, 0) AS total_tokens, \
-     r.event_seq, NULL AS latency_ms_p50, NULL AS latency_ms_p95, r.created_at, r.started_at, r.finished_at";
+     r.event_seq, NULL AS latency_ms_p50, NULL AS latency_ms_p95, r.created_at, r.started_at, r.finished_at, \
+     r.origin";
 
 /// A dataset's runs, newest first.
 pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {

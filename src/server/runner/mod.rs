@@ -178,6 +178,12 @@ impl Runner {
 
     /// Runs a finished run's failed items again.
     pub async fn retry(self: &Arc<Self>, run_id: i64) -> Result<DatasetRun, AppError> {
+        if db::runs::find_fresh(&self.db, run_id).await?.origin == "sdk" {
+            return Err(AppError::Conflict(
+                "run: an SDK's experiment reported it, so Observ cannot run its items; run the experiment again from your app"
+                    .into(),
+            ));
+        }
         db::runs::reset_failed(&self.db, run_id).await?;
         self.launch(run_id);
         db::runs::find_fresh(&self.db, run_id).await

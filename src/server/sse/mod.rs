@@ -124,6 +124,12 @@ pub async fn run_events(
     let live = if shared { None } else { state.runner.subscribe(id) };
     let wake = if shared { Some(db::changes::subscribe(&state.db)) } else { None };
     let run = db::runs::find(&state.db, id).await?;
+    // An SDK's experiment moves by ingestion, not by this process's runner:
+    // its watchers follow the database (polled on SQLite).
+    let wake = match wake {
+        None if run.origin == "sdk" => Some(None),
+        wake => wake,
+    };
     let (out, writes) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         let mut outbox = Outbox { pending: Vec::new(), out, last_write: None };
