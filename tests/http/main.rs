@@ -22,6 +22,7 @@ mod resume;
 mod runs;
 mod scale_out;
 mod server;
+mod to_dataset;
 mod traces;
 mod transfer;
 mod uniqueness;

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod experiments;
 pub mod explorer;
 pub mod ingest;
+mod ingest_rows;
 pub mod items;
 pub mod leases;
 pub mod login_failures;
