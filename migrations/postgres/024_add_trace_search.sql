@@ -5,4 +5,3 @@ ALTER TABLE observ_traces ADD COLUMN search tsvector GENERATED ALWAYS AS (
 CREATE INDEX index_observ_traces_on_search ON observ_traces USING gin (search);
 CREATE INDEX index_observ_traces_on_environment ON observ_traces (environment, id);
 CREATE INDEX index_observ_traces_on_tags ON observ_traces USING gin (tags);
-CREATE INDEX index_observ_observations_on_model ON observ_observations (model) WHERE model IS NOT NULL;

@@ -17,4 +17,3 @@ END;
 INSERT INTO observ_traces_fts (observ_traces_fts) VALUES ('rebuild');
 -- No index on environment: a few values, each common; SQLite would pick it over
 -- the sort's index and sort every matching trace.
-CREATE INDEX index_observ_observations_on_model ON observ_observations (model) WHERE model IS NOT NULL;

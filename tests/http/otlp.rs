@@ -334,3 +334,32 @@ async fn two_instances_take_spans_of_the_same_traces_at_once() {
     .unwrap();
     assert_eq!(row, (2, 440));
 }
+
+#[tokio::test]
+async fn the_model_filter_pages_newest_first_with_other_filters() {
+    let s = TestServer::start().await;
+    for t in 30..35u8 {
+        let model = if t == 32 { "other" } else { "paged" };
+        let mut attrs = generation(model, 1, 1);
+        attrs.push(KeyValue::string("user.id", if t == 34 { "u-b" } else { "u-a" }));
+        let body = request(vec![span(t, 1, None, "gen", u64::from(t) * 1000, u64::from(t) * 1000 + 10, attrs)])
+            .encode_to_vec();
+        assert_eq!(post_proto(&s, "/v1/traces", body, false).await.0, 200);
+    }
+    let (_, first) = read(s.get("/api/v1/traces?model=paged&limit=2").await).await;
+    let names = |page: &Value| {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["trace_id"].as_str().unwrap()[30..].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&first), ["22", "21"], "newest first: {first}");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = read(s.get(&format!("/api/v1/traces?model=paged&limit=2&cursor={cursor}")).await).await;
+    assert_eq!(names(&second), ["1f", "1e"]);
+    assert_eq!(second["next_cursor"], Value::Null);
+    let (_, mixed) = read(s.get("/api/v1/traces?model=paged&user_id=u-a&sort=tokens").await).await;
+    assert_eq!(mixed["data"].as_array().unwrap().len(), 3);
+}

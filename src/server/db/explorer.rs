@@ -90,8 +90,11 @@ fn push_filters(q: &mut Query, f: &TraceQuery, dialect: Dialect) {
         q.push(" AND t.release = ").push_bind(release);
     }
     if let Some(model) = text(&f.model) {
-        q.push(" AND EXISTS (SELECT 1 FROM observ_observations o WHERE o.observ_trace_id = t.id AND o.model = ");
-        q.push_bind(model).push(")");
+        if by_model(f) {
+            q.push(" AND m.model = ").push_bind(model);
+        } else {
+            q.push(" AND t.id IN (SELECT trace_id FROM observ_trace_models WHERE model = ").push_bind(model).push(")");
+        }
     }
     if let Some(error) = f.has_error {
         q.push(" AND t.has_error = ").push_bind(i64::from(error));
@@ -121,11 +124,21 @@ fn push_filters(q: &mut Query, f: &TraceQuery, dialect: Dialect) {
     }
 }
 
+/// Newest traces that called a model are read along that model's index in
+/// `observ_trace_models`, so a rare model costs what a common one does.
+fn by_model(f: &TraceQuery) -> bool {
+    f.sort == TraceSort::Time && f.model.as_deref().is_some_and(|m| !m.trim().is_empty())
+}
+
 /// One page, highest sort value first; `next_cursor` continues after it.
 pub async fn page(db: &Db, f: &TraceQuery, limit: i64) -> Result<CursorPage<TraceSummary>, AppError> {
     let pool = &db.read;
-    let column = sort_column(f.sort);
-    let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM observ_traces t WHERE 1 = 1"));
+    let (from, column, id) = if by_model(f) {
+        ("observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id", "m.start_time", "m.trace_id")
+    } else {
+        ("observ_traces t", sort_column(f.sort), "t.id")
+    };
+    let mut q = query(format!("SELECT {SUMMARY_COLUMNS} FROM {from} WHERE 1 = 1"));
     push_filters(&mut q, f, pool.dialect());
     if f.sort == TraceSort::Latency {
         // Traces still open have no latency yet; a latency sort leaves them out.
@@ -134,7 +147,7 @@ pub async fn page(db: &Db, f: &TraceQuery, limit: i64) -> Result<CursorPage<Trac
     if let Some(cursor) = f.cursor.as_deref().filter(|c| !c.is_empty()) {
         let bad = || AppError::BadRequest(format!("cursor: `{cursor}` is not a cursor from this list"));
         let (id, value) = decode(cursor).ok_or_else(bad)?;
-        q.push(format!(" AND ({column}, t.id) < ("));
+        q.push(format!(" AND ({column}, {id}) < ("));
         match f.sort {
             TraceSort::Time => q.push_bind(value),
             TraceSort::Cost => q.push("CAST(").push_bind(value).push(" AS NUMERIC)"),
@@ -142,7 +155,7 @@ pub async fn page(db: &Db, f: &TraceQuery, limit: i64) -> Result<CursorPage<Trac
         };
         q.push(", ").push_bind(id).push(")");
     }
-    q.push(format!(" ORDER BY {column} DESC, t.id DESC LIMIT ")).push_bind(limit + 1);
+    q.push(format!(" ORDER BY {column} DESC, {id} DESC LIMIT ")).push_bind(limit + 1);
     let mut data: Vec<TraceSummary> = q.build_query_as().fetch_all(pool).await?;
     let more = data.len() as i64 > limit;
     data.truncate(limit as usize);

@@ -59,6 +59,7 @@ pub(super) async fn write_in(tx: &mut Tx, batch: Batch) -> Result<Written, AppEr
     let mut trace_ids: Vec<i64> = ids.values().copied().collect();
     trace_ids.sort_unstable();
     refresh_traces(tx, &trace_ids).await?;
+    index_models(tx, &trace_ids).await?;
     let mut session_ids: Vec<i64> = sessions.values().copied().collect();
     session_ids.sort_unstable();
     refresh_sessions(tx, &session_ids).await?;
@@ -246,6 +247,22 @@ async fn refresh_traces(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
             d.ms_between("start_time", "end_time")
         ));
         q.push_list(chunk.iter().copied()).push(")");
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Keeps `observ_trace_models` (which models a trace called, by its start
+/// time) for these traces: the explorer's model filter reads it.
+pub(super) async fn index_models(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
+    for chunk in ids.chunks(500) {
+        let mut q = query(
+            "INSERT INTO observ_trace_models (model, trace_id, start_time) \
+             SELECT DISTINCT o.model, t.id, t.start_time FROM observ_observations o \
+             JOIN observ_traces t ON t.id = o.observ_trace_id WHERE o.model IS NOT NULL AND t.id IN (",
+        );
+        q.push_list(chunk.iter().copied());
+        q.push(") ON CONFLICT (model, trace_id) DO UPDATE SET start_time = excluded.start_time");
         q.execute(&mut *tx).await?;
     }
     Ok(())

@@ -349,7 +349,7 @@ mod tests {
                 .fetch_one(&db.read)
                 .await
                 .unwrap();
-        assert_eq!(tables, 12);
+        assert_eq!(tables, 13);
         let search: i64 = query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'observ_traces_fts'")
             .fetch_one(&db.read)
             .await

@@ -107,6 +107,9 @@ pub async fn record_batch<R>(
     for chunk in finished.chunks(ROWS_PER_STATEMENT) {
         let traces = insert_traces(&mut tx, chunk).await?;
         insert_observations(&mut tx, chunk, &traces).await?;
+        let mut ids: Vec<i64> = traces.values().copied().collect();
+        ids.sort_unstable();
+        super::ingest::index_models(&mut tx, &ids).await?;
         update_run_items(&mut tx, chunk, &traces).await?;
         items.extend(chunk.iter().map(|(seq, item)| stored(run_id, *seq, item, &traces)));
     }
