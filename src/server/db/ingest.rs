@@ -227,7 +227,8 @@ async fn upsert_observations(tx: &mut Tx, chunk: &[SpanRow], traces: &HashMap<St
     Ok(())
 }
 
-/// Sums each trace's observations into it: cost, tokens, error flag, latency.
+/// Sums each trace's observations into it — cost, tokens, error flag — in
+/// one aggregate joined back onto the traces, and sets its latency.
 async fn refresh_traces(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
     let d = tx.dialect();
     let tokens = format!(
@@ -238,15 +239,14 @@ async fn refresh_traces(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
     );
     for chunk in ids.chunks(500) {
         let mut q = query(format!(
-            "UPDATE observ_traces SET \
-             total_cost = (SELECT COALESCE(sum(o.cost_usd), 0) FROM observ_observations o WHERE o.observ_trace_id = observ_traces.id), \
-             total_tokens = (SELECT COALESCE(sum({tokens}), 0) FROM observ_observations o WHERE o.observ_trace_id = observ_traces.id), \
-             has_error = CASE WHEN EXISTS (SELECT 1 FROM observ_observations o WHERE o.observ_trace_id = observ_traces.id \
-                 AND o.level = 'ERROR') THEN 1 ELSE 0 END, \
-             latency_ms = {} WHERE id IN (",
-            d.ms_between("start_time", "end_time")
+            "UPDATE observ_traces SET total_cost = a.cost, total_tokens = a.tokens, has_error = a.errors, latency_ms = {} \
+             FROM (SELECT o.observ_trace_id AS trace, COALESCE(sum(o.cost_usd), 0) AS cost, \
+                   COALESCE(sum({tokens}), 0) AS tokens, max(CASE WHEN o.level = 'ERROR' THEN 1 ELSE 0 END) AS errors \
+                   FROM observ_observations o WHERE o.observ_trace_id IN (",
+            d.ms_between("observ_traces.start_time", "observ_traces.end_time")
         ));
-        q.push_list(chunk.iter().copied()).push(")");
+        q.push_list(chunk.iter().copied());
+        q.push(") GROUP BY o.observ_trace_id) a WHERE observ_traces.id = a.trace");
         q.execute(&mut *tx).await?;
     }
     Ok(())
@@ -268,19 +268,21 @@ pub(super) async fn index_models(tx: &mut Tx, ids: &[i64]) -> Result<(), AppErro
     Ok(())
 }
 
-/// Rolls traces up into their sessions: count, cost, tokens, first and last seen.
+/// Rolls traces up into their sessions: count, cost, tokens, first and last
+/// seen — one aggregate over the sessions' traces (through their index),
+/// joined back onto the session rows.
 pub(super) async fn refresh_sessions(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
     for chunk in ids.chunks(500) {
         let mut q = query(
-            "UPDATE observ_sessions SET \
-             total_traces_count = (SELECT count(*) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), \
-             total_cost = (SELECT COALESCE(sum(t.total_cost), 0) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), \
-             total_tokens = (SELECT COALESCE(sum(t.total_tokens), 0) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), \
-             start_time = COALESCE((SELECT min(t.start_time) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id), start_time), \
-             end_time = (SELECT max(COALESCE(t.end_time, t.start_time)) FROM observ_traces t WHERE t.observ_session_id = observ_sessions.id) \
-             WHERE id IN (",
+            "UPDATE observ_sessions SET total_traces_count = a.traces, total_cost = a.cost, total_tokens = a.tokens, \
+             start_time = COALESCE(a.first_seen, observ_sessions.start_time), end_time = a.last_seen \
+             FROM (SELECT t.observ_session_id AS session, count(*) AS traces, COALESCE(sum(t.total_cost), 0) AS cost, \
+                   COALESCE(sum(t.total_tokens), 0) AS tokens, min(t.start_time) AS first_seen, \
+                   max(COALESCE(t.end_time, t.start_time)) AS last_seen \
+                   FROM observ_traces t WHERE t.observ_session_id IN (",
         );
-        q.push_list(chunk.iter().copied()).push(")");
+        q.push_list(chunk.iter().copied());
+        q.push(") GROUP BY t.observ_session_id) a WHERE observ_sessions.id = a.session");
         q.execute(&mut *tx).await?;
     }
     Ok(())
