@@ -15,6 +15,7 @@ pub mod item;
 pub mod json_path;
 pub mod json_text;
 pub mod page;
+pub mod paired;
 pub mod run;
 pub mod run_item;
 pub mod score;

@@ -65,7 +65,7 @@ const ROUTES: &[Route] = &[
     r("patch", "/api/v1/datasets/{id}", "datasets", "Update a dataset", Object("{name?, description?, agent_class?, metadata?, evaluators?}"), 200, Of("Dataset")),
     r("delete", "/api/v1/datasets/{id}", "datasets", "Delete a dataset with its items and runs", Nothing, 204, Nothing),
     r("post", "/api/v1/datasets/{id}/duplicate", "datasets", "Copy a dataset's items and evaluators", Object("{name?}"), 201, Of("Dataset")),
-    r("get", "/api/v1/datasets/{id}/compare", "evaluation", "Runs side by side (`?runs=1,2,3`)", Nothing, 200, Of("ComparePayload")),
+    r("get", "/api/v1/datasets/{id}/compare", "evaluation", "Runs side by side (`?runs=1,2,3&baseline=1`): per item every run's result, and paired statistics (mean delta, 95 % bootstrap interval, verdict, newly failing/passing items) of each run against the baseline on each score", Nothing, 200, Of("CompareWithStats")),
     r("get", "/api/v1/datasets/{id}/items", "items", "Items (`?status=&search=`)", Nothing, 200, Page("DatasetItem")),
     r("post", "/api/v1/datasets/{id}/items", "items", "Create one item, or `{items: [...]}` (≤ 10,000, all or nothing)", Object("{input, expected_output?, metadata?, status?} or {items}"), 201, Of("DatasetItem")),
     r("get", "/api/v1/datasets/{id}/items/{item_id}", "items", "One item", Nothing, 200, Of("DatasetItem")),
@@ -130,6 +130,7 @@ fn schemas() -> Map<String, Value> {
     add::<model::user::ApiKey>(&mut all);
     add::<model::user::NewApiKey>(&mut all);
     add::<model::compare::ComparePayload>(&mut all);
+    add::<model::paired::CompareWithStats>(&mut all);
     let mut map = Map::new();
     for (name, schema) in all {
         map.insert(name, serde_json::to_value(schema).unwrap_or(Value::Null));

@@ -87,3 +87,64 @@ async fn compare_aligns_runs_with_different_item_sets() {
     }
     assert_eq!(read(s.get(&format!("/api/v1/datasets/999/compare?runs={first},{second}")).await).await.0, 404);
 }
+
+#[tokio::test]
+async fn comparisons_pair_items_and_name_the_newly_failing() {
+    let s = TestServer::start().await;
+    let body =
+        json!({"name": "stats", "agent_class": "echo", "evaluators": [{"name": "exact", "type": "exact_match"}]});
+    let (_, d) = read(s.post("/api/v1/datasets", &body).await).await;
+    let d = d["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let item = json!({"input": format!("q{n}"), "expected_output": format!("q{n}")});
+        let (_, item) = read(s.post(&format!("/api/v1/datasets/{d}/items"), &item).await).await;
+        ids.push(item["id"].as_i64().unwrap());
+    }
+    let base = run(&s, d, "base").await;
+    // Items that now expect something else: the next runs fail them.
+    let break_items = |from: usize, to: usize| {
+        let (s, ids) = (&s, &ids);
+        async move {
+            for id in &ids[from..to] {
+                let path = format!("/api/v1/datasets/{d}/items/{id}");
+                assert_eq!(s.patch(&path, &json!({"expected_output": "other"})).await.status(), 200);
+            }
+        }
+    };
+    break_items(0, 3).await;
+    let three = run(&s, d, "three fail").await;
+    break_items(3, 6).await;
+    let six = run(&s, d, "six fail").await;
+
+    let (status, body) = read(s.get(&format!("/api/v1/datasets/{d}/compare?runs={base},{three},{six}")).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["baseline_run_id"], base);
+    assert_eq!(body["comparisons"].as_array().unwrap().len(), 2, "one per non-baseline run and score");
+    // 3 of 12 newly failing: a resample without them is too likely (3 %) to call it.
+    let c = &body["comparisons"][0];
+    assert_eq!((c["run_id"].clone(), c["score"].clone(), c["n"].clone()), (json!(three), json!("exact"), json!(12)));
+    assert_eq!(c["mean_delta"], -0.25);
+    assert_eq!(c["verdict"], "no_detectable_difference", "{c}");
+    assert_eq!(c["newly_failing"], json!(ids[..3]));
+    assert!((c["mcnemar_p"].as_f64().unwrap() - 0.25).abs() < 1e-9, "{c}");
+    // 6 of 12: the interval is below zero.
+    let c = &body["comparisons"][1];
+    assert_eq!((c["run_id"].clone(), c["mean_delta"].clone()), (json!(six), json!(-0.5)));
+    assert!(c["ci_high"].as_f64().unwrap() < 0.0, "{c}");
+    assert_eq!(c["verdict"], "worse");
+    assert_eq!(c["newly_failing"], json!(ids[..6]));
+    assert_eq!(c["newly_passing"], json!([]));
+    assert!((c["mcnemar_p"].as_f64().unwrap() - 0.03125).abs() < 1e-9, "{c}");
+
+    // `baseline=` turns it round.
+    let (_, turned) =
+        read(s.get(&format!("/api/v1/datasets/{d}/compare?runs={base},{six}&baseline={six}")).await).await;
+    let c = &turned["comparisons"][0];
+    assert_eq!((c["run_id"].clone(), c["verdict"].clone()), (json!(base), json!("better")));
+    assert_eq!(c["newly_passing"], json!(ids[..6]));
+    let (status, error) =
+        read(s.get(&format!("/api/v1/datasets/{d}/compare?runs={base},{six}&baseline=999")).await).await;
+    assert_eq!(status, 422);
+    assert!(error["error"]["fields"]["baseline"].is_array());
+}

@@ -4,6 +4,7 @@ use super::body::{limit, Fields, JsonObject};
 use crate::model::dataset::{Dataset, DatasetDraft};
 use crate::model::evaluator::parse_evaluators;
 use crate::model::page::CursorPage;
+use crate::model::paired::CompareWithStats;
 use crate::model::FieldErrors;
 use crate::server::agents::AgentRegistry;
 use crate::server::db;
@@ -46,6 +47,7 @@ async fn list(
 #[derive(Deserialize)]
 struct CompareQuery {
     runs: Option<String>,
+    baseline: Option<String>,
 }
 
 /// One payload for the comparison view (API.md: compare).
@@ -53,9 +55,19 @@ async fn compare(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<CompareQuery>,
-) -> Result<Json<crate::model::compare::ComparePayload>, AppError> {
+) -> Result<Json<CompareWithStats>, AppError> {
     let runs = db::compare::parse_run_ids(q.runs.as_deref().unwrap_or_default())?;
-    Ok(Json(db::compare::load(&state.db, id, &runs).await?))
+    let payload = db::compare::load(&state.db, id, &runs).await?;
+    let baseline = match q.baseline.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        None => 0,
+        Some(text) => {
+            text.parse::<i64>().ok().and_then(|b| runs.iter().position(|r| *r == b)).ok_or_else(|| {
+                AppError::field("baseline", format!("must be one of the compared runs ({text} is not)"))
+            })?
+        }
+    };
+    let comparisons = crate::model::paired::compare_runs(&payload, baseline);
+    Ok(Json(CompareWithStats { baseline_run_id: runs[baseline], payload, comparisons }))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Dataset>, AppError> {
