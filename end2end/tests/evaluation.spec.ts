@@ -46,6 +46,10 @@ test('compare two runs: filters and baseline switch happen in the page without r
     page.locator(`tr.compare-row[data-item-id="${item}"] td[data-run="${run}"] .score[data-score="exact"] .delta`);
   await expect(delta(ids.b, 1)).toHaveText('−1');
   await expect(delta(ids.a, 1)).toHaveText('+1');
+  // The verdicts: 3 paired items are too few to call; b newly fails, a newly passes.
+  const verdict = (run: number) => page.locator(`#compare-verdicts tr[data-verdict-run="${run}"][data-verdict-score="exact"]`);
+  await expect(verdict(second).locator('[data-verdict]')).toHaveText('too few items');
+  await expect(verdict(second).locator('.newly-failing')).toHaveText(`#${ids.b}`);
 
   await page.locator('button[data-filter="Regressions"]').click();
   await expect(rows).toHaveCount(1);
@@ -62,6 +66,7 @@ test('compare two runs: filters and baseline switch happen in the page without r
   await expect(rows).toHaveCount(3);
   await expect(delta(ids.b, 0)).toHaveText('+1');
   await expect(delta(ids.a, 0)).toHaveText('−1');
+  await expect(verdict(first).locator('.newly-failing')).toHaveText(`#${ids.a}`);
 
   // Expanding a row shows the word diff of the outputs; sorting by the delta reorders.
   await rows.first().click();

@@ -2,6 +2,7 @@
 //! payload; the baseline, filters, sorting, diffs and the chart are computed in
 //! the browser without another request.
 
+use super::compare_verdicts::CompareVerdicts;
 use crate::api::runs::compare_runs;
 use crate::model::compare::{
     aggregate, diff_words, good_when_higher, histogram, output_text, score_delta, visible_rows, ComparePayload,
@@ -239,6 +240,7 @@ fn CompareView(payload: Arc<ComparePayload>) -> impl IntoView {
                 <tbody>{summary}</tbody>
             </table>
         </div>
+        <CompareVerdicts payload=payload.clone() baseline/>
         <div class="card">
             <div class="chart-head">
                 <h2>"Score distribution"</h2>
