@@ -25,6 +25,9 @@ pub struct Dataset {
     pub items_count: i64,
     pub active_items_count: i64,
     pub runs_count: i64,
+    /// The run new runs are judged against (compare and the gate).
+    #[serde(default)]
+    pub baseline_run_id: Option<i64>,
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub last_run: Option<RunSummary>,
     pub created_at: String,

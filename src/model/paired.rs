@@ -69,6 +69,74 @@ pub struct CompareWithStats {
     pub comparisons: Vec<Comparison>,
 }
 
+/// What a gate requires of a run against its baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GateConditions {
+    /// Minimum mean per score (a pass rate for boolean scores), e.g. `{"exact": 0.9}`.
+    #[serde(default)]
+    pub min: std::collections::BTreeMap<String, f64>,
+    /// At most this many items may newly fail (over all boolean scores).
+    #[serde(default)]
+    pub max_newly_failing: Option<usize>,
+    /// Fail when a score's verdict is `worse` (default true).
+    #[serde(default = "yes")]
+    pub fail_on_worse: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for GateConditions {
+    fn default() -> Self {
+        GateConditions { min: Default::default(), max_newly_failing: None, fail_on_worse: true }
+    }
+}
+
+/// `POST /api/v1/datasets/{id}/gate`: whether the run holds, each failed
+/// condition in words, and the statistics it was judged by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GateResult {
+    pub passed: bool,
+    pub failures: Vec<String>,
+    pub comparisons: Vec<Comparison>,
+}
+
+/// Judges the run at `candidate` against the one at `baseline`.
+pub fn evaluate_gate(payload: &ComparePayload, candidate: usize, baseline: usize, c: &GateConditions) -> GateResult {
+    let comparisons: Vec<Comparison> = compare_runs(payload, baseline)
+        .into_iter()
+        .filter(|x| payload.runs.get(candidate).is_some_and(|r| r.id == x.run_id))
+        .collect();
+    let means = super::compare::aggregate(payload, candidate).mean_scores;
+    let mut failures = Vec::new();
+    for (name, min) in &c.min {
+        match means.get(name) {
+            Some(mean) if mean >= min => {}
+            Some(mean) => failures.push(format!("{name}: mean {mean:.3} is below the minimum {min:.3}")),
+            None => failures.push(format!("{name}: the run has no values of this score")),
+        }
+    }
+    let newly: Vec<i64> = comparisons.iter().flat_map(|x| x.newly_failing.iter().copied()).collect();
+    if let Some(max) = c.max_newly_failing {
+        if newly.len() > max {
+            let items = newly.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ");
+            failures.push(format!("{} items newly fail ({items}), more than the {max} allowed", newly.len()));
+        }
+    }
+    if c.fail_on_worse {
+        for x in comparisons.iter().filter(|x| x.verdict == Verdict::Worse) {
+            failures.push(format!(
+                "{}: worse than the baseline (mean Δ {:+.3}, 95 % interval {:+.3} … {:+.3})",
+                x.score, x.mean_delta, x.ci_low, x.ci_high
+            ));
+        }
+    }
+    GateResult { passed: failures.is_empty(), failures, comparisons }
+}
+
 /// A seeded SplitMix64.
 struct Rng(u64);
 

@@ -66,6 +66,9 @@ const ROUTES: &[Route] = &[
     r("delete", "/api/v1/datasets/{id}", "datasets", "Delete a dataset with its items and runs", Nothing, 204, Nothing),
     r("post", "/api/v1/datasets/{id}/duplicate", "datasets", "Copy a dataset's items and evaluators", Object("{name?}"), 201, Of("Dataset")),
     r("get", "/api/v1/datasets/{id}/compare", "evaluation", "Runs side by side (`?runs=1,2,3&baseline=1`): per item every run's result, and paired statistics (mean delta, 95 % bootstrap interval, verdict, newly failing/passing items) of each run against the baseline on each score", Nothing, 200, Of("CompareWithStats")),
+    r("post", "/api/v1/runs/{id}/baseline", "evaluation", "Mark a run as its dataset's baseline", Nothing, 200, Of("Dataset")),
+    r("delete", "/api/v1/datasets/{id}/baseline", "evaluation", "Clear the dataset's baseline", Nothing, 200, Of("Dataset")),
+    r("post", "/api/v1/datasets/{id}/gate", "evaluation", "Judge a finished run against the baseline: minimum score means, newly failing items, worse verdicts", Of("GateRequest"), 200, Of("GateResult")),
     r("get", "/api/v1/datasets/{id}/items", "items", "Items (`?status=&search=`)", Nothing, 200, Page("DatasetItem")),
     r("post", "/api/v1/datasets/{id}/items", "items", "Create one item, or `{items: [...]}` (≤ 10,000, all or nothing)", Object("{input, expected_output?, metadata?, status?} or {items}"), 201, Of("DatasetItem")),
     r("get", "/api/v1/datasets/{id}/items/{item_id}", "items", "One item", Nothing, 200, Of("DatasetItem")),
@@ -131,6 +134,9 @@ fn schemas() -> Map<String, Value> {
     add::<model::user::NewApiKey>(&mut all);
     add::<model::compare::ComparePayload>(&mut all);
     add::<model::paired::CompareWithStats>(&mut all);
+    add::<model::paired::GateResult>(&mut all);
+    add::<model::paired::GateConditions>(&mut all);
+    map_gate_request(&mut all);
     let mut map = Map::new();
     for (name, schema) in all {
         map.insert(name, serde_json::to_value(schema).unwrap_or(Value::Null));
@@ -142,6 +148,21 @@ fn schemas() -> Map<String, Value> {
             "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}}}),
     );
     map
+}
+
+/// The gate's request body: a run, an optional baseline, and conditions.
+fn map_gate_request(all: &mut Vec<(String, RefOr<Schema>)>) {
+    let schema: Schema = serde_json::from_value(json!({
+        "type": "object",
+        "required": ["run_id"],
+        "properties": {
+            "run_id": {"type": "integer"},
+            "baseline_run_id": {"type": ["integer", "null"], "description": "default: the dataset's baseline"},
+            "conditions": {"$ref": "#/components/schemas/GateConditions"}
+        }
+    }))
+    .expect("a valid schema");
+    all.push(("GateRequest".into(), RefOr::T(schema)));
 }
 
 fn content(body: Body) -> Option<Value> {

@@ -148,3 +148,62 @@ async fn comparisons_pair_items_and_name_the_newly_failing() {
     assert_eq!(status, 422);
     assert!(error["error"]["fields"]["baseline"].is_array());
 }
+
+#[tokio::test]
+async fn a_marked_baseline_and_the_gate_passing_and_failing() {
+    let s = TestServer::start().await;
+    let body = json!({"name": "gate", "agent_class": "echo", "evaluators": [{"name": "exact", "type": "exact_match"}]});
+    let (_, d) = read(s.post("/api/v1/datasets", &body).await).await;
+    let d = d["id"].as_i64().unwrap();
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let item = json!({"input": format!("q{n}"), "expected_output": format!("q{n}")});
+        ids.push(read(s.post(&format!("/api/v1/datasets/{d}/items"), &item).await).await.1["id"].as_i64().unwrap());
+    }
+    let base = run(&s, d, "base").await;
+    let same = run(&s, d, "same").await;
+    let gate = |body: Value| {
+        let s = &s;
+        async move { read(s.post(&format!("/api/v1/datasets/{d}/gate"), &body).await).await }
+    };
+    // No baseline yet: the gate says how to get one.
+    let (status, error) = gate(json!({"run_id": same})).await;
+    assert_eq!(status, 422);
+    assert!(error["error"]["fields"]["baseline_run_id"][0].as_str().unwrap().contains("/baseline"), "{error}");
+    let (status, dataset) = read(s.post(&format!("/api/v1/runs/{base}/baseline"), &json!({})).await).await;
+    assert_eq!((status, dataset["baseline_run_id"].clone()), (200, json!(base)));
+    assert_eq!(read(s.get(&format!("/api/v1/datasets/{d}")).await).await.1["baseline_run_id"], base);
+
+    let (status, held) =
+        gate(json!({"run_id": same, "conditions": {"min": {"exact": 0.9}, "max_newly_failing": 0}})).await;
+    assert_eq!(status, 200, "{held}");
+    assert_eq!((held["passed"].clone(), held["failures"].clone()), (json!(true), json!([])));
+    assert_eq!(held["comparisons"][0]["verdict"], "no_detectable_difference");
+
+    // Six items break: the mean drops, six newly fail, the verdict is worse.
+    for id in &ids[..6] {
+        s.patch(&format!("/api/v1/datasets/{d}/items/{id}"), &json!({"expected_output": "other"})).await;
+    }
+    let broken = run(&s, d, "broken").await;
+    let (status, failed) =
+        gate(json!({"run_id": broken, "conditions": {"min": {"exact": 0.9}, "max_newly_failing": 0}})).await;
+    assert_eq!(status, 200);
+    assert_eq!(failed["passed"], false);
+    let failures: Vec<&str> = failed["failures"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    assert!(failures[0].starts_with("exact: mean 0.500 is below the minimum 0.900"));
+    assert!(failures[1].starts_with("6 items newly fail") && failures[1].contains(&format!("#{}", ids[0])));
+    assert!(failures[2].starts_with("exact: worse than the baseline"));
+    // An explicit baseline wins; bad input is named.
+    let (_, explicit) = gate(json!({"run_id": broken, "baseline_run_id": broken})).await;
+    assert!(explicit["error"]["fields"]["baseline_run_id"].is_array());
+    let (status, bad) = gate(json!({"run_id": broken, "conditions": {"min": "high"}})).await;
+    assert_eq!(status, 422);
+    assert!(bad["error"]["fields"]["conditions"].is_array(), "{bad}");
+    // Clearing the baseline.
+    let (_, cleared) = read(s.delete(&format!("/api/v1/datasets/{d}/baseline")).await).await;
+    assert_eq!(cleared["baseline_run_id"], Value::Null);
+    // A run of another dataset can't be this one's baseline... it is its own dataset's.
+    let (status, _) = read(s.post("/api/v1/runs/999/baseline", &json!({})).await).await;
+    assert_eq!(status, 404);
+}

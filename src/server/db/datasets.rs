@@ -13,7 +13,7 @@ const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
      (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id) AS items_count, \
      (SELECT count(*) FROM observ_dataset_items i WHERE i.dataset_id = d.id AND i.status = ?) AS active_items_count, \
      (SELECT count(*) FROM observ_dataset_runs r WHERE r.dataset_id = d.id) AS runs_count, \
-     d.created_at, d.updated_at";
+     d.baseline_run_id, d.created_at, d.updated_at";
 /// The value of the one placeholder in `COLUMNS`: items count as active by status.
 const COLUMN_BINDS: &[i64] = &[ACTIVE];
 const ACTIVE: i64 = ItemStatus::Active.code();
@@ -159,6 +159,30 @@ async fn attach_last_runs(pool: &Pool, datasets: &mut [Dataset]) -> Result<(), A
     for d in datasets.iter_mut() {
         d.last_run = runs.iter().find(|r| r.dataset_id == d.id).cloned();
     }
+    Ok(())
+}
+
+/// Marks `run` as the dataset's baseline (`None` clears it); the run must be
+/// one of the dataset's.
+pub async fn set_baseline(db: &Db, dataset_id: i64, run: Option<i64>) -> Result<(), AppError> {
+    let pool = &db.write;
+    let mut tx = pool.begin().await?;
+    ensure_exists_in(&mut tx, dataset_id).await?;
+    if let Some(run) = run {
+        let owner: Option<i64> = query_scalar("SELECT dataset_id FROM observ_dataset_runs WHERE id = ?")
+            .bind(run)
+            .fetch_optional(&mut tx)
+            .await?;
+        if owner != Some(dataset_id) {
+            return Err(AppError::field("run_id", format!("run {run} is not a run of dataset {dataset_id}")));
+        }
+    }
+    query(format!("UPDATE observ_datasets SET baseline_run_id = ?, updated_at = {NOW} WHERE id = ?"))
+        .bind(run)
+        .bind(dataset_id)
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 

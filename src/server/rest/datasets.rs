@@ -19,8 +19,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// Keys a client may send back from a GET without them being errors.
-const OUTPUT_ONLY: &[&str] =
-    &["id", "items_count", "active_items_count", "runs_count", "last_run", "created_at", "updated_at"];
+const OUTPUT_ONLY: &[&str] = &[
+    "id",
+    "items_count",
+    "active_items_count",
+    "runs_count",
+    "baseline_run_id",
+    "last_run",
+    "created_at",
+    "updated_at",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()

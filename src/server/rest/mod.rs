@@ -4,6 +4,7 @@
 mod access;
 pub(crate) mod body;
 mod datasets;
+mod gate;
 mod items;
 mod runs;
 mod scores;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/agents", get(list_agents))
         .merge(access::routes())
         .merge(datasets::routes())
+        .merge(gate::routes())
         .merge(items::routes())
         .merge(runs::routes())
         .merge(scores::routes())
