@@ -77,6 +77,21 @@ test('compare two runs: filters and baseline switch happen in the page without r
   expect(requests).toEqual([]);
 });
 
+test('a run is marked as the dataset baseline from the Runs tab', async ({ page, request }) => {
+  const { dataset, first } = await twoRuns(request);
+  await page.goto(`/datasets/${dataset.id}?tab=runs`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  const row = page.locator(`tr[data-run-id="${first}"]`);
+  await row.getByRole('button', { name: 'mark as baseline' }).click();
+  await expect(row.locator('.badge-baseline')).toHaveText('baseline');
+  await expect.poll(async () => (await (await request.get(`/api/v1/datasets/${dataset.id}`)).json()).baseline_run_id).toBe(first);
+  await page.reload();
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator(`tr[data-run-id="${first}"] .badge-baseline`)).toHaveText('baseline');
+  await page.locator(`tr[data-run-id="${first}"]`).getByRole('button', { name: 'unmark baseline' }).click();
+  await expect(page.locator(`tr[data-run-id="${first}"] .badge-baseline`)).toHaveCount(0);
+});
+
 test('review mode walks unreviewed items with the keyboard', async ({ page, request }) => {
   const { dataset, second } = await twoRuns(request);
   await page.goto(`/datasets/${dataset.id}/runs/${second}`);

@@ -56,6 +56,20 @@ pub async fn list_dataset_runs(id: i64) -> Result<Vec<RunSummary>, ServerFnError
     Ok(crate::server::db::runs::for_dataset(&state.db, id, 200).await?)
 }
 
+/// The dataset's baseline run, if one is marked.
+#[server]
+pub async fn dataset_baseline(id: i64) -> Result<Option<i64>, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::datasets::find(&state.db, id).await?.baseline_run_id)
+}
+
+/// Marks a run as its dataset's baseline (`None` clears it).
+#[server]
+pub async fn set_dataset_baseline(id: i64, run_id: Option<i64>) -> Result<(), ServerFnError> {
+    let state = crate::server::state_for_writer()?;
+    Ok(crate::server::db::datasets::set_baseline(&state.db, id, run_id).await?)
+}
+
 /// Totals, recent runs and the newest datasets, for the dashboard.
 #[server]
 pub async fn dashboard() -> Result<(Totals, Vec<RunSummary>, Vec<Dataset>), ServerFnError> {

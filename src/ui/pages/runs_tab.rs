@@ -1,18 +1,21 @@
 //! The Runs tab of a dataset: each run with its status and a progress bar that
 //! moves live while the run goes.
 
-use crate::api::datasets::list_dataset_runs;
+use crate::api::datasets::{dataset_baseline, list_dataset_runs, set_dataset_baseline};
 use crate::model::compare::{MAX_RUNS, MIN_RUNS};
 use crate::model::run::RunSummary;
 use crate::model::run_item::RunEvent;
 use crate::model::stats::cost_label;
-use crate::ui::components::{watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge, WriteOnly};
+use crate::ui::components::{can_write, watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge, WriteOnly};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn RunsTab(dataset_id: i64) -> impl IntoView {
     let runs = Resource::new(move || dataset_id, list_dataset_runs);
+    // The dataset's baseline run: compare's and the gate's reference.
+    let baseline = RwSignal::new(None::<i64>);
+    let loaded = Resource::new(move || dataset_id, dataset_baseline);
     // Runs ticked for comparison, oldest first (the first is the baseline).
     let selected = RwSignal::new(Vec::<i64>::new());
     let navigate = use_navigate();
@@ -31,6 +34,9 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
+                if let Ok(marked) = loaded.await {
+                    baseline.set(marked);
+                }
                 match runs.await {
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                     Ok(runs) if runs.is_empty() => view! {
@@ -47,7 +53,7 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
                                 <th></th><th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Cost"</th>
                                 <th class="num">"Tokens"</th><th>"Started"</th>
                             </tr></thead>
-                            <tbody>{runs.into_iter().map(|run| view! { <RunRow run selected/> }).collect_view()}</tbody>
+                            <tbody>{runs.into_iter().map(|run| view! { <RunRow run selected baseline/> }).collect_view()}</tbody>
                         </table>
                     }.into_any(),
                 }
@@ -57,8 +63,18 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
 }
 
 #[component]
-fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>, baseline: RwSignal<Option<i64>>) -> impl IntoView {
     let id = run.id;
+    let dataset_id = run.dataset_id;
+    let writer = can_write();
+    let mark = move |_| {
+        let next = if baseline.get_untracked() == Some(id) { None } else { Some(id) };
+        leptos::task::spawn_local(async move {
+            if set_dataset_baseline(dataset_id, next).await.is_ok() {
+                baseline.set(next);
+            }
+        });
+    };
     let toggle = move |ev| {
         let on = event_target_checked(&ev);
         selected.update(|list| {
@@ -92,7 +108,14 @@ fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView {
     view! {
         <tr data-run-id=id>
             <td><input type="checkbox" class="compare-pick" aria-label=format!("Compare {name}") prop:checked=move || selected.read().contains(&id) on:change=toggle/></td>
-            <td><a href=link class="strong">{name}</a></td>
+            <td><a href=link class="strong">{name}</a>
+                {move || (baseline.get() == Some(id)).then(|| view! { " " <span class="badge badge-baseline">"baseline"</span> })}
+                {writer.then(|| view! {
+                    " " <button type="button" class="btn-link small mark-baseline" on:click=mark>
+                        {move || if baseline.get() == Some(id) { "unmark baseline" } else { "mark as baseline" }}
+                    </button>
+                })}
+            </td>
             <td>{move || view! { <StatusBadge status=current.read().status.as_str()/> }}</td>
             <td>
                 <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
