@@ -117,23 +117,14 @@ pub(super) async fn upsert(conn: &mut Tx, target: ScoreTarget, draft: &ScoreDraf
     let column = target.column();
     // A trace's own scores; a score on one of its observations is another row.
     let only = if column == "observ_trace_id" { " AND observation_id IS NULL" } else { "" };
-    let id: i64 = query_scalar(format!(
+    let id: i64 = with_draft(query_scalar(format!(
         "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
          {column}, observ_dataset_run_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
          ON CONFLICT ({column}, name, source) WHERE {column} IS NOT NULL{only} DO UPDATE SET \
          value = excluded.value, string_value = excluded.string_value, data_type = excluded.data_type, \
          passed = excluded.passed, comment = excluded.comment, error = excluded.error, \
          created_by = excluded.created_by, updated_at = excluded.updated_at RETURNING id"
-    ))
-    .bind(draft.name.trim())
-    .bind(draft.value)
-    .bind(&draft.string_value)
-    .bind(draft.data_type.as_str())
-    .bind(draft.source.as_str())
-    .bind(draft.passed)
-    .bind(&draft.comment)
-    .bind(&draft.error)
-    .bind(&draft.created_by)
+    )), draft)
     .bind(target.id())
     .bind(run_id)
     .fetch_one(&mut *conn)
@@ -210,7 +201,8 @@ pub(super) async fn upsert_on_observation(
     draft: &ScoreDraft,
     metadata: Option<&serde_json::Value>,
 ) -> Result<i64, AppError> {
-    Ok(query_scalar(format!(
+    Ok(with_draft(
+        query_scalar(format!(
         "INSERT INTO observ_scores (name, value, string_value, data_type, source, passed, comment, error, created_by, \
          observ_trace_id, observation_id, metadata, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {NOW}, {NOW}) \
@@ -218,19 +210,28 @@ pub(super) async fn upsert_on_observation(
          value = excluded.value, string_value = excluded.string_value, data_type = excluded.data_type, \
          passed = excluded.passed, comment = excluded.comment, observ_trace_id = excluded.observ_trace_id, \
          metadata = excluded.metadata, created_by = excluded.created_by, updated_at = excluded.updated_at RETURNING id"
-    ))
-    .bind(draft.name.trim())
-    .bind(draft.value)
-    .bind(&draft.string_value)
-    .bind(draft.data_type.as_str())
-    .bind(draft.source.as_str())
-    .bind(draft.passed)
-    .bind(&draft.comment)
-    .bind(&draft.error)
-    .bind(&draft.created_by)
+    )),
+        draft,
+    )
     .bind(trace_id)
     .bind(observation_id)
     .bind(super::exec::json(metadata.map(serde_json::Value::to_string)))
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// Binds a draft's nine values, in the order both score inserts list them.
+fn with_draft<O: super::exec::Scalar>(
+    q: super::exec::QueryScalar<O>,
+    draft: &ScoreDraft,
+) -> super::exec::QueryScalar<O> {
+    q.bind(draft.name.trim())
+        .bind(draft.value)
+        .bind(&draft.string_value)
+        .bind(draft.data_type.as_str())
+        .bind(draft.source.as_str())
+        .bind(draft.passed)
+        .bind(&draft.comment)
+        .bind(&draft.error)
+        .bind(&draft.created_by)
 }

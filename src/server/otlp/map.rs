@@ -265,7 +265,7 @@ fn usage(a: &mut BTreeMap<String, Value>) -> Option<Value> {
 }
 
 /// `cost_details.total`, else the sum of its parts.
-fn total_cost(details: &Value) -> Option<f64> {
+pub(crate) fn total_cost(details: &Value) -> Option<f64> {
     let map = details.as_object()?;
     map.get("total").and_then(Value::as_f64).or_else(|| {
         let parts: Vec<f64> = map.values().filter_map(Value::as_f64).collect();

@@ -179,12 +179,7 @@ fn span(mut body: Map<String, Value>, kind: &str, event: &str) -> Result<SpanRow
         None => None,
     };
     let cost_details = json_value(&mut body, "costDetails");
-    let cost = cost_details.as_ref().and_then(|c| {
-        c.get("total").and_then(Value::as_f64).or_else(|| {
-            let parts: Vec<f64> = c.as_object()?.values().filter_map(Value::as_f64).collect();
-            (!parts.is_empty()).then(|| parts.iter().sum())
-        })
-    });
+    let cost = cost_details.as_ref().and_then(crate::server::otlp::map::total_cost);
     let start = time(&mut body, "startTime")?;
     let created = event.ends_with("-create");
     let end = time(&mut body, "endTime")?.or_else(|| if kind == "event" { start.clone() } else { None });
