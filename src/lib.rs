@@ -8,6 +8,8 @@
 
 pub mod api;
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod ci;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod serve;

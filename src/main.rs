@@ -1,6 +1,7 @@
 //! `observ` binary: `observ` / `observ serve` reads the configuration, opens (and
 //! migrates) the database and serves the app until SIGTERM or Ctrl-C;
-//! `observ migrate|check|keys|users …` are the operations and set-up commands.
+//! `observ migrate|check|keys|users …` are the operations and set-up commands;
+//! `observ gate …` is the CI gate, a client of a running server.
 //! Everything else lives in the library.
 
 use leptos::config::get_configuration;
@@ -17,6 +18,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let outcome = match args.first().map(String::as_str) {
         None | Some("serve") => run_server().await.map_err(|m| (1, m)),
+        Some("gate") => std::process::exit(observ::ci::main(&args[1..]).await),
         Some(_) => match cli::run(&args).await {
             Ok(output) => {
                 println!("{output}");

@@ -10,6 +10,7 @@ pub mod csv;
 pub mod dataset;
 pub mod evaluator;
 pub mod explorer;
+pub mod gate;
 pub mod import;
 pub mod item;
 pub mod json_path;

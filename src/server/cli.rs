@@ -19,7 +19,8 @@ pub const USAGE: &str = "usage:
   observ keys list
   observ keys revoke ID
   observ users create --email EMAIL [--name NAME] [--role admin|member|viewer] (--password-stdin | --password PASSWORD)
-  observ users list";
+  observ users list
+  observ gate --url URL --dataset NAME [options]   the CI gate (observ gate --help)";
 
 /// How a command failed: a usage mistake (exit 2) or a failure (exit 1).
 #[derive(Debug)]

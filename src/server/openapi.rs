@@ -134,8 +134,8 @@ fn schemas() -> Map<String, Value> {
     add::<model::user::NewApiKey>(&mut all);
     add::<model::compare::ComparePayload>(&mut all);
     add::<model::paired::CompareWithStats>(&mut all);
-    add::<model::paired::GateResult>(&mut all);
-    add::<model::paired::GateConditions>(&mut all);
+    add::<model::gate::GateResult>(&mut all);
+    add::<model::gate::GateConditions>(&mut all);
     map_gate_request(&mut all);
     let mut map = Map::new();
     for (name, schema) in all {

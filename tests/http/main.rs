@@ -8,6 +8,7 @@ mod cli;
 mod compare;
 mod datasets;
 mod evaluation;
+mod gate_cli;
 mod instances;
 mod items;
 mod leases;

@@ -5,7 +5,7 @@
 
 use super::body::JsonObject;
 use crate::model::dataset::Dataset;
-use crate::model::paired::{evaluate_gate, GateConditions, GateResult};
+use crate::model::gate::{evaluate_gate, GateConditions, GateResult};
 use crate::server::db;
 use crate::server::error::AppError;
 use crate::server::AppState;
