@@ -34,6 +34,13 @@ pub async fn get_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     Ok(crate::server::db::runs::find(&state.db, id).await?)
 }
 
+/// pass@k, pass^k, spread and flaky items of a run with repetitions.
+#[server]
+pub async fn run_repetitions(id: i64) -> Result<crate::model::repetitions::RepetitionReport, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::repetitions::of_run(&state.db, id).await?)
+}
+
 #[server(input = Json)]
 pub async fn list_run_items(
     run_id: i64,

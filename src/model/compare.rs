@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 pub const MIN_RUNS: usize = 2;
 pub const MAX_RUNS: usize = 8;
 
-/// One item's result in one run (its first repetition).
+/// One item's result in one run: the first repetition's output, status and
+/// costs; each score's mean over all its repetitions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompareResult {
@@ -23,8 +24,16 @@ pub struct CompareResult {
     pub cost: f64,
     pub tokens: i64,
     pub trace_id: Option<i64>,
-    /// Score values by name (scores without a value are left out).
+    /// Score values by name, each the mean over the item's repetitions
+    /// (scores without a value are left out).
     pub scores: BTreeMap<String, f64>,
+    /// How many repetitions the scores average over.
+    #[serde(default = "one")]
+    pub repetitions: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +54,10 @@ pub struct ComparePayload {
     pub runs: Vec<DatasetRun>,
     /// Every score name found in these runs, sorted.
     pub score_names: Vec<String>,
+    /// The scores whose every stored value is 0 or 1 (pass/fail), before
+    /// repetitions are averaged: their flips count as newly failing or passing.
+    #[serde(default)]
+    pub boolean_scores: Vec<String>,
     pub items: Vec<CompareItem>,
 }
 
@@ -307,6 +320,7 @@ mod tests {
             tokens: 5,
             trace_id: None,
             scores: score.map(|s| BTreeMap::from([("exact".to_string(), s)])).unwrap_or_default(),
+            repetitions: 1,
         })
     }
 
@@ -318,6 +332,7 @@ mod tests {
             dataset_name: "d".into(),
             runs: vec![],
             score_names: vec!["exact".into()],
+            boolean_scores: vec!["exact".into()],
             items: vec![
                 item(1, vec![result(Succeeded, "fr", Some(1.0)), result(Succeeded, "es", Some(0.0))]),
                 item(2, vec![result(Succeeded, "de", Some(0.0)), result(Succeeded, "de", Some(1.0))]),

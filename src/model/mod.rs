@@ -17,6 +17,7 @@ pub mod json_path;
 pub mod json_text;
 pub mod page;
 pub mod paired;
+pub mod repetitions;
 pub mod run;
 pub mod run_item;
 pub mod score;

@@ -135,8 +135,14 @@ pub fn verdict(n: usize, ci_low: f64, ci_high: f64) -> Verdict {
     }
 }
 
-/// Whether every value of a score in the payload is 0 or 1.
+/// Whether a score is pass/fail: every stored value 0 or 1. With repetitions an
+/// item's value is its pass rate, and it counts as passing at 0.5 or more.
 fn is_boolean(payload: &ComparePayload, name: &str) -> bool {
+    if !payload.boolean_scores.is_empty()
+        || payload.items.iter().any(|i| i.results.iter().flatten().any(|r| r.repetitions > 1))
+    {
+        return payload.boolean_scores.iter().any(|n| n == name);
+    }
     payload
         .items
         .iter()

@@ -107,6 +107,10 @@ pub struct DatasetRun {
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub success_rate: Option<f64>,
+    /// With repetitions > 1: items whose attempts disagree (some passed, some not).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub flaky_items: Option<i64>,
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,

@@ -18,6 +18,7 @@ mod ops;
 mod otlp;
 mod pages;
 mod public_api;
+mod repetitions;
 mod resilience;
 mod resume;
 mod runs;

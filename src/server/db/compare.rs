@@ -1,5 +1,6 @@
 //! The comparison payload: the chosen runs of a dataset and, per dataset item,
-//! each run's first-repetition result with its score values.
+//! each run's result: the first repetition's output, status and costs, and each
+//! score's mean over all the item's repetitions (so runs pair on every attempt).
 
 use super::exec::{query, Query};
 use super::Db;
@@ -14,6 +15,7 @@ struct Row {
     id: i64,
     dataset_run_id: i64,
     dataset_item_id: i64,
+    repetition: i64,
     status: i64,
     input: Option<String>,
     expected_output: Option<String>,
@@ -53,13 +55,15 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
     let column: HashMap<i64, usize> = run_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
     let mut q = query(
-        "SELECT id, dataset_run_id, dataset_item_id, status, CAST(input AS TEXT) AS input, \
-         CAST(expected_output AS TEXT) AS expected_output, CAST(output AS TEXT) AS output, error, latency_ms, \
+        "SELECT id, dataset_run_id, dataset_item_id, repetition, status, \
+         CASE WHEN repetition = 0 THEN CAST(input AS TEXT) END AS input, \
+         CASE WHEN repetition = 0 THEN CAST(expected_output AS TEXT) END AS expected_output, \
+         CASE WHEN repetition = 0 THEN CAST(output AS TEXT) END AS output, error, latency_ms, \
          CAST(COALESCE(cost, 0) AS REAL) AS cost, COALESCE(tokens, 0) AS tokens, trace_id \
-         FROM observ_dataset_run_items WHERE repetition = 0 AND dataset_run_id",
+         FROM observ_dataset_run_items WHERE dataset_run_id",
     );
     in_list(&mut q, run_ids);
-    q.push(" ORDER BY dataset_item_id, dataset_run_id");
+    q.push(" ORDER BY dataset_item_id, dataset_run_id, repetition");
     let rows: Vec<Row> = q.build_query_as().fetch_all(pool).await?;
 
     let mut q = query(
@@ -68,18 +72,36 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
     in_list(&mut q, run_ids);
     let mut scores: HashMap<i64, BTreeMap<String, f64>> = HashMap::new();
     let mut names = BTreeSet::new();
+    let mut not_boolean = BTreeSet::new();
     for (run_item, name, value) in q.build_query_as::<(i64, String, f64)>().fetch_all(pool).await? {
+        if value != 0.0 && value != 1.0 {
+            not_boolean.insert(name.clone());
+        }
         names.insert(name.clone());
         scores.entry(run_item).or_default().insert(name, value);
     }
+    // Per (run, item): each score's sum and count over the repetitions.
+    let mut sums: HashMap<(i64, i64), BTreeMap<String, (f64, u32)>> = HashMap::new();
 
     let mut items: Vec<CompareItem> = Vec::new();
     for row in rows {
+        let values = scores.remove(&row.id).unwrap_or_default();
+        let sum = sums.entry((row.dataset_run_id, row.dataset_item_id)).or_default();
+        for (name, value) in values {
+            let entry = sum.entry(name).or_insert((0.0, 0));
+            *entry = (entry.0 + value, entry.1 + 1);
+        }
+        if row.repetition != 0 {
+            if let Some(result) = items.last_mut().and_then(|i| i.results[column[&row.dataset_run_id]].as_mut()) {
+                result.repetitions += 1;
+            }
+            continue;
+        }
         if items.last().is_none_or(|i| i.dataset_item_id != row.dataset_item_id) {
             items.push(CompareItem {
                 dataset_item_id: row.dataset_item_id,
-                input: json(row.input.clone()).unwrap_or(Value::Null),
-                expected_output: json(row.expected_output.clone()),
+                input: Value::Null,
+                expected_output: None,
                 results: vec![None; run_ids.len()],
             });
         }
@@ -96,10 +118,27 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
             cost: row.cost,
             tokens: row.tokens,
             trace_id: row.trace_id,
-            scores: scores.remove(&row.id).unwrap_or_default(),
+            scores: BTreeMap::new(),
+            repetitions: 1,
         });
     }
-    Ok(ComparePayload { dataset_id, dataset_name: dataset.name, runs, score_names: names.into_iter().collect(), items })
+    for item in &mut items {
+        for (col, result) in item.results.iter_mut().enumerate() {
+            let Some(result) = result else { continue };
+            if let Some(sum) = sums.remove(&(run_ids[col], item.dataset_item_id)) {
+                result.scores = sum.into_iter().map(|(name, (total, n))| (name, total / f64::from(n))).collect();
+            }
+        }
+    }
+    let boolean_scores = names.iter().filter(|n| !not_boolean.contains(*n)).cloned().collect();
+    Ok(ComparePayload {
+        dataset_id,
+        dataset_name: dataset.name,
+        runs,
+        score_names: names.into_iter().collect(),
+        boolean_scores,
+        items,
+    })
 }
 
 /// Reads `runs=1,2,3`.

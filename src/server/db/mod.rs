@@ -22,6 +22,7 @@ pub mod login_failures;
 mod pages;
 pub mod public;
 pub mod record;
+pub mod repetitions;
 pub mod run_items;
 pub mod run_summaries;
 pub mod runs;

@@ -60,6 +60,9 @@ async fn find_on(pool: &Pool, id: i64) -> Result<DatasetRun, AppError> {
     let finished = run.completed_items + run.failed_items;
     run.success_rate = (finished > 0).then(|| run.completed_items as f64 / finished as f64);
     run.scores_summary = super::scores::summary(pool, id).await?;
+    if run.repetitions > 1 {
+        run.flaky_items = Some(super::repetitions::for_run(pool, id, run.repetitions).await?.flaky_items as i64);
+    }
     Ok(run)
 }
 

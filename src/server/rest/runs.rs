@@ -3,6 +3,7 @@
 
 use super::body::{limit, Fields, JsonObject};
 use crate::model::page::CursorPage;
+use crate::model::repetitions::RepetitionReport;
 use crate::model::run::{DatasetRun, RunDraft, DEFAULT_CONCURRENCY};
 use crate::model::run_item::{RunItem, RunItemStatus};
 use crate::server::db;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/runs/{id}/evaluate", post(evaluate))
         .route("/datasets/{id}/items/{item_id}/runs", get(item_history))
         .route("/runs/{id}/events", get(super::super::sse::run_events))
+        .route("/runs/{id}/repetitions", get(repetitions))
 }
 
 async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
@@ -94,6 +96,11 @@ async fn start(
         state.runner.start(id, &draft).await?
     };
     Ok((StatusCode::CREATED, Json(run)))
+}
+
+/// pass@k, pass^k, each score's spread and the flaky items of a run.
+async fn repetitions(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<RepetitionReport>, AppError> {
+    Ok(Json(db::repetitions::of_run(&state.db, id).await?))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<DatasetRun>, AppError> {

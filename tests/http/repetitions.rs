@@ -1,0 +1,125 @@
+//! Repetitions that mean something: pass@k, pass^k, each score's spread and
+//! the flaky items of a run, its flaky count among the run's aggregates, and
+//! compare pairing items over all their repetitions.
+
+use crate::runs::wait_finished;
+use crate::server::{read, TestServer};
+use observ::server::agents::{Agent, AgentContext, AgentFuture, AgentRegistry};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Answers `steady` right every time, `flaky` right only the first time it is
+/// asked, and `broken` wrong every time.
+#[derive(Default)]
+struct Wavering {
+    asked: Mutex<HashMap<String, usize>>,
+}
+
+impl Agent for Wavering {
+    fn kind(&self) -> &'static str {
+        "builtin"
+    }
+    fn description(&self) -> String {
+        "right, right once, or wrong".into()
+    }
+    fn run<'a>(&'a self, input: &'a Value, _cx: &'a AgentContext) -> AgentFuture<'a> {
+        Box::pin(async move {
+            let text = input.as_str().unwrap_or_default().to_string();
+            let times = {
+                let mut asked = self.asked.lock().unwrap();
+                let n = asked.entry(text.clone()).or_default();
+                *n += 1;
+                *n
+            };
+            let right = text.starts_with("steady") || (text == "flaky" && times == 1);
+            Ok(if right { json!(text) } else { json!("something else") })
+        })
+    }
+}
+
+async fn run(s: &TestServer, d: i64, name: &str) -> i64 {
+    let body = json!({"name": name, "repetitions": 3, "concurrency": 1});
+    let (status, run) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &body).await).await;
+    assert_eq!(status, 201, "{run}");
+    let id = run["id"].as_i64().unwrap();
+    wait_finished(s, id).await;
+    id
+}
+
+#[tokio::test]
+async fn repetitions_give_pass_at_k_pass_all_k_and_the_flaky_items() {
+    let mut agents = AgentRegistry::builtin();
+    agents.register("wavering", Arc::new(Wavering::default()));
+    let s = TestServer::start_with(agents).await;
+    let body =
+        json!({"name": "reps", "agent_class": "wavering", "evaluators": [{"name": "exact", "type": "exact_match"}]});
+    let d = read(s.post("/api/v1/datasets", &body).await).await.1["id"].as_i64().unwrap();
+    let mut ids = HashMap::new();
+    for input in ["steady 1", "flaky", "broken", "steady 2"] {
+        let item = json!({"input": input, "expected_output": input});
+        ids.insert(
+            input,
+            read(s.post(&format!("/api/v1/datasets/{d}/items"), &item).await).await.1["id"].as_i64().unwrap(),
+        );
+    }
+    let first = run(&s, d, "first").await;
+
+    let (status, r) = read(s.get(&format!("/api/v1/runs/{first}/repetitions")).await).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        (r["repetitions"].clone(), r["items"].clone(), r["flaky_items"].clone()),
+        (json!(3), json!(4), json!(1))
+    );
+    // Some attempt passed for 3 of 4 items; every attempt for 2 of 4.
+    assert_eq!((r["pass_at_k"].clone(), r["pass_all_k"].clone()), (json!(0.75), json!(0.5)));
+    // pass@1: (1 + 1/3 + 0 + 1) / 4.
+    assert!((r["pass_at_1"].as_f64().unwrap() - (7.0 / 3.0) / 4.0).abs() < 1e-9, "{r}");
+    let flaky = &r["item_results"][0];
+    assert_eq!(flaky["dataset_item_id"], ids["flaky"], "flaky items come first: {r}");
+    assert_eq!(
+        (flaky["k"].clone(), flaky["passes"].clone(), flaky["flaky"].clone()),
+        (json!(3), json!(1), json!(true))
+    );
+    assert_eq!((flaky["pass_at_k"].clone(), flaky["pass_all_k"].clone()), (json!(true), json!(false)));
+    let exact = &flaky["scores"][0];
+    assert_eq!(
+        (exact["name"].clone(), exact["n"].clone(), exact["passes"].clone()),
+        (json!("exact"), json!(3), json!(1))
+    );
+    assert_eq!((exact["min"].clone(), exact["max"].clone()), (json!(0.0), json!(1.0)));
+    assert!((exact["stddev"].as_f64().unwrap() - (1.0f64 / 3.0).sqrt()).abs() < 1e-9, "{exact}");
+    let score = &r["scores"][0];
+    assert_eq!(
+        (score["pass_at_k"].clone(), score["pass_all_k"].clone(), score["flaky_items"].clone()),
+        (json!(0.75), json!(0.5), json!(1))
+    );
+    // The run's aggregates count them.
+    assert_eq!(read(s.get(&format!("/api/v1/runs/{first}")).await).await.1["flaky_items"], 1);
+
+    // Compare pairs items over all three attempts: the flaky item's exact is a 1/3 pass rate
+    // in the first run, 0 in the second (it no longer gets it right), and it does not count
+    // as newly failing, since it passed in fewer than half its attempts.
+    let second = run(&s, d, "second").await;
+    assert_eq!(read(s.get(&format!("/api/v1/runs/{second}")).await).await.1["flaky_items"], 0);
+    let (status, cmp) = read(s.get(&format!("/api/v1/datasets/{d}/compare?runs={first},{second}")).await).await;
+    assert_eq!(status, 200, "{cmp}");
+    assert_eq!(cmp["boolean_scores"], json!(["exact"]));
+    let row = cmp["items"].as_array().unwrap().iter().find(|i| i["dataset_item_id"] == ids["flaky"]).unwrap();
+    let (a, b) = (&row["results"][0], &row["results"][1]);
+    assert_eq!((a["repetitions"].clone(), b["repetitions"].clone()), (json!(3), json!(3)));
+    assert!((a["scores"]["exact"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9 && b["scores"]["exact"] == 0.0, "{row}");
+    assert_eq!(a["output"], "flaky", "outputs are the first attempt's");
+    let c = &cmp["comparisons"][0];
+    assert_eq!((c["n"].clone(), c["newly_failing"].clone()), (json!(4), json!([])), "{c}");
+    assert!((c["mean_delta"].as_f64().unwrap() + (1.0 / 3.0) / 4.0).abs() < 1e-9, "{c}");
+    assert_eq!(c["mcnemar_p"], 1.0);
+
+    // A run of one repetition has no flaky count; the report still answers.
+    let (_, single) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({"name": "single"})).await).await;
+    let single = wait_finished(&s, single["id"].as_i64().unwrap()).await;
+    assert_eq!(single["flaky_items"], Value::Null);
+    let (status, r) = read(s.get(&format!("/api/v1/runs/{}/repetitions", single["id"])).await).await;
+    assert_eq!((status, r["flaky_items"].clone(), r["repetitions"].clone()), (200, json!(0), json!(1)));
+    assert_eq!(read(s.get("/api/v1/runs/999/repetitions").await).await.0, 404);
+}
