@@ -10,13 +10,15 @@ use super::run_item::RunItemStatus;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// An attempt's scores by name: the value and the pass/fail, where it has them.
+pub type AttemptScores = BTreeMap<String, (Option<f64>, Option<bool>)>;
+
 /// One finished repetition of an item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attempt {
     pub dataset_item_id: i64,
     pub status: RunItemStatus,
-    /// By score name: the value and the pass/fail, where the score has them.
-    pub scores: BTreeMap<String, (Option<f64>, Option<bool>)>,
+    pub scores: AttemptScores,
 }
 
 impl Attempt {

@@ -2,10 +2,10 @@
 //! (pass@k, pass^k, spread, flaky items).
 
 use super::exec::{query_as, Pool};
-use crate::model::repetitions::{report, Attempt, RepetitionReport};
+use crate::model::repetitions::{report, Attempt, AttemptScores, RepetitionReport};
 use crate::model::run_item::RunItemStatus;
 use crate::server::error::AppError;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The repetitions report of run `run_id`.
 pub async fn of_run(db: &super::Db, run_id: i64) -> Result<RepetitionReport, AppError> {
@@ -30,7 +30,7 @@ pub(super) async fn for_run(pool: &Pool, run_id: i64, repetitions: i64) -> Resul
     .bind(run_id)
     .fetch_all(pool)
     .await?;
-    let mut by_item: HashMap<i64, BTreeMap<String, (Option<f64>, Option<bool>)>> = HashMap::new();
+    let mut by_item: HashMap<i64, AttemptScores> = HashMap::new();
     for (run_item, name, value, passed) in scores {
         by_item.entry(run_item).or_default().insert(name, (value, passed.map(|p| p != 0)));
     }
