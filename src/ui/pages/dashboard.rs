@@ -78,7 +78,7 @@ fn LiveDashboard(data: Dashboard) -> impl IntoView {
             <Show when=empty>
                 <EmptyState title="Nothing here yet">
                     <p>"Runs and traces of this period show up here as they happen. Collect the cases your LLM app must get right and run your agent over them, or send your app's traces."</p>
-                    <p class="actions">
+                    <p class="actions empty-actions">
                         <WriteOnly><a href="/datasets/new" class="btn btn-primary">"Create a dataset"</a></WriteOnly>
                         <a href="/connect" class="btn">"Connect an app"</a>
                     </p>
