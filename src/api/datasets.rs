@@ -1,10 +1,10 @@
 //! Datasets and agents, for the pages.
 
 use crate::model::agent::AgentInfo;
+use crate::model::dashboard::{Dashboard, Range};
 use crate::model::dataset::{Dataset, DatasetForm};
 use crate::model::page::{KeysetPage, PageAt};
 use crate::model::run::RunSummary;
-use crate::model::dashboard::{Dashboard, Range};
 use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

@@ -86,8 +86,7 @@ impl Range {
         let step = self.bucket_ms();
         let to = now_ms.div_euclid(step) * step + step;
         let from = to - step * self.bucket_count();
-        let buckets =
-            (0..self.bucket_count()).map(|n| self.bucket_of(&format_timestamp_ms(from + n * step))).collect();
+        let buckets = (0..self.bucket_count()).map(|n| self.bucket_of(&format_timestamp_ms(from + n * step))).collect();
         Window {
             from: format_timestamp_ms(from),
             to: format_timestamp_ms(to),
@@ -285,7 +284,10 @@ mod tests {
         assert_eq!((day.from.as_str(), day.to.as_str()), ("2026-11-24T10:00:00.000Z", "2026-11-25T10:00:00.000Z"));
         assert_eq!(day.previous_from, "2026-11-23T10:00:00.000Z");
         let week = Range::Week.window(now);
-        assert_eq!(week.buckets, ["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]);
+        assert_eq!(
+            week.buckets,
+            ["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
+        );
         assert_eq!(week.to, "2026-11-26T00:00:00.000Z");
         let month = Range::Month.window(now);
         assert_eq!((month.buckets.len(), month.buckets[0].as_str()), (30, "2026-10-27"));
@@ -300,7 +302,13 @@ mod tests {
         assert_eq!(change_label(5.0, 10.0), "↓ 50%");
         assert_eq!(change_label(10.0, 10.0), "→ 0%");
         assert_eq!(change_label(3.0, 0.0), "—");
-        let cards = Cards { items_evaluated: 4, items_succeeded: 3, latency_ms_total: 300.0, latency_count: 2, ..Cards::default() };
+        let cards = Cards {
+            items_evaluated: 4,
+            items_succeeded: 3,
+            latency_ms_total: 300.0,
+            latency_count: 2,
+            ..Cards::default()
+        };
         assert_eq!((cards.success_rate(), cards.mean_latency_ms()), (Some(0.75), Some(150.0)));
         assert_eq!(Cards::default().success_rate(), None);
     }

@@ -21,11 +21,19 @@ pub enum Change {
     Hello,
     /// This stream fell behind and skipped changes: read the dashboard again.
     Resync,
-    RunStarted { run: LiveRun },
+    RunStarted {
+        run: LiveRun,
+    },
     /// The run's counters (or status) moved.
-    RunProgress { run: LiveRun },
-    RunFinished { run: LiveRun },
-    TracesIngested { traces: TraceBatch },
+    RunProgress {
+        run: LiveRun,
+    },
+    RunFinished {
+        run: LiveRun,
+    },
+    TracesIngested {
+        traces: TraceBatch,
+    },
 }
 
 impl Change {
@@ -127,7 +135,7 @@ impl Dashboard {
             Some(at) => self.recent_runs[at] = run.clone(),
             None => {
                 self.recent_runs.insert(0, run.clone());
-                self.recent_runs.sort_by(|a, b| b.id.cmp(&a.id));
+                self.recent_runs.sort_by_key(|r| std::cmp::Reverse(r.id));
                 self.recent_runs.truncate(RECENT_RUNS);
             }
         }

@@ -51,9 +51,11 @@ async fn server(delay_ms: u64) -> TestServer {
 /// A dataset of the priced agent, scored by whether the output says "ok".
 async fn dataset(s: &TestServer, inputs: &[&str]) -> i64 {
     let evaluators = json!([{"name": "says-ok", "type": "contains", "keywords": ["ok"], "mode": "all"}]);
-    let (status, d) =
-        read(s.post("/api/v1/datasets", &json!({"name": "support", "agent_class": "priced", "evaluators": evaluators})).await)
-            .await;
+    let (status, d) = read(
+        s.post("/api/v1/datasets", &json!({"name": "support", "agent_class": "priced", "evaluators": evaluators}))
+            .await,
+    )
+    .await;
     assert_eq!(status, 201, "{d}");
     let id = d["id"].as_i64().unwrap();
     let items: Vec<Value> = inputs.iter().map(|i| json!({ "input": i })).collect();
@@ -62,9 +64,10 @@ async fn dataset(s: &TestServer, inputs: &[&str]) -> i64 {
 }
 
 async fn start_run(s: &TestServer, dataset: i64, concurrency: i64) -> i64 {
-    let (status, run) =
-        read(s.post(&format!("/api/v1/datasets/{dataset}/runs"), &json!({"name": "r1", "concurrency": concurrency})).await)
-            .await;
+    let (status, run) = read(
+        s.post(&format!("/api/v1/datasets/{dataset}/runs"), &json!({"name": "r1", "concurrency": concurrency})).await,
+    )
+    .await;
     assert_eq!(status, 201, "{run}");
     run["id"].as_i64().unwrap()
 }
@@ -93,11 +96,20 @@ async fn dashboard_figures_after_a_run_and_a_bad_range() {
     assert_eq!(buckets.len(), 24);
     // Every series row sits in one of the buckets: the current hour.
     let hour = buckets.last().unwrap().clone();
-    assert_eq!(dash["runs"], json!([{"bucket": hour, "dataset_id": d, "dataset": "support", "runs": 1, "items_evaluated": 4, "items_succeeded": 3}]));
-    assert_eq!(dash["usage"], json!([{"bucket": hour, "model": "mock-1", "tokens": 60, "cost": dash["usage"][0]["cost"]}]));
+    assert_eq!(
+        dash["runs"],
+        json!([{"bucket": hour, "dataset_id": d, "dataset": "support", "runs": 1, "items_evaluated": 4, "items_succeeded": 3}])
+    );
+    assert_eq!(
+        dash["usage"],
+        json!([{"bucket": hour, "model": "mock-1", "tokens": 60, "cost": dash["usage"][0]["cost"]}])
+    );
     assert_eq!((dash["latency"][0]["bucket"].clone(), dash["latency"][0]["count"].clone()), (hour.clone(), json!(4)));
     let score = &dash["scores"][0];
-    assert_eq!((score["run_id"].as_i64(), score["score"].as_str(), score["dataset"].as_str()), (Some(run), Some("says-ok"), Some("support")));
+    assert_eq!(
+        (score["run_id"].as_i64(), score["score"].as_str(), score["dataset"].as_str()),
+        (Some(run), Some("says-ok"), Some("support"))
+    );
     assert!((score["mean"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9, "{score}");
     assert_eq!(dash["recent_runs"][0]["id"], run);
     assert_eq!(dash["recent_runs"][0]["dataset"], "support");
@@ -170,12 +182,15 @@ async fn the_event_stream_tells_a_run_and_ingested_traces() {
         }
     };
     assert_eq!(seen.first().map(|(n, _)| n.as_str()), Some("run_started"), "{seen:?}");
-    assert!(
-        seen.iter().any(|(n, done)| n == "run_progress" && (1..5).contains(done)),
-        "progress partway: {seen:?}"
+    assert!(seen.iter().any(|(n, done)| n == "run_progress" && (1..5).contains(done)), "progress partway: {seen:?}");
+    assert_eq!(
+        (finished["run"]["status"].as_str(), finished["run"]["completed_items"].as_i64()),
+        (Some("completed"), Some(5))
     );
-    assert_eq!((finished["run"]["status"].as_str(), finished["run"]["completed_items"].as_i64()), (Some("completed"), Some(5)));
-    assert_eq!((finished["run"]["failed_items"].as_i64(), finished["run"]["dataset"].as_str()), (Some(1), Some("support")));
+    assert_eq!(
+        (finished["run"]["failed_items"].as_i64(), finished["run"]["dataset"].as_str()),
+        (Some(1), Some("support"))
+    );
 
     // Spans from an app: their traces arrive as one event with totals.
     let start = (observ::model::stats::now_ms() as u64) * 1_000_000;

@@ -136,7 +136,10 @@ async fn score_trends(db: &Db, w: &Window) -> Result<Vec<ScorePoint>, AppError> 
 
 /// The newest runs across datasets.
 pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<LiveRun>, AppError> {
-    Ok(query_as(format!("SELECT {LIVE_RUN_COLUMNS} ORDER BY r.id DESC LIMIT ?")).bind(limit).fetch_all(&db.read).await?)
+    Ok(query_as(format!("SELECT {LIVE_RUN_COLUMNS} ORDER BY r.id DESC LIMIT ?"))
+        .bind(limit)
+        .fetch_all(&db.read)
+        .await?)
 }
 
 /// Where the live stream starts looking: the newest run and trace ids.

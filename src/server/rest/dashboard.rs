@@ -11,9 +11,7 @@ use axum::{Json, Router};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/dashboard", get(show))
-        .route("/events", get(crate::server::sse::install::install_events))
+    Router::new().route("/dashboard", get(show)).route("/events", get(crate::server::sse::install::install_events))
 }
 
 async fn show(

@@ -144,7 +144,7 @@ fn plot(d: &ChartData, kind: ChartKind, format: fn(f64) -> String, hovered: RwSi
     let hits = (0..d.labels.len())
         .map(|c| {
             view! { <rect class="hit" x=LEFT + band * c as f64 y=TOP width=band height=HEIGHT - TOP - BOTTOM
-                on:mouseenter=move |_| hovered.set(Some(c))/> }
+            on:mouseenter=move |_| hovered.set(Some(c))/> }
         })
         .collect_view();
     let tip = {

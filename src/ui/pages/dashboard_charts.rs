@@ -80,7 +80,13 @@ fn scores(d: &Dashboard, dataset_id: i64) -> ChartData {
     let mut runs: Vec<(i64, String)> = points.iter().map(|p| (p.run_id, p.run.clone())).collect();
     runs.dedup();
     let ids: Vec<String> = runs.iter().map(|(id, _)| id.to_string()).collect();
-    let series = pivot(&ids, &points, |p| ids[runs.iter().position(|r| r.0 == p.run_id).unwrap_or(0)].as_str(), |p| p.score.clone(), |p| Some(p.mean));
+    let series = pivot(
+        &ids,
+        &points,
+        |p| ids[runs.iter().position(|r| r.0 == p.run_id).unwrap_or(0)].as_str(),
+        |p| p.score.clone(),
+        |p| Some(p.mean),
+    );
     ChartData { labels: runs.into_iter().map(|(_, name)| name).collect(), series }
 }
 
