@@ -217,3 +217,40 @@ async fn the_event_stream_tells_a_run_and_ingested_traces() {
     assert_eq!(traces["traces"]["hours"][0]["hour"].as_str().unwrap().len(), 13);
     assert_eq!(traces["traces"]["hours"][0]["latency_count"], 1);
 }
+
+#[tokio::test]
+async fn the_event_stream_tells_runs_of_other_instances() {
+    let s = server(0).await;
+    let other = s.another_instance().await;
+    let (_, d) = read(s.post("/api/v1/datasets", &json!({"name": "elsewhere", "agent_class": "echo"})).await).await;
+    let d = d["id"].as_i64().unwrap();
+    assert_eq!(
+        s.post(&format!("/api/v1/datasets/{d}/items"), &json!({"items": [{"input": 1}, {"input": 2}]})).await.status(),
+        201
+    );
+    let mut events = Events::open(&s).await;
+    assert_eq!(events.next().await.0, "hello");
+
+    // Started, and run, by the other instance: this one hears of it through the database.
+    let res = s
+        .client
+        .post(format!("{other}/api/v1/datasets/{d}/runs"))
+        .json(&json!({"name": "there"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, run) = read(res).await;
+    assert_eq!(status, 201, "{run}");
+    let mut names = Vec::new();
+    let finished = loop {
+        let (name, data) = events.next().await;
+        if data["run"]["id"] == run["id"] {
+            names.push(name.clone());
+            if name == "run_finished" {
+                break data;
+            }
+        }
+    };
+    assert_eq!(names.first().map(String::as_str), Some("run_started"), "{names:?}");
+    assert_eq!(finished["run"]["completed_items"], 2);
+}
