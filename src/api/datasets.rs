@@ -1,10 +1,10 @@
 //! Datasets and agents, for the pages.
 
 use crate::model::agent::AgentInfo;
+use crate::model::dashboard::{Dashboard, Range};
 use crate::model::dataset::{Dataset, DatasetForm};
 use crate::model::page::{KeysetPage, PageAt};
 use crate::model::run::RunSummary;
-use crate::model::stats::Totals;
 use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -70,16 +70,11 @@ pub async fn set_dataset_baseline(id: i64, run_id: Option<i64>) -> Result<(), Se
     Ok(crate::server::db::datasets::set_baseline(&state.db, id, run_id).await?)
 }
 
-/// Totals, recent runs and the newest datasets, for the dashboard.
+/// The dashboard's figures for `range` ending now.
 #[server]
-pub async fn dashboard() -> Result<(Totals, Vec<RunSummary>, Vec<Dataset>), ServerFnError> {
-    use crate::server::db;
+pub async fn get_dashboard(range: Range) -> Result<Dashboard, ServerFnError> {
     let state = crate::server::state()?;
-    let pool = &state.db;
-    let totals = db::stats::totals(pool).await?;
-    let runs = db::runs::recent(pool, 10).await?;
-    let datasets = db::datasets::page(pool, None, PageAt::First, 5).await?.rows;
-    Ok((totals, runs, datasets))
+    Ok(crate::server::db::stats::dashboard(&state.db, range, crate::model::stats::now_ms()).await?)
 }
 
 /// Creates the language-detection demo dataset and starts its first run;

@@ -7,6 +7,8 @@ pub mod agent;
 pub mod arbitrary;
 pub mod compare;
 pub mod csv;
+pub mod dashboard;
+pub mod dashboard_live;
 pub mod dataset;
 pub mod evaluator;
 pub mod explorer;

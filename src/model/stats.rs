@@ -1,18 +1,4 @@
-//! Dashboard totals and timestamp arithmetic shared by pages and server.
-
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct Totals {
-    pub datasets: i64,
-    pub items: i64,
-    pub runs: i64,
-    pub traces: i64,
-    pub sessions: i64,
-    pub total_cost: f64,
-    pub total_tokens: i64,
-}
+//! Timestamp arithmetic and labels shared by pages and server.
 
 /// Milliseconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the only
 /// timestamp form Observ writes.

@@ -40,6 +40,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Open event streams per client, capped.
     pub streams: Arc<sse::OpenStreams>,
+    /// The install-wide event stream's watcher, shared by its clients.
+    pub install: Arc<sse::install::InstallFeed>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -55,7 +57,8 @@ impl AppState {
         let runner = runner::Runner::new(db.clone(), agents.clone());
         let security = Security::new(leptos_options.site_addr, None, &[]).expect("no public URL to parse");
         let auth = Arc::new(Auth::new(security));
-        AppState { db, agents, runner, auth, streams: sse::OpenStreams::from_env(), leptos_options }
+        let (streams, install) = (sse::OpenStreams::from_env(), sse::install::InstallFeed::new());
+        AppState { db, agents, runner, auth, streams, install, leptos_options }
     }
 
     /// The host rules for the address actually bound (and `OBSERV_PUBLIC_URL`).

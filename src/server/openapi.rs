@@ -58,6 +58,8 @@ const ROUTES: &[Route] = &[
     r("post", "/api/v1/users", "access", "Create a person", Object("{email, name, password, role}"), 201, Of("User")),
     r("patch", "/api/v1/users/{id}", "access", "Change a person's name or role", Object("{name?, role?}"), 200, Of("User")),
     r("delete", "/api/v1/users/{id}", "access", "Remove a person (their sessions end)", Nothing, 204, Nothing),
+    r("get", "/api/v1/dashboard", "dashboard", "The dashboard's figures (`?range=24h|7d|30d`, default 24h): cards of this period and the one before, series per hour (24h) or day, score trends, recent runs", Nothing, 200, Of("Dashboard")),
+    r("get", "/api/v1/events", "dashboard", "Server-sent install-wide changes: hello, run_started, run_progress, run_finished, traces_ingested, resync", Nothing, 200, Media("text/event-stream", "events; each data line is JSON with type and sent_ms")),
     r("get", "/api/v1/agents", "datasets", "Registered agents", Nothing, 200, List("AgentInfo")),
     r("get", "/api/v1/datasets", "datasets", "Datasets (`?search=` on name)", Nothing, 200, Page("Dataset")),
     r("post", "/api/v1/datasets", "datasets", "Create a dataset", Object("{name, description?, agent_class, metadata?, evaluators?}"), 201, Of("Dataset")),
@@ -138,6 +140,7 @@ fn schemas() -> Map<String, Value> {
     add::<model::paired::CompareWithStats>(&mut all);
     add::<model::gate::GateResult>(&mut all);
     add::<model::gate::GateConditions>(&mut all);
+    add::<model::dashboard::Dashboard>(&mut all);
     map_gate_request(&mut all);
     let mut map = Map::new();
     for (name, schema) in all {

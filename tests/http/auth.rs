@@ -17,6 +17,8 @@ pub fn bare() -> Client {
 /// Every `/api/v1` route (path parameters filled in) with a method it answers.
 const API_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/agents"),
+    ("GET", "/api/v1/dashboard"),
+    ("GET", "/api/v1/events"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/datasets"),
     ("POST", "/api/v1/datasets"),

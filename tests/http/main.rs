@@ -6,6 +6,7 @@ mod agents;
 mod auth;
 mod cli;
 mod compare;
+mod dashboard;
 mod datasets;
 mod evaluation;
 mod gate_cli;

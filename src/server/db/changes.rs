@@ -3,19 +3,45 @@
 //! transaction commits, never before); each instance keeps one listening
 //! connection and hands the run ids to its event streams. On SQLite one
 //! process serves the database, so its runner's own events say it all.
+//!
+//! Within this process, every commit the dashboard shows (a run created,
+//! started, moved or finished; traces ingested) also bumps a local counter,
+//! so the install-wide event stream looks at once instead of at its next tick.
 
 use super::exec::{query, Dialect, Pool, Tx};
 use super::Db;
 use crate::server::error::AppError;
 use sqlx::postgres::PgListener;
 use std::sync::{Arc, OnceLock};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 const CHANNEL: &str = "observ_runs";
 
-/// The ids of runs that changed, as this instance hears them.
-#[derive(Clone, Debug, Default)]
-pub struct Changes(Arc<OnceLock<broadcast::Sender<i64>>>);
+/// The ids of runs that changed, as this instance hears them, and this
+/// process's own commits (a counter).
+#[derive(Clone, Debug)]
+pub struct Changes {
+    remote: Arc<OnceLock<broadcast::Sender<i64>>>,
+    local: Arc<watch::Sender<u64>>,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes { remote: Arc::default(), local: Arc::new(watch::channel(0).0) }
+    }
+}
+
+impl Db {
+    /// Tells this process's watchers that a commit changed what the dashboard shows.
+    pub fn touch(&self) {
+        self.changes.local.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// This process's commits, as a counter that moves with each.
+    pub fn touches(&self) -> watch::Receiver<u64> {
+        self.changes.local.subscribe()
+    }
+}
 
 /// Tells every instance, when `tx` commits, that run `run_id` moved.
 pub(super) async fn announce_in(tx: &mut Tx, run_id: i64) -> Result<(), AppError> {
@@ -29,7 +55,7 @@ pub(super) async fn announce_in(tx: &mut Tx, run_id: i64) -> Result<(), AppError
 /// SQLite. The first call starts this instance's one listening connection.
 pub fn subscribe(db: &Db) -> Option<broadcast::Receiver<i64>> {
     let Pool::Postgres(pool) = &db.write else { return None };
-    let sender = db.changes.0.get_or_init(|| {
+    let sender = db.changes.remote.get_or_init(|| {
         let (sender, _) = broadcast::channel(4096);
         tokio::spawn(listen(pool.clone(), sender.clone()));
         sender

@@ -266,5 +266,8 @@ pub async fn finish_quiet(db: &Db, quiet_ms: i64) -> Result<u64, AppError> {
         changes::announce_in(&mut tx, *run).await?;
     }
     tx.commit().await?;
+    if !runs.is_empty() {
+        db.touch();
+    }
     Ok(runs.len() as u64)
 }

@@ -44,6 +44,7 @@ pub async fn write(db: &Db, batch: Batch, experiments: Vec<ExperimentItem>) -> R
         super::experiments::record_in(&mut tx, experiments, &written.traces).await?;
     }
     tx.commit().await?;
+    db.touch();
     Ok(written)
 }
 

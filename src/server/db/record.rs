@@ -117,6 +117,7 @@ pub async fn record_batch<R>(
     count_results(&mut tx, run_id, &items).await?;
     super::changes::announce_in(&mut tx, run_id).await?;
     tx.commit().await?;
+    db.touch();
     Ok(items)
 }
 

@@ -112,9 +112,11 @@ async fn latency_percentile(pool: &Pool, run_id: i64, q: f64) -> Result<Option<i
 /// in the dataset is a 422 on `name` (the unique index decides).
 pub async fn create(db: &Db, dataset_id: i64, draft: &RunDraft) -> Result<i64, AppError> {
     let pool = &db.write;
-    create_if_name_free(pool, dataset_id, draft)
+    let id = create_if_name_free(pool, dataset_id, draft)
         .await?
-        .ok_or_else(|| AppError::field("name", "has already been taken in this dataset"))
+        .ok_or_else(|| AppError::field("name", "has already been taken in this dataset"))?;
+    db.touch();
+    Ok(id)
 }
 
 /// Like [`create`], under the next free default name (`Run n`) whatever
@@ -124,6 +126,7 @@ pub async fn create_with_free_name(db: &Db, dataset_id: i64, draft: &RunDraft) -
     loop {
         let draft = RunDraft { name: suggest_name_on(pool, dataset_id).await?, ..draft.clone() };
         if let Some(id) = create_if_name_free(pool, dataset_id, &draft).await? {
+            db.touch();
             return Ok(id);
         }
     }
@@ -204,6 +207,7 @@ pub async fn mark_running(db: &Db, id: i64) -> Result<(), AppError> {
     .bind(id)
     .execute(pool)
     .await?;
+    db.touch();
     Ok(())
 }
 
@@ -259,6 +263,7 @@ pub async fn finish(db: &Db, id: i64, cancelled: bool) -> Result<Option<RunStatu
         .await?;
     super::changes::announce_in(&mut tx, id).await?;
     tx.commit().await?;
+    db.touch();
     Ok(Some(status))
 }
 
@@ -318,6 +323,7 @@ pub async fn reset_failed(db: &Db, id: i64) -> Result<i64, AppError> {
     .execute(&mut tx)
     .await?;
     tx.commit().await?;
+    db.touch();
     Ok(count)
 }
 
@@ -334,6 +340,7 @@ pub async fn fail_to_start(db: &Db, id: i64, reason: &str) -> Result<(), AppErro
     .bind(id)
     .execute(pool)
     .await?;
+    db.touch();
     Ok(())
 }
 

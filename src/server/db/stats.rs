@@ -1,21 +1,184 @@
-//! Totals for the dashboard.
+//! Figures for the dashboard: a period's cards and series, and what changed
+//! since the live stream last looked (runs that moved, traces that arrived).
+//! Buckets are prefixes of the stored timestamp text (`YYYY-MM-DDTHH` or
+//! `YYYY-MM-DD`), which both backends cut the same way.
 
-use super::exec::query_as;
+use super::exec::{query, query_as, query_scalar};
 use super::Db;
-use crate::model::stats::Totals;
+use crate::model::dashboard::{
+    latency_buckets, Cards, Dashboard, LatencyBucket, LiveRun, Range, RunBucket, ScorePoint, UsageBucket, Window,
+};
+use crate::model::dashboard_live::TraceHour;
+use crate::model::run::RunStatus;
 use crate::server::error::AppError;
 
-pub async fn totals(db: &Db) -> Result<Totals, AppError> {
+const LIVE_RUN_COLUMNS: &str = "r.id, r.dataset_id, d.name AS dataset, r.name, r.status, \
+     COALESCE(r.total_items, 0) AS total_items, COALESCE(r.completed_items, 0) AS completed_items, \
+     COALESCE(r.failed_items, 0) AS failed_items, CAST(COALESCE(r.total_cost, 0) AS REAL) AS total_cost, \
+     COALESCE(r.total_tokens, 0) AS total_tokens, r.created_at \
+     FROM observ_dataset_runs r JOIN observ_datasets d ON d.id = r.dataset_id";
+
+/// Everything the dashboard shows for `range` ending now.
+pub async fn dashboard(db: &Db, range: Range, now_ms: i64) -> Result<Dashboard, AppError> {
+    let window = range.window(now_ms);
+    Ok(Dashboard {
+        range,
+        current: cards(db, &window.from, &window.to).await?,
+        previous: cards(db, &window.previous_from, &window.from).await?,
+        runs: run_buckets(db, range, &window).await?,
+        usage: usage_buckets(db, range, &window).await?,
+        latency: latency(db, range, &window).await?,
+        scores: score_trends(db, &window).await?,
+        recent_runs: recent_runs(db, 10).await?,
+        from: window.from,
+        to: window.to,
+        buckets: window.buckets,
+    })
+}
+
+async fn cards(db: &Db, from: &str, to: &str) -> Result<Cards, AppError> {
     let pool = &db.read;
-    Ok(query_as(
-        "SELECT (SELECT count(*) FROM observ_datasets) AS datasets, \
-                (SELECT count(*) FROM observ_dataset_items) AS items, \
-                (SELECT count(*) FROM observ_dataset_runs) AS runs, \
-                (SELECT count(*) FROM observ_traces) AS traces, \
-                (SELECT count(*) FROM observ_sessions) AS sessions, \
-                (SELECT CAST(COALESCE(sum(total_cost), 0) AS REAL) FROM observ_traces) AS total_cost, \
-                (SELECT CAST(COALESCE(sum(total_tokens), 0) AS BIGINT) FROM observ_traces) AS total_tokens",
+    let (runs, items_evaluated, items_succeeded): (i64, i64, i64) = query_as(
+        "SELECT count(*), CAST(COALESCE(sum(completed_items + failed_items), 0) AS BIGINT), \
+         CAST(COALESCE(sum(completed_items), 0) AS BIGINT) \
+         FROM observ_dataset_runs WHERE created_at >= ? AND created_at < ?",
     )
+    .bind(from)
+    .bind(to)
     .fetch_one(pool)
+    .await?;
+    let (traces, tokens, cost, latency_ms_total, latency_count): (i64, i64, f64, f64, i64) = query_as(
+        "SELECT count(*), CAST(COALESCE(sum(total_tokens), 0) AS BIGINT), CAST(COALESCE(sum(total_cost), 0) AS REAL), \
+         CAST(COALESCE(sum(latency_ms), 0) AS REAL), count(latency_ms) \
+         FROM observ_traces WHERE start_time >= ? AND start_time < ?",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(pool)
+    .await?;
+    Ok(Cards { runs, items_evaluated, items_succeeded, traces, tokens, cost, latency_ms_total, latency_count })
+}
+
+async fn run_buckets(db: &Db, range: Range, w: &Window) -> Result<Vec<RunBucket>, AppError> {
+    let bucket = format!("substr(r.created_at, 1, {})", range.key_len());
+    let rows: Vec<(String, i64, String, i64, i64, i64)> = query_as(format!(
+        "SELECT {bucket}, r.dataset_id, d.name, count(*), \
+         CAST(COALESCE(sum(r.completed_items + r.failed_items), 0) AS BIGINT), \
+         CAST(COALESCE(sum(r.completed_items), 0) AS BIGINT) \
+         FROM observ_dataset_runs r JOIN observ_datasets d ON d.id = r.dataset_id \
+         WHERE r.created_at >= ? AND r.created_at < ? \
+         GROUP BY {bucket}, r.dataset_id, d.name ORDER BY {bucket}, r.dataset_id"
+    ))
+    .bind(w.from.as_str())
+    .bind(w.to.as_str())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(bucket, dataset_id, dataset, runs, items_evaluated, items_succeeded)| RunBucket {
+            bucket,
+            dataset_id,
+            dataset,
+            runs,
+            items_evaluated,
+            items_succeeded,
+        })
+        .collect())
+}
+
+async fn usage_buckets(db: &Db, range: Range, w: &Window) -> Result<Vec<UsageBucket>, AppError> {
+    let bucket = format!("substr(m.start_time, 1, {})", range.key_len());
+    let rows: Vec<(String, String, i64, f64)> = query_as(format!(
+        "SELECT {bucket}, m.model, CAST(COALESCE(sum(t.total_tokens), 0) AS BIGINT), \
+         CAST(COALESCE(sum(t.total_cost), 0) AS REAL) \
+         FROM observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id \
+         WHERE m.start_time >= ? AND m.start_time < ? \
+         GROUP BY {bucket}, m.model ORDER BY {bucket}, m.model"
+    ))
+    .bind(w.from.as_str())
+    .bind(w.to.as_str())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|(bucket, model, tokens, cost)| UsageBucket { bucket, model, tokens, cost }).collect())
+}
+
+/// p50/p95 per bucket from the traces' latencies (read in order, ranked here:
+/// SQLite has no percentile function).
+async fn latency(db: &Db, range: Range, w: &Window) -> Result<Vec<LatencyBucket>, AppError> {
+    let bucket = format!("substr(start_time, 1, {})", range.key_len());
+    let rows: Vec<(String, i64)> = query_as(format!(
+        "SELECT {bucket}, latency_ms FROM observ_traces \
+         WHERE start_time >= ? AND start_time < ? AND latency_ms IS NOT NULL ORDER BY {bucket}, latency_ms"
+    ))
+    .bind(w.from.as_str())
+    .bind(w.to.as_str())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(latency_buckets(&rows))
+}
+
+/// Each score's mean per completed run of the period, per dataset, oldest run first.
+async fn score_trends(db: &Db, w: &Window) -> Result<Vec<ScorePoint>, AppError> {
+    Ok(query_as(
+        "SELECT r.dataset_id, d.name AS dataset, r.id AS run_id, r.name AS run, r.created_at, s.name AS score, \
+         CAST(avg(s.value) AS REAL) AS mean \
+         FROM observ_scores s JOIN observ_dataset_runs r ON r.id = s.observ_dataset_run_id \
+         JOIN observ_datasets d ON d.id = r.dataset_id \
+         WHERE r.status = ? AND r.created_at >= ? AND r.created_at < ? AND s.value IS NOT NULL \
+         GROUP BY r.dataset_id, d.name, r.id, r.name, r.created_at, s.name ORDER BY r.dataset_id, r.id, s.name",
+    )
+    .bind(RunStatus::Completed.code())
+    .bind(w.from.as_str())
+    .bind(w.to.as_str())
+    .fetch_all(&db.read)
     .await?)
+}
+
+/// The newest runs across datasets.
+pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<LiveRun>, AppError> {
+    Ok(query_as(format!("SELECT {LIVE_RUN_COLUMNS} ORDER BY r.id DESC LIMIT ?"))
+        .bind(limit)
+        .fetch_all(&db.read)
+        .await?)
+}
+
+/// Where the live stream starts looking: the newest run and trace ids.
+pub async fn high_marks(db: &Db) -> Result<(i64, i64), AppError> {
+    Ok(query_as(
+        "SELECT (SELECT COALESCE(max(id), 0) FROM observ_dataset_runs), (SELECT COALESCE(max(id), 0) FROM observ_traces)",
+    )
+    .fetch_one(&db.write)
+    .await?)
+}
+
+/// Runs created after `after_id`, unfinished runs, and the runs in `watched`
+/// (unfinished when last seen): what may have moved since.
+pub async fn runs_to_watch(db: &Db, after_id: i64, watched: &[i64]) -> Result<Vec<LiveRun>, AppError> {
+    let mut q = query(format!("SELECT {LIVE_RUN_COLUMNS} WHERE r.id > ? OR r.status IN (?, ?)"));
+    q = q.bind(after_id).bind(RunStatus::Pending.code()).bind(RunStatus::Running.code());
+    if !watched.is_empty() {
+        q.push(" OR r.id IN (").push_list(watched.iter().copied()).push(")");
+    }
+    q.push(" ORDER BY r.id");
+    // The write pool: on SQLite it sees this process's commits at once.
+    Ok(q.build_query_as().fetch_all(&db.write).await?)
+}
+
+/// Traces stored after row `after_id`, per hour they started in, and the new high mark.
+pub async fn traces_after(db: &Db, after_id: i64) -> Result<(Vec<TraceHour>, i64), AppError> {
+    let high: i64 = query_scalar("SELECT COALESCE(max(id), 0) FROM observ_traces").fetch_one(&db.write).await?;
+    if high <= after_id {
+        return Ok((Vec::new(), after_id));
+    }
+    let hours = query_as(
+        "SELECT substr(start_time, 1, 13) AS hour, count(*) AS count, \
+         CAST(COALESCE(sum(total_tokens), 0) AS BIGINT) AS tokens, CAST(COALESCE(sum(total_cost), 0) AS REAL) AS cost, \
+         CAST(COALESCE(sum(latency_ms), 0) AS REAL) AS latency_ms_total, count(latency_ms) AS latency_count \
+         FROM observ_traces WHERE id > ? AND id <= ? GROUP BY substr(start_time, 1, 13) ORDER BY hour",
+    )
+    .bind(after_id)
+    .bind(high)
+    .fetch_all(&db.write)
+    .await?;
+    Ok((hours, high))
 }

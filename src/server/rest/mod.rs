@@ -3,6 +3,7 @@
 
 mod access;
 pub(crate) mod body;
+mod dashboard;
 mod datasets;
 mod gate;
 mod items;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/agents", get(list_agents))
         .merge(access::routes())
+        .merge(dashboard::routes())
         .merge(datasets::routes())
         .merge(gate::routes())
         .merge(items::routes())

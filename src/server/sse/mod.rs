@@ -7,7 +7,10 @@
 //! On SQLite the run executes in this process and its events come from the
 //! runner; on PostgreSQL it may execute on any instance, and `shared` follows
 //! it through the database instead.
+//!
+//! `install` is the install-wide stream (`GET /api/v1/events`) the dashboard follows.
 
+pub mod install;
 mod shared;
 
 use crate::model::run_item::RunEvent;

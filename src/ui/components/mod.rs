@@ -1,6 +1,7 @@
 //! Reusable views: badges, ages, JSON viewer and editor, pager, confirm button,
-//! progress bar, empty states, the JSON tree and a trace's waterfall.
+//! progress bar, empty states, charts, the JSON tree and a trace's waterfall.
 
+mod chart;
 mod confirm;
 mod evaluators;
 mod history;
@@ -14,12 +15,13 @@ mod timeline;
 mod viewer;
 mod waterfall;
 
+pub use chart::{Chart, ChartData, ChartKind, Series};
 pub use confirm::ConfirmButton;
 pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
 pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
 pub use json_tree::JsonTree;
-pub use live::watch_run;
+pub use live::{follow_install, watch_run};
 pub use misc::{Age, EmptyState, ErrorNote, FieldError, Loading, ProgressBar, ReadOnlyNotice, StatusBadge};
 pub use pager::Pager;
 pub use scores::{ItemScores, ScoreChip, ScoreSummaryTable};

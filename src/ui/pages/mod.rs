@@ -7,6 +7,7 @@ pub mod compare;
 mod compare_verdicts;
 pub mod connect;
 pub mod dashboard;
+pub mod dashboard_charts;
 pub mod dataset;
 pub mod dataset_form;
 pub mod datasets;

@@ -1,0 +1,70 @@
+import { test, expect } from '@playwright/test';
+
+test('the dashboard follows a run started elsewhere live, asking nothing but the event stream', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', { data: { name: `live dashboard ${Date.now()}`, agent_class: 'slow-echo' } });
+  const dataset = await created.json();
+  const items = Array.from({ length: 8 }, (_, n) => ({ input: { n } }));
+  expect((await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { items } })).status()).toBe(201);
+
+  // Every request the page makes, and those after it is live.
+  const all: string[] = [];
+  const afterLive: string[] = [];
+  let live = false;
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    all.push(path);
+    if (live) afterLive.push(path);
+  });
+  let navigations = 0;
+  await page.goto('/');
+  page.on('framenavigated', () => navigations++);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('#dashboard[data-live="on"]')).toHaveCount(1);
+  live = true;
+
+  const number = async (selector: string) => Number(await page.locator(selector).textContent());
+  const runsBefore = await number('#card-runs .stat-value');
+  const itemsBefore = await number('#card-items .stat-value');
+  const tracesBefore = await number('#card-traces .stat-value');
+  const chartBefore = Number(await page.locator('#chart-runs').getAttribute('data-total'));
+
+  // Elsewhere: the API, not this page.
+  const started = await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'from elsewhere', concurrency: 2 } });
+  expect(started.status()).toBe(201);
+  const run = await started.json();
+
+  await expect(page.locator('#card-runs .stat-value')).toHaveText(String(runsBefore + 1));
+  await expect(page.locator('#chart-runs')).toHaveAttribute('data-total', (chartBefore + 1).toFixed(4));
+  const row = page.locator(`#recent-runs li[data-run-id="${run.id}"]`);
+  await expect(row).toContainText('from elsewhere');
+  // Partway: the bar moves with the run.
+  await expect(row.locator('.run-counts')).toHaveText(/^[1-7]\/8$/);
+  const partway = Number(await row.locator('.progress').getAttribute('aria-valuenow'));
+  expect(partway).toBeGreaterThan(0);
+  expect(partway).toBeLessThan(100);
+
+  await expect(row).toHaveAttribute('data-status', 'completed', { timeout: 20_000 });
+  await expect(row.locator('.run-counts')).toHaveText('8/8');
+  await expect(row.locator('.progress')).toHaveAttribute('aria-valuenow', '100.0');
+  await expect.poll(() => number('#card-items .stat-value')).toBeGreaterThanOrEqual(itemsBefore + 8);
+  await expect.poll(() => number('#card-traces .stat-value')).toBeGreaterThanOrEqual(tracesBefore + 8);
+  await expect(page.locator('#card-success .stat-value')).toHaveText(/%$/);
+
+  // Nothing was asked of the server but the one event stream: no server function, no reload.
+  expect(all.filter((p) => p.startsWith('/api/'))).toEqual(['/api/v1/events']);
+  expect(afterLive).toEqual([]);
+  expect(navigations).toBe(0);
+});
+
+test('the time range is in the address and the cards compare with the period before', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('#range .chip.active')).toHaveText('24 h');
+  await page.locator('#range').getByRole('link', { name: '7 d' }).click();
+  await expect(page).toHaveURL(/\?range=7d$/);
+  await expect(page.locator('#range .chip.active')).toHaveText('7 d');
+  await expect(page.locator('#card-runs .stat-change')).toHaveAttribute('title', 'against the previous 7 d');
+  await expect(page.locator('#card-runs .stat-change')).toHaveText(/^(—|[↑↓→] \d+%)$/);
+  await expect(page.locator('#chart-runs svg')).toBeVisible();
+  await expect(page.locator('#chart-latency svg')).toBeVisible();
+});

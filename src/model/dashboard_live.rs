@@ -1,0 +1,268 @@
+//! Install-wide changes as `GET /api/v1/events` sends them (a run starts,
+//! progresses, finishes; traces arrive), and how the dashboard applies one to
+//! its figures without asking the server again.
+
+use super::dashboard::{Dashboard, LiveRun, RunBucket};
+use serde::{Deserialize, Serialize};
+
+/// One event: when the server sent it (ms since the epoch) and what changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstallEvent {
+    pub sent_ms: i64,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// The event's name on the wire is its `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// The stream is open (sent first, and after a reconnect).
+    Hello,
+    /// This stream fell behind and skipped changes: read the dashboard again.
+    Resync,
+    RunStarted {
+        run: LiveRun,
+    },
+    /// The run's counters (or status) moved.
+    RunProgress {
+        run: LiveRun,
+    },
+    RunFinished {
+        run: LiveRun,
+    },
+    TracesIngested {
+        traces: TraceBatch,
+    },
+}
+
+impl Change {
+    pub const NAMES: [&'static str; 6] =
+        ["hello", "resync", "run_started", "run_progress", "run_finished", "traces_ingested"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Hello => "hello",
+            Change::Resync => "resync",
+            Change::RunStarted { .. } => "run_started",
+            Change::RunProgress { .. } => "run_progress",
+            Change::RunFinished { .. } => "run_finished",
+            Change::TracesIngested { .. } => "traces_ingested",
+        }
+    }
+}
+
+/// Traces that arrived since the last event, grouped by the hour they started in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceBatch {
+    pub count: i64,
+    pub tokens: i64,
+    pub cost: f64,
+    pub hours: Vec<TraceHour>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TraceHour {
+    /// `YYYY-MM-DDTHH`.
+    pub hour: String,
+    pub count: i64,
+    pub tokens: i64,
+    pub cost: f64,
+    pub latency_ms_total: f64,
+    pub latency_count: i64,
+}
+
+/// Runs the dashboard lists.
+const RECENT_RUNS: usize = 10;
+
+impl Dashboard {
+    /// The index of bucket `key`, moving the window on when time has passed its
+    /// last bucket; `None` for a bucket before the window.
+    fn bucket_index(&mut self, key: &str) -> Option<usize> {
+        if let Some(at) = self.buckets.iter().position(|b| b == key) {
+            return Some(at);
+        }
+        let last = self.buckets.last()?;
+        if key <= last.as_str() {
+            return None;
+        }
+        // A later bucket: the window slides; its oldest buckets drop off the charts.
+        self.buckets.remove(0);
+        self.buckets.push(key.to_string());
+        let first = self.buckets[0].clone();
+        self.runs.retain(|b| b.bucket >= first);
+        self.usage.retain(|b| b.bucket >= first);
+        self.latency.retain(|b| b.bucket >= first);
+        Some(self.buckets.len() - 1)
+    }
+
+    /// Applies one live change. Item counts move by the difference from the
+    /// run's counters as last seen here; a run not seen before counts from
+    /// when it started (`run_started`), or from now on.
+    pub fn apply(&mut self, change: &Change) {
+        match change {
+            Change::Hello | Change::Resync => {}
+            Change::RunStarted { run } | Change::RunProgress { run } | Change::RunFinished { run } => {
+                let started = matches!(change, Change::RunStarted { .. });
+                self.apply_run(run, started)
+            }
+            Change::TracesIngested { traces } => {
+                for hour in &traces.hours {
+                    let key = self.range.bucket_of(&hour.hour);
+                    if self.bucket_index(&key).is_none() {
+                        continue;
+                    }
+                    let c = &mut self.current;
+                    c.traces += hour.count;
+                    c.tokens += hour.tokens;
+                    c.cost += hour.cost;
+                    c.latency_ms_total += hour.latency_ms_total;
+                    c.latency_count += hour.latency_count;
+                }
+            }
+        }
+    }
+
+    fn apply_run(&mut self, run: &LiveRun, started: bool) {
+        let known = self.recent_runs.iter().position(|r| r.id == run.id);
+        let (finished_before, succeeded_before, is_new) = match known {
+            Some(at) => (self.recent_runs[at].finished_items(), self.recent_runs[at].completed_items, false),
+            None if started => (0, 0, true),
+            None => (run.finished_items(), run.completed_items, false),
+        };
+        match known {
+            Some(at) => self.recent_runs[at] = run.clone(),
+            None => {
+                self.recent_runs.insert(0, run.clone());
+                self.recent_runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+                self.recent_runs.truncate(RECENT_RUNS);
+            }
+        }
+        let key = self.range.bucket_of(&run.created_at);
+        if self.bucket_index(&key).is_none() {
+            return;
+        }
+        let (evaluated, succeeded) = (run.finished_items() - finished_before, run.completed_items - succeeded_before);
+        let new_runs = i64::from(is_new);
+        let c = &mut self.current;
+        c.runs += new_runs;
+        c.items_evaluated += evaluated;
+        c.items_succeeded += succeeded;
+        let at = self.runs.iter().position(|b| b.bucket == key && b.dataset_id == run.dataset_id);
+        let bucket = match at {
+            Some(at) => &mut self.runs[at],
+            None => {
+                self.runs.push(RunBucket {
+                    bucket: key,
+                    dataset_id: run.dataset_id,
+                    dataset: run.dataset.clone(),
+                    runs: 0,
+                    items_evaluated: 0,
+                    items_succeeded: 0,
+                });
+                self.runs.last_mut().expect("just pushed")
+            }
+        };
+        bucket.runs += new_runs;
+        bucket.items_evaluated += evaluated;
+        bucket.items_succeeded += succeeded;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::dashboard::{Cards, Range};
+    use crate::model::run::RunStatus;
+    use crate::model::stats::parse_timestamp_ms;
+
+    fn dashboard() -> Dashboard {
+        let window = Range::Day.window(parse_timestamp_ms("2026-11-25T09:34:14.123Z").unwrap());
+        Dashboard {
+            range: Range::Day,
+            from: window.from,
+            to: window.to,
+            buckets: window.buckets,
+            current: Cards::default(),
+            previous: Cards::default(),
+            runs: Vec::new(),
+            usage: Vec::new(),
+            latency: Vec::new(),
+            scores: Vec::new(),
+            recent_runs: Vec::new(),
+        }
+    }
+
+    fn run(completed: i64, failed: i64, status: RunStatus) -> LiveRun {
+        LiveRun {
+            id: 7,
+            dataset_id: 3,
+            dataset: "qa".into(),
+            name: "Run 1".into(),
+            status,
+            total_items: 10,
+            completed_items: completed,
+            failed_items: failed,
+            total_cost: 0.0,
+            total_tokens: 0,
+            created_at: "2026-11-25T09:30:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_run_counts_once_and_its_items_by_difference() {
+        let mut d = dashboard();
+        d.apply(&Change::RunStarted { run: run(0, 0, RunStatus::Pending) });
+        d.apply(&Change::RunProgress { run: run(3, 1, RunStatus::Running) });
+        d.apply(&Change::RunProgress { run: run(6, 1, RunStatus::Running) });
+        d.apply(&Change::RunFinished { run: run(9, 1, RunStatus::Completed) });
+        assert_eq!((d.current.runs, d.current.items_evaluated, d.current.items_succeeded), (1, 10, 9));
+        assert_eq!(d.current.success_rate(), Some(0.9));
+        assert_eq!(d.runs.len(), 1);
+        assert_eq!((d.runs[0].bucket.as_str(), d.runs[0].runs, d.runs[0].items_evaluated), ("2026-11-25T09", 1, 10));
+        assert_eq!(d.recent_runs.len(), 1);
+        assert_eq!(d.recent_runs[0].status, RunStatus::Completed);
+    }
+
+    #[test]
+    fn an_unknown_run_counts_from_now_on() {
+        let mut d = dashboard();
+        d.apply(&Change::RunProgress { run: run(5, 0, RunStatus::Running) });
+        d.apply(&Change::RunProgress { run: run(8, 0, RunStatus::Running) });
+        assert_eq!((d.current.runs, d.current.items_evaluated), (0, 3));
+    }
+
+    #[test]
+    fn traces_count_in_the_window_and_slide_it() {
+        let mut d = dashboard();
+        let hour = |hour: &str, count| TraceHour {
+            hour: hour.into(),
+            count,
+            tokens: 10 * count,
+            cost: 0.5,
+            latency_ms_total: 100.0,
+            latency_count: 1,
+        };
+        let traces = TraceBatch {
+            count: 6,
+            tokens: 60,
+            cost: 1.5,
+            hours: vec![hour("2026-11-20T01", 1), hour("2026-11-25T09", 2), hour("2026-11-25T10", 3)],
+        };
+        d.apply(&Change::TracesIngested { traces });
+        assert_eq!((d.current.traces, d.current.tokens, d.current.cost), (5, 50, 1.0));
+        assert_eq!(d.current.mean_latency_ms(), Some(100.0));
+        assert_eq!(d.buckets.len(), 24);
+        assert_eq!(d.buckets.last().unwrap(), "2026-11-25T10");
+    }
+
+    #[test]
+    fn events_round_trip_with_their_type() {
+        let event = InstallEvent { sent_ms: 5, change: Change::RunStarted { run: run(0, 0, RunStatus::Pending) } };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!((json["type"].as_str(), json["sent_ms"].as_i64()), (Some("run_started"), Some(5)));
+        assert_eq!(serde_json::from_value::<InstallEvent>(json).unwrap(), event);
+        assert!(Change::NAMES.contains(&event.change.name()));
+    }
+}

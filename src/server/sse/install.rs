@@ -1,0 +1,201 @@
+//! `GET /api/v1/events`: install-wide changes as server-sent events, for the
+//! dashboard — a run started, progressed (its counters), finished; traces
+//! arrived (count, tokens, cost per hour). Each event is one `data:` line of
+//! JSON with its `type` and the server's `sent_ms`; the stream opens with
+//! `hello`, and says `resync` when this client fell behind and missed some.
+//!
+//! One watcher per process follows the database itself, so runs executing on
+//! other instances and traces any instance ingested arrive too: it looks when
+//! this process commits something (`Db::touch`), when another instance
+//! announces a run (PostgreSQL `NOTIFY`), and every second. It looks at most
+//! once per [`COALESCE`], so a fast run sends one event per window, not one
+//! per item, and every open stream shares the frames it writes.
+
+use super::{client_of, KEEP_ALIVE};
+use crate::model::dashboard::LiveRun;
+use crate::model::dashboard_live::{Change, InstallEvent, TraceBatch};
+use crate::model::stats::now_ms;
+use crate::server::db::{self, Db};
+use crate::server::error::AppError;
+use crate::server::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, Extensions};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, OnceCell};
+use tokio::time::Instant;
+
+/// Changes within this window leave together.
+pub const COALESCE: Duration = Duration::from_millis(100);
+/// The watcher looks this often even when nobody told it anything.
+const TICK: Duration = Duration::from_secs(1);
+/// Event batches a slow client may fall behind by before it must resync.
+const BUFFER: usize = 256;
+
+/// The process's one watcher and the frames it hands to every open stream.
+pub struct InstallFeed {
+    frames: broadcast::Sender<Bytes>,
+    started: OnceCell<()>,
+}
+
+impl InstallFeed {
+    pub fn new() -> Arc<InstallFeed> {
+        Arc::new(InstallFeed { frames: broadcast::channel(BUFFER).0, started: OnceCell::new() })
+    }
+
+    /// The frames from now on; the first call starts the watcher, after it has
+    /// read where things stand (so nothing committed after this call is missed).
+    async fn subscribe(&self, db: &Db) -> Result<broadcast::Receiver<Bytes>, AppError> {
+        self.started
+            .get_or_try_init(|| async {
+                let seen = Seen::read(db).await?;
+                tokio::spawn(watch(db.clone(), self.frames.clone(), seen));
+                Ok::<(), AppError>(())
+            })
+            .await?;
+        Ok(self.frames.subscribe())
+    }
+}
+
+/// What the watcher saw last: the newest ids, and the runs then unfinished.
+struct Seen {
+    run_high: i64,
+    trace_high: i64,
+    unfinished: HashMap<i64, LiveRun>,
+}
+
+impl Seen {
+    async fn read(db: &Db) -> Result<Seen, AppError> {
+        let (run_high, trace_high) = db::stats::high_marks(db).await?;
+        let unfinished = db::stats::runs_to_watch(db, run_high, &[]).await?;
+        let unfinished = unfinished.into_iter().filter(|r| !r.status.is_finished()).map(|r| (r.id, r)).collect();
+        Ok(Seen { run_high, trace_high, unfinished })
+    }
+
+    /// What changed since the last look.
+    async fn look(&mut self, db: &Db) -> Result<Vec<Change>, AppError> {
+        let watched: Vec<i64> = self.unfinished.keys().copied().collect();
+        let runs = db::stats::runs_to_watch(db, self.run_high, &watched).await?;
+        let mut changes = Vec::new();
+        let mut present = Vec::with_capacity(runs.len());
+        for run in runs {
+            present.push(run.id);
+            changes.extend(self.run_changes(run));
+        }
+        // Deleted meanwhile: nothing more to say about them.
+        self.unfinished.retain(|id, _| present.contains(id));
+        let (hours, high) = db::stats::traces_after(db, self.trace_high).await?;
+        self.trace_high = high;
+        if !hours.is_empty() {
+            let mut traces = TraceBatch { hours, ..TraceBatch::default() };
+            for hour in &traces.hours {
+                (traces.count, traces.tokens, traces.cost) =
+                    (traces.count + hour.count, traces.tokens + hour.tokens, traces.cost + hour.cost);
+            }
+            changes.push(Change::TracesIngested { traces });
+        }
+        Ok(changes)
+    }
+
+    fn run_changes(&mut self, run: LiveRun) -> Vec<Change> {
+        let finished = run.status.is_finished();
+        let mut changes = Vec::new();
+        if run.id > self.run_high {
+            self.run_high = run.id;
+            changes.push(Change::RunStarted { run: run.clone() });
+            if finished {
+                changes.push(Change::RunFinished { run });
+            } else {
+                self.unfinished.insert(run.id, run);
+            }
+            return changes;
+        }
+        if self.unfinished.get(&run.id) == Some(&run) {
+            return changes;
+        }
+        if finished {
+            // Only runs seen unfinished are asked for, so this one just ended.
+            self.unfinished.remove(&run.id);
+            changes.push(Change::RunFinished { run });
+        } else {
+            // Moved, or back to pending (a retry).
+            self.unfinished.insert(run.id, run.clone());
+            changes.push(Change::RunProgress { run });
+        }
+        changes
+    }
+}
+
+/// One event in the wire format.
+fn frame(change: Change) -> Bytes {
+    let name = change.name();
+    let data = serde_json::to_string(&InstallEvent { sent_ms: now_ms(), change }).unwrap_or_default();
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
+}
+
+/// Looks whenever something may have changed, at most once per [`COALESCE`],
+/// for as long as the process lives; a failed look is logged and tried again.
+async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
+    let mut touches = db.touches();
+    let mut remote = db::changes::subscribe(&db);
+    let mut next_look = Instant::now();
+    loop {
+        tokio::select! {
+            changed = touches.changed() => {
+                if changed.is_err() {
+                    // The database handle is gone: so is the server.
+                    return;
+                }
+            }
+            note = async { match remote.as_mut() { Some(r) => r.recv().await.map(|_| ()), None => std::future::pending().await } } => {
+                if let Err(broadcast::error::RecvError::Closed) = note {
+                    remote = None;
+                }
+            }
+            _ = tokio::time::sleep(TICK) => {}
+        }
+        tokio::time::sleep_until(next_look).await;
+        next_look = Instant::now() + COALESCE;
+        touches.borrow_and_update();
+        match seen.look(&db).await {
+            Ok(changes) if frames.receiver_count() > 0 && !changes.is_empty() => {
+                let batch: Vec<Bytes> = changes.into_iter().map(frame).collect();
+                let _ = frames.send(Bytes::from(batch.concat()));
+            }
+            Ok(_) => {}
+            Err(err) => eprintln!("observ: install-wide events: {err}"),
+        }
+    }
+}
+
+pub async fn install_events(State(state): State<AppState>, extensions: Extensions) -> Result<Response, AppError> {
+    // Held by the body: the place is given back when the client goes.
+    let slot = client_of(&extensions).map(|client| state.streams.claim(client)).transpose()?;
+    let feed = state.install.subscribe(&state.db).await?;
+    let hello = Some(frame(Change::Hello));
+    let body = futures_util::stream::unfold((feed, hello, slot), |(mut feed, hello, slot)| async move {
+        if let Some(hello) = hello {
+            return Some((Ok::<_, Infallible>(hello), (feed, None, slot)));
+        }
+        let bytes = match tokio::time::timeout(KEEP_ALIVE, feed.recv()).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => frame(Change::Resync),
+            Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
+        };
+        Some((Ok(bytes), (feed, None, slot)))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
