@@ -146,3 +146,42 @@ test('evaluators are configured in the dataset form', async ({ page, request }) 
     { name: 'levenshtein', type: 'levenshtein', threshold: 0.7 },
   ]);
 });
+
+test('repetitions, judge calibration and score means on the Runs tab', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `reps ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  const dataset = await created.json();
+  for (const [input, expected] of [['a', 'a'], ['b', 'b'], ['c', 'x']]) {
+    await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { input, expected_output: expected } });
+  }
+  const started = await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'twice', repetitions: 2 } });
+  expect(started.status()).toBe(201);
+  const run = (await started.json()).id;
+  await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run}`)).json()).status).toBe('completed');
+  // People label the first attempts; a judge scores them too: it agrees on a and c, not on b.
+  const items = (await (await request.get(`/api/v1/runs/${run}/items`)).json()).data;
+  const plan: Record<string, [boolean, number]> = { a: [true, 0.9], b: [false, 0.8], c: [false, 0.1] };
+  for (const item of items.filter((i: { repetition: number }) => i.repetition === 0)) {
+    const [human, judge] = plan[item.input];
+    expect((await request.post('/api/v1/scores', { data: { run_item_id: item.id, name: 'correct', value: human } })).status()).toBe(201);
+    const judged = { run_item_id: item.id, name: 'judge', value: judge, source: 'llm_judge' };
+    expect((await request.post('/api/v1/scores', { data: judged })).status()).toBe(201);
+  }
+
+  await page.goto(`/datasets/${dataset.id}?tab=runs`);
+  await expect(page.locator(`tr[data-run-id="${run}"] .run-scores .score[data-score="exact"]`)).toHaveText('exact 67%');
+
+  await page.goto(`/datasets/${dataset.id}/runs/${run}`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('#repetitions h2')).toHaveText('Repetitions (k = 2)');
+  await expect(page.locator('#flaky-count')).toHaveText('0 of 3 items flaky');
+  await expect(page.locator('#pass-at-k')).toHaveText('67%');
+  await expect(page.locator('#run-flaky')).toHaveText('0');
+  const judge = page.locator('#judge-calibration tr[data-judge="judge"]');
+  await expect(judge.locator('td').nth(1)).toHaveText('3');
+  await expect(judge.locator('td').nth(2)).toHaveText('67%');
+  // p_o = 2/3; people pass 1 of 3, the judge 2 of 3: p_e = 4/9, κ = (2/3 − 4/9) / (5/9) = 0.4.
+  await expect(judge.locator('td').nth(3)).toHaveText('0.40 (fair)');
+  await expect(page.locator('#run-items-table .badge-flaky')).toHaveCount(0);
+});

@@ -41,6 +41,13 @@ pub async fn run_repetitions(id: i64) -> Result<crate::model::repetitions::Repet
     Ok(crate::server::db::repetitions::of_run(&state.db, id).await?)
 }
 
+/// How well each LLM judge agrees with the run's manual labels.
+#[server]
+pub async fn run_calibration(id: i64) -> Result<crate::model::calibration::Calibration, ServerFnError> {
+    let state = crate::server::state()?;
+    Ok(crate::server::db::calibration::of_run(&state.db, id).await?)
+}
+
 #[server(input = Json)]
 pub async fn list_run_items(
     run_id: i64,

@@ -5,6 +5,7 @@
 pub mod agent;
 #[cfg(test)]
 pub mod arbitrary;
+pub mod calibration;
 pub mod compare;
 pub mod csv;
 pub mod dashboard;

@@ -57,7 +57,9 @@ pub struct ItemRepetitions {
     pub pass_at_k: bool,
     /// Every attempt passed.
     pub pass_all_k: bool,
-    /// The attempts disagree: some passed and some did not.
+    /// The attempts disagree on something they all measured: one succeeded
+    /// and another failed, or a pass/fail score passed on one and failed on
+    /// another. (A label on only one attempt makes no disagreement.)
     pub flaky: bool,
     pub scores: Vec<ScoreSpread>,
 }
@@ -149,14 +151,16 @@ fn item(id: i64, attempts: &[&Attempt]) -> ItemRepetitions {
     let k = attempts.len();
     let passes = attempts.iter().filter(|a| a.passed()).count();
     let names: std::collections::BTreeSet<&String> = attempts.iter().flat_map(|a| a.scores.keys()).collect();
+    let scores: Vec<ScoreSpread> = names.into_iter().map(|name| spread(name, attempts)).collect();
+    let statuses_differ = attempts.windows(2).any(|w| w[0].status != w[1].status);
     ItemRepetitions {
         dataset_item_id: id,
         k,
         passes,
         pass_at_k: passes > 0,
         pass_all_k: k > 0 && passes == k,
-        flaky: passes > 0 && passes < k,
-        scores: names.into_iter().map(|name| spread(name, attempts)).collect(),
+        flaky: statuses_differ || scores.iter().any(|s| s.passes > 0 && s.passes < s.judged),
+        scores,
     }
 }
 
@@ -232,6 +236,16 @@ mod tests {
         assert_eq!(pass_all_k(4, 4, 4), 1.0);
         assert_eq!(pass_all_k(4, 3, 4), 0.0);
         assert_eq!(pass_at_k(2, 1, 3), 0.0, "k above n has no estimate");
+    }
+
+    #[test]
+    fn a_label_on_one_attempt_only_is_no_disagreement() {
+        use RunItemStatus::*;
+        let mut labelled = attempt(1, Succeeded, Some(true), 0.5);
+        labelled.scores.insert("correct".into(), (Some(0.0), Some(false)));
+        let r = report(1, 2, &[labelled, attempt(1, Succeeded, Some(true), 0.5)]);
+        let item = &r.item_results[0];
+        assert_eq!((item.passes, item.pass_at_k, item.pass_all_k, item.flaky), (1, true, false, false));
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub struct RunSummary {
     pub total_cost: f64,
     pub total_tokens: i64,
     pub created_at: String,
+    /// Per score name: mean and pass rate (filled on the Runs tab's list).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub scores_summary: Vec<super::score::ScoreSummary>,
 }
 
 impl RunSummary {

@@ -88,6 +88,7 @@ const ROUTES: &[Route] = &[
     r("post", "/api/v1/runs/{id}/retry", "runs", "Re-run a finished run's failed items", Nothing, 200, Of("DatasetRun")),
     r("post", "/api/v1/runs/{id}/evaluate", "evaluation", "Score a finished run with the dataset's evaluators", Nothing, 200, Of("DatasetRun")),
     r("get", "/api/v1/runs/{id}/repetitions", "evaluation", "pass@k, pass^k, each score's spread over repetitions, and the flaky items (flaky first)", Nothing, 200, Of("RepetitionReport")),
+    r("get", "/api/v1/runs/{id}/calibration", "evaluation", "Judge calibration: each LLM judge's accuracy, Cohen's κ and confusion counts against the run's manual labels", Nothing, 200, Of("Calibration")),
     r("get", "/api/v1/runs/{id}/events", "runs", "Server-sent events: snapshot, item, progress, done", Nothing, 200, Media("text/event-stream", "events; Last-Event-ID resumes")),
     r("get", "/api/v1/runs/{id}/export", "runs", "Export a run (`?format=csv|jsonl`)", Nothing, 200, Media("application/x-ndjson", "one run item per line (or CSV)")),
     r("post", "/api/v1/scores", "evaluation", "A manual or external score on a run item or trace", Object("{name, value?, string_value?, data_type, run_item_id | trace_id, comment?}"), 201, Of("Score")),
@@ -137,6 +138,7 @@ fn schemas() -> Map<String, Value> {
     add::<model::user::NewApiKey>(&mut all);
     add::<model::compare::ComparePayload>(&mut all);
     add::<model::repetitions::RepetitionReport>(&mut all);
+    add::<model::calibration::Calibration>(&mut all);
     add::<model::paired::CompareWithStats>(&mut all);
     add::<model::gate::GateResult>(&mut all);
     add::<model::gate::GateConditions>(&mut all);

@@ -44,6 +44,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/runs/1/retry"),
     ("GET", "/api/v1/runs/1/events"),
     ("GET", "/api/v1/runs/1/repetitions"),
+    ("GET", "/api/v1/runs/1/calibration"),
     ("GET", "/api/v1/runs/1/export?format=jsonl"),
     ("POST", "/api/v1/runs/1/evaluate"),
     ("POST", "/api/v1/scores"),

@@ -183,3 +183,46 @@ async fn bad_evaluators_and_scores_are_named_and_write_nothing() {
     assert_eq!(status, 201, "{scored}");
     assert_eq!((scored["data_type"].clone(), scored["trace_id"].clone()), (json!("categorical"), json!(trace_id)));
 }
+
+#[tokio::test]
+async fn judge_calibration_compares_the_judge_with_manual_labels() {
+    let s = TestServer::start().await;
+    let (_, d) = read(s.post("/api/v1/datasets", &json!({"name": "calib", "agent_class": "echo"})).await).await;
+    let id = d["id"].as_i64().unwrap();
+    let inputs: Vec<Value> = (0..12).map(|n| json!({"input": format!("q{n}")})).collect();
+    assert_eq!(s.post(&format!("/api/v1/datasets/{id}/items"), &json!({"items": inputs})).await.status(), 201);
+    let (_, run) = read(s.post(&format!("/api/v1/datasets/{id}/runs"), &json!({"name": "r"})).await).await;
+    let run_id = run["id"].as_i64().unwrap();
+    wait_finished(&s, run_id).await;
+    let items = run_items(&s, run_id).await;
+    // Nothing labelled yet: the judge has no pairs.
+    let (status, empty) = read(s.get(&format!("/api/v1/runs/{run_id}/calibration")).await).await;
+    assert_eq!((status, empty["labelled"].clone(), empty["judges"].clone()), (200, json!(0), json!([])));
+    // 10 items labelled by a person, 12 judged: 4 both pass, 3 both fail, 2 false passes, 1 false fail.
+    let plan = [(true, 0.9), (true, 0.8), (true, 0.7), (true, 0.6), (false, 0.1), (false, 0.2), (false, 0.3)]
+        .into_iter()
+        .chain([(false, 0.9), (false, 0.6), (true, 0.2)]);
+    for (item, (human, judge)) in items.iter().zip(plan) {
+        let run_item_id = item["id"].as_i64().unwrap();
+        let label = json!({"run_item_id": run_item_id, "name": "correct", "value": human});
+        assert_eq!(s.post("/api/v1/scores", &label).await.status(), 201);
+        let judged = json!({"run_item_id": run_item_id, "name": "judge", "value": judge, "source": "llm_judge"});
+        let (status, body) = read(s.post("/api/v1/scores", &judged).await).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for item in &items[10..] {
+        let judged = json!({"run_item_id": item["id"], "name": "judge", "value": 1.0, "source": "llm_judge"});
+        assert_eq!(s.post("/api/v1/scores", &judged).await.status(), 201);
+    }
+    let (_, c) = read(s.get(&format!("/api/v1/runs/{run_id}/calibration")).await).await;
+    assert_eq!(c["labelled"], 10);
+    let j = &c["judges"][0];
+    assert_eq!(j["judge"], "judge");
+    let counts =
+        ["n", "both_pass", "both_fail", "judge_pass_human_fail", "judge_fail_human_pass"].map(|k| j[k].clone());
+    assert_eq!(counts, [json!(10), json!(4), json!(3), json!(2), json!(1)]);
+    assert!((j["accuracy"].as_f64().unwrap() - 0.7).abs() < 1e-9);
+    // p_e = 0.5 × 0.6 + 0.5 × 0.4 = 0.5 (people pass 5 of 10, the judge 6): κ = (0.7 − 0.5) / 0.5.
+    assert!((j["kappa"].as_f64().unwrap() - 0.4).abs() < 1e-9, "{j}");
+    assert_eq!(read(s.get("/api/v1/runs/999/calibration").await).await.0, 404);
+}

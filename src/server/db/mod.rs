@@ -8,6 +8,7 @@
 
 pub mod api_keys;
 pub mod auth_sessions;
+pub mod calibration;
 pub mod changes;
 pub mod compare;
 pub mod datasets;

@@ -20,13 +20,18 @@ const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, 
 /// A dataset's runs, newest first.
 pub async fn for_dataset(db: &Db, dataset_id: i64, limit: i64) -> Result<Vec<RunSummary>, AppError> {
     let pool = &db.read;
-    Ok(query_as(format!(
+    let mut runs: Vec<RunSummary> = query_as(format!(
         "SELECT {SUMMARY_COLUMNS} FROM observ_dataset_runs r WHERE r.dataset_id = ? ORDER BY r.id DESC LIMIT ?"
     ))
     .bind(dataset_id)
     .bind(limit)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    let mut scores = super::scores::summaries_of_dataset(pool, dataset_id).await?;
+    for run in &mut runs {
+        run.scores_summary = scores.remove(&run.id).unwrap_or_default();
+    }
+    Ok(runs)
 }
 
 /// The most recent runs across datasets, for the dashboard.

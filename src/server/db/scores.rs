@@ -176,6 +176,27 @@ async fn delete_evaluated(conn: &mut Tx, run_id: i64) -> Result<u64, AppError> {
         .await?)
 }
 
+/// [`summary`] of every run of a dataset at once, by run id.
+pub(super) async fn summaries_of_dataset(
+    pool: &Pool,
+    dataset_id: i64,
+) -> Result<std::collections::HashMap<i64, Vec<ScoreSummary>>, AppError> {
+    type Row = (i64, String, i64, Option<f64>, Option<f64>, i64);
+    let rows: Vec<Row> = query_as(
+        "SELECT s.observ_dataset_run_id, s.name, count(s.value), CAST(avg(s.value) AS REAL), CAST(avg(s.passed) AS REAL), \
+         count(s.error) FROM observ_scores s JOIN observ_dataset_runs r ON r.id = s.observ_dataset_run_id \
+         WHERE r.dataset_id = ? GROUP BY s.observ_dataset_run_id, s.name ORDER BY s.name",
+    )
+    .bind(dataset_id)
+    .fetch_all(pool)
+    .await?;
+    let mut by_run: std::collections::HashMap<i64, Vec<ScoreSummary>> = Default::default();
+    for (run, name, count, mean, pass_rate, errors) in rows {
+        by_run.entry(run).or_default().push(ScoreSummary { name, count, mean, pass_rate, errors });
+    }
+    Ok(by_run)
+}
+
 /// Per score name: how many, the mean, the pass rate and the errors.
 pub(super) async fn summary(pool: &Pool, run_id: i64) -> Result<Vec<ScoreSummary>, AppError> {
     type Row = (String, i64, Option<f64>, Option<f64>, i64);

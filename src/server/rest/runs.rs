@@ -2,6 +2,7 @@
 //! cancel, retry, delete, and the live event stream.
 
 use super::body::{limit, Fields, JsonObject};
+use crate::model::calibration::Calibration;
 use crate::model::page::CursorPage;
 use crate::model::repetitions::RepetitionReport;
 use crate::model::run::{DatasetRun, RunDraft, DEFAULT_CONCURRENCY};
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/datasets/{id}/items/{item_id}/runs", get(item_history))
         .route("/runs/{id}/events", get(super::super::sse::run_events))
         .route("/runs/{id}/repetitions", get(repetitions))
+        .route("/runs/{id}/calibration", get(calibration))
 }
 
 async fn list(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
@@ -101,6 +103,11 @@ async fn start(
 /// pass@k, pass^k, each score's spread and the flaky items of a run.
 async fn repetitions(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<RepetitionReport>, AppError> {
     Ok(Json(db::repetitions::of_run(&state.db, id).await?))
+}
+
+/// Each LLM judge's agreement with the run's manual labels.
+async fn calibration(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Calibration>, AppError> {
+    Ok(Json(db::calibration::of_run(&state.db, id).await?))
 }
 
 async fn show(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<DatasetRun>, AppError> {

@@ -18,6 +18,7 @@ mod observation_detail;
 pub mod review;
 pub mod run;
 pub mod run_form;
+pub mod run_insights;
 mod runs_tab;
 pub mod sessions;
 pub mod settings;

@@ -1,7 +1,10 @@
 //! `/datasets/:id/runs/:run_id`: a run's status, progress and results. While the
 //! run goes, the bar and the rows follow its event stream without a reload.
 
-use crate::api::runs::{cancel_run, evaluate_run, get_run, list_run_items, retry_run};
+use super::run_insights::{CalibrationCard, RepetitionsCard};
+use crate::api::runs::{
+    cancel_run, evaluate_run, get_run, list_run_items, retry_run, run_calibration, run_repetitions,
+};
 use crate::model::json_text::preview;
 use crate::model::page::PageAt;
 use crate::model::run::DatasetRun;
@@ -14,6 +17,7 @@ use crate::ui::{href, now_ms, param_id, query_param};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
+use std::collections::HashSet;
 
 #[component]
 pub fn RunPage() -> impl IntoView {
@@ -52,6 +56,20 @@ fn RunView(run: DatasetRun) -> impl IntoView {
     let live_items = RwSignal::new(Vec::<RunItem>::new());
     let failure = RwSignal::new(None::<String>);
     let watching = RwSignal::new(!run.status.is_finished());
+    // Repetitions and judge calibration, read again when the run finishes or is re-evaluated.
+    let scored = RwSignal::new(0u32);
+    let repeated = run.repetitions > 1;
+    let repetitions = Resource::new(
+        move || scored.get(),
+        move |_| async move {
+            if repeated {
+                run_repetitions(id).await.ok()
+            } else {
+                None
+            }
+        },
+    );
+    let calibration = Resource::new(move || scored.get(), move |_| run_calibration(id));
 
     let watch = move || {
         watch_run(id, move |event| match event {
@@ -73,6 +91,7 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                 watching.set(false);
                 // Rows and aggregates as stored, with every score.
                 items.refetch();
+                scored.update(|n| *n += 1);
             }
         })
     };
@@ -108,6 +127,7 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                     failure.set(None);
                     live_items.set(Vec::new());
                     items.refetch();
+                    scored.update(|n| *n += 1);
                 }
                 Err(e) => failure.set(Some(e.to_string())),
             }
@@ -168,8 +188,22 @@ fn RunView(run: DatasetRun) -> impl IntoView {
             <div><dt>"Latency p95"</dt><dd>{move || current.read().latency_ms_p95.map(duration_label).unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt>"Duration"</dt><dd>{move || duration(&current.read())}</dd></div>
             <div><dt>"Concurrency"</dt><dd>{run.concurrency}</dd></div>
+            {repeated.then(|| view! {
+                <div><dt>"Repetitions"</dt><dd>{run.repetitions}</dd></div>
+                <div><dt>"Flaky items"</dt><dd id="run-flaky">{move || current.read().flaky_items.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</dd></div>
+            })}
         </dl>
         <ScoreSummaryTable run=current.into()/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                repetitions.await.map(|report| view! { <RepetitionsCard report/> })
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                calibration.await.ok().map(|calibration| view! { <CalibrationCard calibration/> })
+            })}
+        </Transition>
         <div class="filters">
             <div class="chips" role="group" aria-label="status filter">
                 {chip("", "All")}
@@ -183,6 +217,10 @@ fn RunView(run: DatasetRun) -> impl IntoView {
             {move || {
                 let path = path.clone();
                 Suspend::new(async move {
+                    let flaky: HashSet<i64> = repetitions
+                        .await
+                        .map(|r| r.item_results.iter().filter(|i| i.flaky).map(|i| i.dataset_item_id).collect())
+                        .unwrap_or_default();
                     match items.await {
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                         Ok(page) => {
@@ -208,7 +246,10 @@ fn RunView(run: DatasetRun) -> impl IntoView {
                                             let stored = rows.iter().filter(|i| !live_ids.contains(&i.id)).cloned();
                                             let mut all: Vec<RunItem> = fresh.chain(stored).collect();
                                             all.sort_by_key(|i| std::cmp::Reverse(i.id));
-                                            all.into_iter().map(|item| view! { <RunItemRow item/> }).collect_view()
+                                            all.into_iter().map(|item| {
+                                                let flaky = flaky.contains(&item.dataset_item_id);
+                                                view! { <RunItemRow item flaky/> }
+                                            }).collect_view()
                                         }}
                                     </tbody>
                                 </table>
@@ -223,7 +264,7 @@ fn RunView(run: DatasetRun) -> impl IntoView {
 }
 
 #[component]
-fn RunItemRow(item: RunItem) -> impl IntoView {
+fn RunItemRow(item: RunItem, flaky: bool) -> impl IntoView {
     let result = match (&item.error, &item.output) {
         (Some(error), _) => view! { <span class="error-text">{error.clone()}</span> }.into_any(),
         (None, Some(output)) => view! { <span>{preview(output, 120)}</span> }.into_any(),
@@ -234,7 +275,13 @@ fn RunItemRow(item: RunItem) -> impl IntoView {
             <td class="mono cell-preview">{preview(&item.input, 80)}</td>
             <td class="mono cell-preview">{item.expected_output.as_ref().map(|v| preview(v, 60)).unwrap_or_else(|| "—".into())}</td>
             <td class="mono cell-preview">{result}</td>
-            <td><StatusBadge status=item.status.as_str()/></td>
+            <td>
+                <StatusBadge status=item.status.as_str()/>
+                {flaky.then(|| view! {
+                    " " <span class="badge badge-flaky" title="This item's repetitions disagree: one succeeded and another failed, or a pass/fail score passed on one and failed on another">"flaky"</span>
+                })}
+                {(item.repetition > 0).then(|| view! { " " <span class="muted small">{format!("try {}", item.repetition + 1)}</span> })}
+            </td>
             <td><ItemScores run_item_id=item.id scores=item.scores.clone() reviewable=matches!(item.status, RunItemStatus::Succeeded | RunItemStatus::Failed)/></td>
             <td class="num">{item.latency_ms.map(duration_label).unwrap_or_else(|| "—".into())}</td>
             <td class="num">{cost_label(item.cost)}</td>

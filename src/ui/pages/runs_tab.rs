@@ -5,6 +5,7 @@ use crate::api::datasets::{dataset_baseline, list_dataset_runs, set_dataset_base
 use crate::model::compare::{MAX_RUNS, MIN_RUNS};
 use crate::model::run::RunSummary;
 use crate::model::run_item::RunEvent;
+use crate::model::score::{format_score, ScoreSummary};
 use crate::model::stats::cost_label;
 use crate::ui::components::{can_write, watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge, WriteOnly};
 use leptos::prelude::*;
@@ -50,7 +51,7 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
                     Ok(runs) => view! {
                         <table class="table" id="runs-table">
                             <thead><tr>
-                                <th></th><th>"Run"</th><th>"Status"</th><th>"Progress"</th><th class="num">"Cost"</th>
+                                <th></th><th>"Run"</th><th>"Status"</th><th>"Scores"</th><th>"Progress"</th><th class="num">"Cost"</th>
                                 <th class="num">"Tokens"</th><th>"Started"</th>
                             </tr></thead>
                             <tbody>{runs.into_iter().map(|run| view! { <RunRow run selected baseline/> }).collect_view()}</tbody>
@@ -60,6 +61,31 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// Each score's pass rate (for pass/fail scores) or mean, as small chips.
+fn score_means(summary: &[ScoreSummary]) -> impl IntoView {
+    if summary.is_empty() {
+        return view! { <span class="muted small">"—"</span> }.into_any();
+    }
+    summary
+        .iter()
+        .filter(|s| s.count > 0)
+        .map(|s| {
+            let value = match (s.pass_rate, s.mean) {
+                (Some(rate), _) => format!("{:.0}%", rate * 100.0),
+                (None, Some(mean)) => format_score(mean),
+                (None, None) => "—".into(),
+            };
+            let title = format!("{}: {} scored, {} errors", s.name, s.count, s.errors);
+            view! {
+                <span class="score" title=title data-score=s.name.clone()>
+                    <span class="score-name">{s.name.clone()}</span>" "<span class="score-value">{value}</span>
+                </span>
+            }
+        })
+        .collect_view()
+        .into_any()
 }
 
 #[component]
@@ -96,6 +122,7 @@ fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>, baseline: RwSignal<Opti
                 RunEvent::Snapshot(run) | RunEvent::Done(run) => {
                     (r.status, r.completed_items, r.failed_items) = (run.status, run.completed_items, run.failed_items);
                     (r.total_items, r.total_cost, r.total_tokens) = (run.total_items, run.total_cost, run.total_tokens);
+                    r.scores_summary = run.scores_summary;
                 }
                 RunEvent::Progress(p) => {
                     (r.status, r.completed_items, r.failed_items) = (p.status, p.completed_items, p.failed_items);
@@ -117,6 +144,7 @@ fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>, baseline: RwSignal<Opti
                 })}
             </td>
             <td>{move || view! { <StatusBadge status=current.read().status.as_str()/> }}</td>
+            <td class="run-scores">{move || score_means(&current.read().scores_summary)}</td>
             <td>
                 <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100">
                     <div class="progress-fill" style=move || format!("width: {:.1}%", current.read().progress_percentage())></div>
