@@ -26,6 +26,7 @@ const dataset = await api('POST', '/api/v1/datasets', {
   evaluators: [
     { name: 'exact', type: 'exact_match' },
     { name: 'similar', type: 'levenshtein', threshold: 0.8 },
+    { name: 'mentions', type: 'contains', keywords: ['a'], mode: 'all' },
   ],
 });
 const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
@@ -79,6 +80,8 @@ await page.addInitScript(() => {
 const loads = [];
 const navs = [];
 const filters = [];
+const switches = [];
+const stats = [];
 for (let i = 0; i < 5; i++) {
   // Full page load: server-rendered table, then WASM hydration.
   await page.goto(`${base}/datasets/${dataset.id}/compare?${query}`);
@@ -106,6 +109,22 @@ for (let i = 0; i < 5; i++) {
       }, name),
     );
   }
+
+  // A baseline switch: every run's statistics against the new baseline (2,000 items ×
+  // 4 candidates × 3 scores, 2,000 bootstrap resamples each) recomputed in WASM, then painted.
+  for (const r of [1, 2, 0]) {
+    const [total, inWasm] = await page.evaluate(async (r) => {
+      const input = document.querySelector(`input[name="baseline"][value="${r}"]`);
+      const card = document.querySelector('#compare-verdicts');
+      const before = card.getAttribute('data-stats-ms');
+      const t0 = performance.now();
+      input.click();
+      await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+      return [performance.now() - t0, Number(card.getAttribute('data-stats-ms') ?? before)];
+    }, r);
+    switches.push(total);
+    stats.push(inWasm);
+  }
 }
 await browser.close();
 const show = (label, xs) => {
@@ -115,3 +134,5 @@ const show = (label, xs) => {
 show('browser: page load → rendered and hydrated', loads);
 show('browser: click Compare on the runs tab → table rendered (payload fetched, WASM render)', navs);
 show('browser: apply a filter → repainted', filters);
+show('browser: switch the baseline → statistics recomputed and repainted', switches);
+show('WASM: statistics of 4 runs × 3 scores × 2,000 items against the baseline (debug build if run against one)', stats);

@@ -9,19 +9,40 @@ use crate::model::paired::{compare_runs, Verdict, MIN_PAIRED};
 use leptos::prelude::*;
 use std::sync::Arc;
 
+/// A high-resolution clock in the browser; none on the server.
+fn now_ms() -> Option<f64> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().and_then(|w| w.performance()).map(|p| p.now())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
 fn signed(v: f64) -> String {
     format!("{v:+.3}")
 }
 
 #[component]
 pub fn CompareVerdicts(payload: Arc<ComparePayload>, baseline: RwSignal<usize>) -> impl IntoView {
+    // How long the statistics took in this browser (the compare benchmark reads it).
+    let stats_ms = RwSignal::new(None::<f64>);
     let comparisons = {
         let payload = payload.clone();
-        Memo::new(move |_| compare_runs(&payload, baseline.get()))
+        Memo::new(move |_| {
+            let started = now_ms();
+            let all = compare_runs(&payload, baseline.get());
+            if let (Some(start), Some(end)) = (started, now_ms()) {
+                stats_ms.set(Some(end - start));
+            }
+            all
+        })
     };
     let names: std::collections::HashMap<i64, String> = payload.runs.iter().map(|r| (r.id, r.name.clone())).collect();
     view! {
-        <div class="card" id="compare-verdicts">
+        <div class="card" id="compare-verdicts" data-stats-ms=move || stats_ms.get().map(|ms| format!("{ms:.2}"))>
             <h2>"Is the difference real?"</h2>
             <p class="hint">{format!(
                 "Against the baseline, per score: items both runs scored, the mean per-item change with its 95 % interval \
