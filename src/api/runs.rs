@@ -112,9 +112,13 @@ pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunIte
 pub async fn compare_runs(
     dataset_id: i64,
     runs: String,
-) -> Result<crate::model::compare::ComparePayload, ServerFnError> {
+) -> Result<crate::model::paired::CompareWithStats, ServerFnError> {
     use crate::server::db::compare;
     let state = crate::server::state()?;
     let ids = compare::parse_run_ids(&runs)?;
-    Ok(compare::load(&state.db, dataset_id, &ids).await?)
+    let payload = compare::load(&state.db, dataset_id, &ids).await?;
+    // The statistics against the first run, computed here (natively) so the
+    // page need not compute them again as it hydrates.
+    let comparisons = crate::model::paired::compare_runs(&payload, 0);
+    Ok(crate::model::paired::CompareWithStats { baseline_run_id: ids[0], payload, comparisons })
 }

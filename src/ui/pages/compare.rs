@@ -9,6 +9,7 @@ use crate::model::compare::{
     DiffPart, RowFilter, RowOrder,
 };
 use crate::model::json_text::preview;
+use crate::model::paired::Comparison;
 use crate::model::score::format_score;
 use crate::model::stats::{cost_label, duration_label};
 use crate::ui::components::{ErrorNote, Loading, StatusBadge};
@@ -32,7 +33,10 @@ pub fn ComparePage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match payload.await {
-                    Ok(payload) => view! { <CompareView payload=Arc::new(payload)/> }.into_any(),
+                    Ok(answer) => {
+                        let initial = answer.comparisons;
+                        view! { <CompareView payload=Arc::new(answer.payload) initial/> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
             })}
@@ -61,7 +65,7 @@ fn delta_view(delta: Option<f64>, higher_is_good: bool, text: impl Fn(f64) -> St
 }
 
 #[component]
-fn CompareView(payload: Arc<ComparePayload>) -> impl IntoView {
+fn CompareView(payload: Arc<ComparePayload>, initial: Vec<Comparison>) -> impl IntoView {
     let baseline = RwSignal::new(0_usize);
     let filter = RwSignal::new(RowFilter::All);
     let order = RwSignal::new(RowOrder::Item);
@@ -240,7 +244,7 @@ fn CompareView(payload: Arc<ComparePayload>) -> impl IntoView {
                 <tbody>{summary}</tbody>
             </table>
         </div>
-        <CompareVerdicts payload=payload.clone() baseline/>
+        <CompareVerdicts payload=payload.clone() baseline initial/>
         <div class="card">
             <div class="chart-head">
                 <h2>"Score distribution"</h2>

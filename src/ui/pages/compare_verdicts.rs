@@ -5,7 +5,7 @@
 //! when the baseline changes.
 
 use crate::model::compare::ComparePayload;
-use crate::model::paired::{compare_runs, Verdict, MIN_PAIRED};
+use crate::model::paired::{compare_runs, Comparison, Verdict, MIN_PAIRED};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -26,12 +26,20 @@ fn signed(v: f64) -> String {
 }
 
 #[component]
-pub fn CompareVerdicts(payload: Arc<ComparePayload>, baseline: RwSignal<usize>) -> impl IntoView {
+pub fn CompareVerdicts(
+    payload: Arc<ComparePayload>,
+    baseline: RwSignal<usize>,
+    initial: Vec<Comparison>,
+) -> impl IntoView {
     // How long the statistics took in this browser (the compare benchmark reads it).
     let stats_ms = RwSignal::new(None::<f64>);
     let comparisons = {
         let payload = payload.clone();
         Memo::new(move |_| {
+            // Against the first run the server sent them; other baselines are computed here.
+            if baseline.get() == 0 {
+                return initial.clone();
+            }
             let started = now_ms();
             let all = compare_runs(&payload, baseline.get());
             if let (Some(start), Some(end)) = (started, now_ms()) {
