@@ -2,17 +2,16 @@
 //! payload; the baseline, filters, sorting, diffs and the chart are computed in
 //! the browser without another request.
 
+use super::compare_row::CompareRow;
 use super::compare_verdicts::CompareVerdicts;
 use crate::api::runs::compare_runs;
 use crate::model::compare::{
-    aggregate, diff_words, good_when_higher, histogram, output_text, score_delta, visible_rows, ComparePayload,
-    DiffPart, RowFilter, RowOrder,
+    aggregate, good_when_higher, histogram, visible_rows, ComparePayload, RowFilter, RowOrder,
 };
-use crate::model::json_text::preview;
 use crate::model::paired::Comparison;
 use crate::model::score::format_score;
 use crate::model::stats::{cost_label, duration_label};
-use crate::ui::components::{ErrorNote, Loading, StatusBadge};
+use crate::ui::components::{ErrorNote, Loading};
 use crate::ui::{param_id, query_param};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,7 +44,7 @@ pub fn ComparePage() -> impl IntoView {
 }
 
 /// "+0.25" / "−1" / "±0", and whether the change is good, bad or none.
-fn delta_view(delta: Option<f64>, higher_is_good: bool, text: impl Fn(f64) -> String) -> AnyView {
+pub(super) fn delta_view(delta: Option<f64>, higher_is_good: bool, text: impl Fn(f64) -> String) -> AnyView {
     let Some(d) = delta else { return ().into_any() };
     let class = if d.abs() < 1e-9 {
         "delta delta-same"
@@ -150,79 +149,8 @@ fn CompareView(payload: Arc<ComparePayload>, initial: Vec<Comparison>) -> impl I
         }
     };
 
-    let table_rows = {
-        let payload = payload.clone();
-        move || {
-            let b = baseline.get();
-            let names = payload.score_names.clone();
-            rows.get().into_iter().take(shown.get()).map(|index| {
-                let item = &payload.items[index];
-                let open = move || expanded.get() == Some(index);
-                let cells = item.results.iter().enumerate().map(|(r, result)| {
-                    let Some(result) = result else {
-                        return view! { <td class="muted">"not in this run"</td> }.into_any();
-                    };
-                    let other = r != b;
-                    let base_latency = item.results.get(b).and_then(|x| x.as_ref()).and_then(|x| x.latency_ms);
-                    view! {
-                        <td data-run=r>
-                            <div class="mono cell-preview">{match &result.error {
-                                Some(e) => view! { <span class="error-text">{preview(&serde_json::Value::String(e.clone()), 80)}</span> }.into_any(),
-                                None => view! { <span>{result.output.as_ref().map(|o| preview(o, 80)).unwrap_or_default()}</span> }.into_any(),
-                            }}</div>
-                            <div class="compare-meta">
-                                <StatusBadge status=result.status.as_str()/>
-                                {names.iter().filter_map(|n| result.scores.get(n).map(|v| (n.clone(), *v))).map(|(n, v)| {
-                                    let delta = if other { score_delta(item, r, b, &n) } else { None };
-                                    view! { <span class="score" data-score=n.clone()>{format!("{n} {}", format_score(v))} " " {delta_view(delta, true, format_score)}</span> }
-                                }).collect_view()}
-                                <span class="muted">{result.latency_ms.map(duration_label).unwrap_or_default()}</span>
-                                {delta_view(result.latency_ms.zip(base_latency).map(|(m, t)| (m - t) as f64).filter(|_| other), false, |d| duration_label(d as i64))}
-                                <span class="muted">{cost_label(result.cost)}</span>
-                            </div>
-                        </td>
-                    }.into_any()
-                }).collect_view();
-                let diffs = {
-                    let base = item.results.get(b).and_then(|x| x.as_ref()).map(output_text);
-                    let runs = payload.runs.clone();
-                    let results = item.results.clone();
-                    move || open().then(|| {
-                        let base = base.clone().unwrap_or_default();
-                        view! {
-                            <tr class="compare-diff"><td colspan=results.len() + 1>
-                                {results.iter().enumerate().filter(|(r, x)| *r != b && x.is_some()).map(|(r, x)| {
-                                    let text = x.as_ref().map(output_text).unwrap_or_default();
-                                    view! {
-                                        <div class="diff" data-run=r>
-                                            <p class="muted">{format!("{} vs {}", runs[r].name, runs[b].name)}</p>
-                                            <pre>{diff_words(&base, &text).into_iter().map(|part| match part {
-                                                DiffPart::Same(t) => view! { <span>{t}</span> }.into_any(),
-                                                DiffPart::Added(t) => view! { <ins>{t}</ins> }.into_any(),
-                                                DiffPart::Removed(t) => view! { <del>{t}</del> }.into_any(),
-                                            }).collect_view()}</pre>
-                                        </div>
-                                    }
-                                }).collect_view()}
-                            </td></tr>
-                        }
-                    })
-                };
-                view! {
-                    <tr class="compare-row" data-item-id=item.dataset_item_id class:open=open
-                        on:click=move |_| expanded.update(|e| *e = if *e == Some(index) { None } else { Some(index) })>
-                        <td>
-                            <div class="mono cell-preview">{preview(&item.input, 80)}</div>
-                            <div class="muted mono cell-preview">{item.expected_output.as_ref().map(|e| format!("expected: {}", preview(e, 60)))}</div>
-                        </td>
-                        {cells}
-                    </tr>
-                    {diffs}
-                }
-            }).collect_view()
-        }
-    };
-
+    // Keyed by item: a filter or sort moves rows; a baseline switch updates each row's deltas in place.
+    let shown_rows = move || rows.get().into_iter().take(shown.get()).collect::<Vec<_>>();
     let sort_options = payload
         .score_names
         .iter()
@@ -282,7 +210,11 @@ fn CompareView(payload: Arc<ComparePayload>, initial: Vec<Comparison>) -> impl I
                         {move || (baseline.get() == r).then(|| view! { " " <span class="badge">"baseline"</span> })}</th>
                 }).collect_view()}
             </tr></thead>
-            <tbody>{table_rows}</tbody>
+            <tbody>
+                <For each=shown_rows key=|index| *index let:index>
+                    <CompareRow payload=payload.clone() index baseline expanded/>
+                </For>
+            </tbody>
         </table>
         {move || (rows.read().len() > shown.get()).then(|| view! {
             <button type="button" class="btn" on:click=move |_| shown.update(|s| *s += ROWS_STEP)>

@@ -4,6 +4,7 @@ mod add_observation;
 mod add_to_dataset;
 pub mod api_docs;
 pub mod compare;
+mod compare_row;
 mod compare_verdicts;
 pub mod connect;
 pub mod dashboard;
