@@ -3,6 +3,7 @@
 //! series pivoted from the dashboard's rows onto its buckets.
 
 use crate::model::dashboard::{Dashboard, Range};
+use crate::model::score::format_score;
 use crate::model::stats::{cost_label, duration_label};
 use crate::ui::components::{Chart, ChartData, ChartKind, Series};
 use leptos::prelude::*;
@@ -106,8 +107,14 @@ fn percent(v: f64) -> String {
     format!("{v:.0}%")
 }
 
+/// Latency ticks: sub-second values keep their fraction (0.25 ms, 2.5 ms), so
+/// an axis of small latencies doesn't repeat one label.
 fn millis(v: f64) -> String {
-    duration_label(v.round() as i64)
+    if v > 0.0 && v < 10.0 {
+        format!("{} ms", format_score(v))
+    } else {
+        duration_label(v.round() as i64)
+    }
 }
 
 #[component]
