@@ -25,7 +25,7 @@ use crate::ui::pages::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The browser reads who the page is for from here before hydrating.
@@ -74,33 +74,79 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="content">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=DashboardPage/>
-                    <Route path=path!("/datasets") view=DatasetsPage/>
-                    <Route path=path!("/datasets/new") view=DatasetFormPage/>
-                    <Route path=path!("/datasets/:id") view=DatasetPage/>
-                    <Route path=path!("/datasets/:id/edit") view=DatasetFormPage/>
-                    <Route path=path!("/datasets/:id/import") view=ImportPage/>
-                    <Route path=path!("/datasets/:id/items/new") view=ItemFormPage/>
-                    <Route path=path!("/datasets/:id/items/:item_id/edit") view=ItemFormPage/>
-                    <Route path=path!("/datasets/:id/runs/new") view=RunFormPage/>
-                    <Route path=path!("/datasets/:id/runs/:run_id") view=RunPage/>
-                    <Route path=path!("/datasets/:id/runs/:run_id/review") view=ReviewPage/>
-                    <Route path=path!("/datasets/:id/compare") view=ComparePage/>
-                    <Route path=path!("/traces") view=TracesPage/>
-                    <Route path=path!("/traces/:id") view=TracePage/>
-                    <Route path=path!("/sessions") view=SessionsPage/>
-                    <Route path=path!("/sessions/:id") view=SessionPage/>
-                    <Route path=path!("/connect") view=ConnectPage/>
-                    <Route path=path!("/api-docs") view=ApiDocsPage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/setup") view=SetupPage/>
-                    <Route path=path!("/settings") view=SettingsPage/>
-                    <Route path=path!("/settings/users") view=UsersPage/>
-                    <Route path=path!("/settings/api-keys") view=ApiKeysPage/>
+                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()}/>
+                    <Route path=path!("/datasets") view={Lazy::<DatasetsRoute>::new()}/>
+                    <Route path=path!("/datasets/new") view={Lazy::<DatasetFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id") view={Lazy::<DatasetRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/edit") view={Lazy::<DatasetFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/import") view={Lazy::<ImportRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/items/new") view={Lazy::<ItemFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/items/:item_id/edit") view={Lazy::<ItemFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/runs/new") view={Lazy::<RunFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/runs/:run_id") view={Lazy::<RunRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/runs/:run_id/review") view={Lazy::<ReviewRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/compare") view={Lazy::<CompareRoute>::new()}/>
+                    <Route path=path!("/traces") view={Lazy::<TracesRoute>::new()}/>
+                    <Route path=path!("/traces/:id") view={Lazy::<TraceRoute>::new()}/>
+                    <Route path=path!("/sessions") view={Lazy::<SessionsRoute>::new()}/>
+                    <Route path=path!("/sessions/:id") view={Lazy::<SessionRoute>::new()}/>
+                    <Route path=path!("/connect") view={Lazy::<ConnectRoute>::new()}/>
+                    <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()}/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
+                    <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()}/>
+                    <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// Every page is a route whose view is a WASM chunk of its own
+/// (`cargo leptos build --split`): a first visit downloads the app's frame (this
+/// file, the router, the top bar) and the page it opens; another page's code
+/// comes when that page is first opened. The server names the current page's
+/// chunks in the HTML it renders, so the browser fetches them with the bundle.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident,)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    ApiDocsRoute => ApiDocsPage,
+    ApiKeysRoute => ApiKeysPage,
+    CompareRoute => ComparePage,
+    ConnectRoute => ConnectPage,
+    DashboardRoute => DashboardPage,
+    DatasetFormRoute => DatasetFormPage,
+    DatasetRoute => DatasetPage,
+    DatasetsRoute => DatasetsPage,
+    ImportRoute => ImportPage,
+    ItemFormRoute => ItemFormPage,
+    LoginRoute => LoginPage,
+    ReviewRoute => ReviewPage,
+    RunFormRoute => RunFormPage,
+    RunRoute => RunPage,
+    SessionRoute => SessionPage,
+    SessionsRoute => SessionsPage,
+    SettingsRoute => SettingsPage,
+    SetupRoute => SetupPage,
+    TraceRoute => TracePage,
+    TracesRoute => TracesPage,
+    UsersRoute => UsersPage,
 }
 
 #[component]
