@@ -25,7 +25,7 @@ use crate::ui::pages::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute};
+use leptos_router::{path, Lazy, LazyRoute};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The browser reads who the page is for from here before hydrating.
@@ -103,50 +103,85 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Every page is a route whose view is a WASM chunk of its own
-/// (`cargo leptos build --split`): a first visit downloads the app's frame (this
-/// file, the router, the top bar) and the page it opens; another page's code
-/// comes when that page is first opened. The server names the current page's
-/// chunks in the HTML it renders, so the browser fetches them with the bundle.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident,)*) => {$(
-        struct $route;
+/// The pages come in a few WASM chunks, loaded lazily (`cargo leptos build
+/// --split`): a first visit downloads the app's frame (this file, the router,
+/// the top bar) and the chunk of the page it opens; another chunk comes when
+/// one of its pages is first opened. The server names the current page's chunk
+/// in the HTML it renders, so the browser fetches it beside the main bundle.
+/// Pages that are used together share a chunk; one lazy function per chunk
+/// keeps the pieces few (every set of chunks that share code adds a piece).
+macro_rules! page_chunks {
+    ($($chunk:ident($pages:ident, $preload:ident) { $($route:ident => $page:ident,)+ })*) => {$(
+        #[allow(clippy::enum_variant_names)]
+        enum $pages {
+            $($route,)+
+        }
 
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+        #[lazy]
+        fn $chunk(page: $pages) -> AnyView {
+            match page {
+                $($pages::$route => view! { <$page/> }.into_any(),)+
             }
         }
+
+        $(
+            struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $chunk($pages::$route).await
+                }
+
+                // The router loads the chunk before it hydrates or renders the page.
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )+
     )*};
 }
 
-lazy_pages! {
-    ApiDocsRoute => ApiDocsPage,
-    ApiKeysRoute => ApiKeysPage,
-    CompareRoute => ComparePage,
-    ConnectRoute => ConnectPage,
-    DashboardRoute => DashboardPage,
-    DatasetFormRoute => DatasetFormPage,
-    DatasetRoute => DatasetPage,
-    DatasetsRoute => DatasetsPage,
-    ImportRoute => ImportPage,
-    ItemFormRoute => ItemFormPage,
-    LoginRoute => LoginPage,
-    ReviewRoute => ReviewPage,
-    RunFormRoute => RunFormPage,
-    RunRoute => RunPage,
-    SessionRoute => SessionPage,
-    SessionsRoute => SessionsPage,
-    SettingsRoute => SettingsPage,
-    SetupRoute => SetupPage,
-    TraceRoute => TracePage,
-    TracesRoute => TracesPage,
-    UsersRoute => UsersPage,
+page_chunks! {
+    dashboard_chunk(DashboardPages, __preload_dashboard_chunk) {
+        DashboardRoute => DashboardPage,
+    }
+    datasets_chunk(DatasetsPages, __preload_datasets_chunk) {
+        DatasetsRoute => DatasetsPage,
+        DatasetRoute => DatasetPage,
+        RunRoute => RunPage,
+        RunFormRoute => RunFormPage,
+        ItemFormRoute => ItemFormPage,
+    }
+    dataset_setup_chunk(DatasetSetupPages, __preload_dataset_setup_chunk) {
+        DatasetFormRoute => DatasetFormPage,
+        ImportRoute => ImportPage,
+    }
+    evaluation_chunk(EvaluationPages, __preload_evaluation_chunk) {
+        CompareRoute => ComparePage,
+        ReviewRoute => ReviewPage,
+    }
+    traces_chunk(TracesPages, __preload_traces_chunk) {
+        TracesRoute => TracesPage,
+        TraceRoute => TracePage,
+        SessionsRoute => SessionsPage,
+        SessionRoute => SessionPage,
+    }
+    settings_chunk(SettingsPages, __preload_settings_chunk) {
+        SettingsRoute => SettingsPage,
+        UsersRoute => UsersPage,
+        ApiKeysRoute => ApiKeysPage,
+        ConnectRoute => ConnectPage,
+        ApiDocsRoute => ApiDocsPage,
+    }
+    sign_in_chunk(SignInPages, __preload_sign_in_chunk) {
+        LoginRoute => LoginPage,
+        SetupRoute => SetupPage,
+    }
 }
 
 #[component]
