@@ -8,28 +8,35 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test deps build release bench bench-scale-out fmt lint clean
+.PHONY: run test deps build release bench bench-scale-out bench-first-load fmt lint clean
 
 run: deps
-	cargo leptos build
+	cargo leptos build --split
 	@echo "Observ on http://$${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (database $${OBSERV_DATABASE_URL:-sqlite://data/observ.db}); the first visit creates the admin"
 	LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=observ $${CARGO_TARGET_DIR:-target}/debug/observ
 
 test: deps
 	cargo test --features ssr
 	scripts/with-postgres cargo test --features ssr --test http
-	cargo leptos build
+	cargo leptos build --split
 	end2end/run.sh
 	scripts/client-tests
 	scripts/with-postgres scripts/client-tests
+	scripts/bundle-size
 
-# A release build: optimised server and WASM (needs wasm-opt, installed here).
+# A release build: optimised server and WASM split into per-page chunks (needs
+# wasm-opt, installed here).
 release: deps
 	@command -v wasm-opt > /dev/null || npm install -g binaryen
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 bench: deps
 	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience --bench ingest
+
+# Per page: the JS + WASM a first visit downloads (gzip) and the time to hydrated.
+bench-first-load: deps
+	@command -v wasm-opt > /dev/null || npm install -g binaryen
+	benches/first_load.sh
 
 # The runs benchmark on PostgreSQL, and several instances on one PostgreSQL (durable settings).
 bench-scale-out: deps

@@ -3,7 +3,7 @@
 # file, and runs end2end/bench/compare.mjs in headless Chromium (see there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo leptos build --release
+cargo leptos build --release --split
 target_dir="${CARGO_TARGET_DIR:-target}"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${OBSERV_BENCH_PROFILE:-release}"
-[ "$profile" = release ] && cargo leptos build --release
+[ "$profile" = release ] && cargo leptos build --release --split
 target_dir="${CARGO_TARGET_DIR:-target}"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs the Playwright suite against the real server: a free loopback port, a
 # fresh SQLite file in a temp dir, and the server stopped afterwards — also when
-# a test fails. Expects `cargo leptos build` to have run.
+# a test fails. Expects `cargo leptos build --split` to have run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 server="$target_dir/debug/observ"
 site_root="${LEPTOS_SITE_ROOT:-target/site}"
-[ -x "$server" ] || { echo "e2e: $server is missing; run cargo leptos build first" >&2; exit 1; }
+[ -x "$server" ] || { echo "e2e: $server is missing; run cargo leptos build --split first" >&2; exit 1; }
 [ -f "$site_root/pkg/observ.wasm" ] || { echo "e2e: $site_root/pkg has no WASM bundle" >&2; exit 1; }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -25,7 +25,7 @@ use crate::ui::pages::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The browser reads who the page is for from here before hydrating.
@@ -74,32 +74,115 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="content">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=DashboardPage/>
-                    <Route path=path!("/datasets") view=DatasetsPage/>
-                    <Route path=path!("/datasets/new") view=DatasetFormPage/>
-                    <Route path=path!("/datasets/:id") view=DatasetPage/>
-                    <Route path=path!("/datasets/:id/edit") view=DatasetFormPage/>
-                    <Route path=path!("/datasets/:id/import") view=ImportPage/>
-                    <Route path=path!("/datasets/:id/items/new") view=ItemFormPage/>
-                    <Route path=path!("/datasets/:id/items/:item_id/edit") view=ItemFormPage/>
-                    <Route path=path!("/datasets/:id/runs/new") view=RunFormPage/>
-                    <Route path=path!("/datasets/:id/runs/:run_id") view=RunPage/>
-                    <Route path=path!("/datasets/:id/runs/:run_id/review") view=ReviewPage/>
-                    <Route path=path!("/datasets/:id/compare") view=ComparePage/>
-                    <Route path=path!("/traces") view=TracesPage/>
-                    <Route path=path!("/traces/:id") view=TracePage/>
-                    <Route path=path!("/sessions") view=SessionsPage/>
-                    <Route path=path!("/sessions/:id") view=SessionPage/>
-                    <Route path=path!("/connect") view=ConnectPage/>
-                    <Route path=path!("/api-docs") view=ApiDocsPage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/setup") view=SetupPage/>
-                    <Route path=path!("/settings") view=SettingsPage/>
-                    <Route path=path!("/settings/users") view=UsersPage/>
-                    <Route path=path!("/settings/api-keys") view=ApiKeysPage/>
+                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()}/>
+                    <Route path=path!("/datasets") view={Lazy::<DatasetsRoute>::new()}/>
+                    <Route path=path!("/datasets/new") view={Lazy::<DatasetFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id") view={Lazy::<DatasetRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/edit") view={Lazy::<DatasetFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/import") view={Lazy::<ImportRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/items/new") view={Lazy::<ItemFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/items/:item_id/edit") view={Lazy::<ItemFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/runs/new") view={Lazy::<RunFormRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/runs/:run_id") view={Lazy::<RunRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/runs/:run_id/review") view={Lazy::<ReviewRoute>::new()}/>
+                    <Route path=path!("/datasets/:id/compare") view={Lazy::<CompareRoute>::new()}/>
+                    <Route path=path!("/traces") view={Lazy::<TracesRoute>::new()}/>
+                    <Route path=path!("/traces/:id") view={Lazy::<TraceRoute>::new()}/>
+                    <Route path=path!("/sessions") view={Lazy::<SessionsRoute>::new()}/>
+                    <Route path=path!("/sessions/:id") view={Lazy::<SessionRoute>::new()}/>
+                    <Route path=path!("/connect") view={Lazy::<ConnectRoute>::new()}/>
+                    <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()}/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
+                    <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()}/>
+                    <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The pages come in a few WASM chunks, loaded lazily (`cargo leptos build
+/// --split`): a first visit downloads the app's frame (this file, the router,
+/// the top bar) and the chunk of the page it opens; another chunk comes when
+/// one of its pages is first opened. The server names the current page's chunk
+/// in the HTML it renders, so the browser fetches it beside the main bundle.
+/// Pages that are used together share a chunk; one lazy function per chunk
+/// keeps the pieces few (every set of chunks that share code adds a piece;
+/// one chunk per page made 560 of them). `#[lazy]` names a chunk's loader
+/// `__preload_<chunk>`; a route awaits it before hydrating its page, or the
+/// page would be rendered a second time beside the server's HTML.
+macro_rules! page_chunks {
+    ($($chunk:ident($pages:ident, $preload:ident) { $($route:ident => $page:ident,)+ })*) => {$(
+        #[allow(clippy::enum_variant_names)]
+        enum $pages {
+            $($route,)+
+        }
+
+        #[lazy]
+        fn $chunk(page: $pages) -> AnyView {
+            match page {
+                $($pages::$route => view! { <$page/> }.into_any(),)+
+            }
+        }
+
+        $(
+            struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $chunk($pages::$route).await
+                }
+
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )+
+    )*};
+}
+
+page_chunks! {
+    dashboard_chunk(DashboardPages, __preload_dashboard_chunk) {
+        DashboardRoute => DashboardPage,
+    }
+    datasets_chunk(DatasetsPages, __preload_datasets_chunk) {
+        DatasetsRoute => DatasetsPage,
+        DatasetRoute => DatasetPage,
+        RunRoute => RunPage,
+        RunFormRoute => RunFormPage,
+        ItemFormRoute => ItemFormPage,
+    }
+    dataset_setup_chunk(DatasetSetupPages, __preload_dataset_setup_chunk) {
+        DatasetFormRoute => DatasetFormPage,
+        ImportRoute => ImportPage,
+    }
+    evaluation_chunk(EvaluationPages, __preload_evaluation_chunk) {
+        CompareRoute => ComparePage,
+        ReviewRoute => ReviewPage,
+    }
+    traces_chunk(TracesPages, __preload_traces_chunk) {
+        TracesRoute => TracesPage,
+        TraceRoute => TracePage,
+        SessionsRoute => SessionsPage,
+        SessionRoute => SessionPage,
+    }
+    settings_chunk(SettingsPages, __preload_settings_chunk) {
+        SettingsRoute => SettingsPage,
+        UsersRoute => UsersPage,
+        ApiKeysRoute => ApiKeysPage,
+        ConnectRoute => ConnectPage,
+        ApiDocsRoute => ApiDocsPage,
+    }
+    sign_in_chunk(SignInPages, __preload_sign_in_chunk) {
+        LoginRoute => LoginPage,
+        SetupRoute => SetupPage,
     }
 }
 

@@ -19,12 +19,15 @@ pub mod ui;
 
 /// Entry point of the WASM bundle: hydrates the server-rendered page, then marks
 /// `<body data-hydrated>` so tests (and people) can tell the page is live.
+/// Pages are lazily loaded chunks (see `app.rs`), so hydrating waits for the
+/// current page's chunk, which the server already told the browser to preload.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+    let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else { return };
+    wasm_bindgen_futures::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
