@@ -155,9 +155,11 @@ page_chunks! {
     datasets_chunk(DatasetsPages, __preload_datasets_chunk) {
         DatasetsRoute => DatasetsPage,
         DatasetRoute => DatasetPage,
+        ItemFormRoute => ItemFormPage,
+    }
+    runs_chunk(RunsPages, __preload_runs_chunk) {
         RunRoute => RunPage,
         RunFormRoute => RunFormPage,
-        ItemFormRoute => ItemFormPage,
     }
     dataset_setup_chunk(DatasetSetupPages, __preload_dataset_setup_chunk) {
         DatasetFormRoute => DatasetFormPage,
