@@ -14,7 +14,7 @@ fn verdict(passed: Option<i64>, value: Option<f64>) -> Option<bool> {
 }
 
 pub async fn of_run(db: &Db, run_id: i64) -> Result<Calibration, AppError> {
-    super::runs::find(db, run_id).await?;
+    super::runs::repetitions_of(&db.read, run_id).await?;
     type Row = (i64, i64, String, String, Option<f64>, Option<i64>);
     let rows: Vec<Row> = query_as(
         "SELECT id, observ_dataset_run_item_id, source, name, value, passed FROM observ_scores \

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 /// The repetitions report of run `run_id`.
 pub async fn of_run(db: &super::Db, run_id: i64) -> Result<RepetitionReport, AppError> {
-    let run = super::runs::find(db, run_id).await?;
-    for_run(&db.read, run_id, run.repetitions).await
+    let repetitions = super::runs::repetitions_of(&db.read, run_id).await?;
+    for_run(&db.read, run_id, repetitions).await
 }
 
 pub(super) async fn for_run(pool: &Pool, run_id: i64, repetitions: i64) -> Result<RepetitionReport, AppError> {

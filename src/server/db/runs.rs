@@ -48,6 +48,15 @@ pub async fn find(db: &Db, id: i64) -> Result<DatasetRun, AppError> {
     find_on(&db.read, id).await
 }
 
+/// A run's repetitions, cheaply (no aggregates); not found when there is no such run.
+pub(super) async fn repetitions_of(pool: &Pool, id: i64) -> Result<i64, AppError> {
+    query_scalar("SELECT repetitions FROM observ_dataset_runs WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("run", id))
+}
+
 /// [`find`] through the write pool: sees what this process has just written.
 pub async fn find_fresh(db: &Db, id: i64) -> Result<DatasetRun, AppError> {
     find_on(&db.write, id).await

@@ -20,8 +20,8 @@ use crate::server::error::AppError;
 use crate::server::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, Extensions};
-use axum::response::{IntoResponse, Response};
+use axum::http::Extensions;
+use axum::response::Response;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -189,13 +189,5 @@ pub async fn install_events(State(state): State<AppState>, extensions: Extension
         };
         Some((Ok(bytes), (feed, None, slot)))
     });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::HeaderName::from_static("x-accel-buffering"), "no"),
-        ],
-        Body::from_stream(body),
-    )
-        .into_response())
+    Ok(super::event_stream(Body::from_stream(body)))
 }

@@ -151,16 +151,21 @@ pub async fn run_events(
             Err(_) => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (writes, slot))),
         }
     });
-    Ok((
+    Ok(event_stream(Body::from_stream(body)))
+}
+
+/// A `text/event-stream` response with headers that keep caches and proxies from holding it.
+fn event_stream(body: Body) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
             // Tells a proxy in front (nginx) not to buffer the stream.
             (header::HeaderName::from_static("x-accel-buffering"), "no"),
         ],
-        Body::from_stream(body),
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Frames on their way to one watcher's socket, written together.

@@ -55,7 +55,8 @@ pub fn ItemScores(run_item_id: i64, scores: Vec<Score>, reviewable: bool) -> imp
     }
 }
 
-fn percent(value: Option<f64>) -> String {
+/// A share as a whole percentage, "—" when there is none.
+pub fn percent(value: Option<f64>) -> String {
     value.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "—".into())
 }
 

@@ -5,11 +5,8 @@
 use crate::model::calibration::{kappa_label, Calibration};
 use crate::model::repetitions::RepetitionReport;
 use crate::model::score::format_score;
+use crate::ui::components::percent;
 use leptos::prelude::*;
-
-fn percent(value: Option<f64>) -> String {
-    value.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "—".into())
-}
 
 /// pass@k, pass^k and flaky items of a run with repetitions.
 #[component]
