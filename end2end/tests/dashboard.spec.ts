@@ -1,9 +1,33 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, APIRequestContext } from '@playwright/test';
+
+const hex = (length: number) => Array.from({ length }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+const attr = (key: string, value: string | number) =>
+  ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } });
+
+/** One LLM call from an app, as OTLP/JSON: `latencyMs` long, started `agoMs` ago. */
+async function sendGeneration(request: APIRequestContext, agoMs: number, latencyMs: number, tokens: number) {
+  const key = await request.post('/api/v1/api-keys', { data: { name: `e2e dashboard ${Date.now()}`, role: 'member' } });
+  expect(key.status()).toBe(201);
+  const start = BigInt(Date.now() - agoMs) * 1_000_000n;
+  const span = {
+    traceId: hex(32), spanId: hex(16), name: 'chat e2e-model',
+    startTimeUnixNano: String(start), endTimeUnixNano: String(start + BigInt(latencyMs) * 1_000_000n),
+    attributes: [attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'e2e-model'),
+      attr('gen_ai.usage.input_tokens', tokens - 1), attr('gen_ai.usage.output_tokens', 1)],
+  };
+  const res = await request.post('/v1/traces', {
+    headers: { Authorization: `Bearer ${(await key.json()).secret_key}`, 'Content-Type': 'application/json' },
+    data: JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [span] }] }] }),
+  });
+  expect(res.status(), await res.text()).toBe(200);
+}
 
 test('the dashboard follows a run started elsewhere live, asking nothing but the event stream', async ({ page, request }) => {
-  const created = await request.post('/api/v1/datasets', { data: { name: `live dashboard ${Date.now()}`, agent_class: 'slow-echo' } });
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `live dashboard ${Date.now()}`, agent_class: 'slow-echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
   const dataset = await created.json();
-  const items = Array.from({ length: 8 }, (_, n) => ({ input: { n } }));
+  const items = Array.from({ length: 8 }, (_, n) => ({ input: { n }, expected_output: { n } }));
   expect((await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { items } })).status()).toBe(201);
 
   // Every request the page makes, and those after it is live.
@@ -27,6 +51,10 @@ test('the dashboard follows a run started elsewhere live, asking nothing but the
   const itemsBefore = await number('#card-items .stat-value');
   const tracesBefore = await number('#card-traces .stat-value');
   const chartBefore = Number(await page.locator('#chart-runs').getAttribute('data-total'));
+  const total = async (chart: string) => Number(await page.locator(chart).getAttribute('data-total'));
+  const tokensBefore = await total('#chart-tokens');
+  const latencyBefore = await total('#chart-latency');
+  await expect(page.locator(`#chart-scores-${dataset.id}`)).toHaveCount(0);
 
   // Elsewhere: the API, not this page.
   const started = await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'from elsewhere', concurrency: 2 } });
@@ -49,6 +77,16 @@ test('the dashboard follows a run started elsewhere live, asking nothing but the
   await expect.poll(() => number('#card-items .stat-value')).toBeGreaterThanOrEqual(itemsBefore + 8);
   await expect.poll(() => number('#card-traces .stat-value')).toBeGreaterThanOrEqual(tracesBefore + 8);
   await expect(page.locator('#card-success .stat-value')).toHaveText(/%$/);
+  // The finished run's score mean joins a trend chart of its own dataset.
+  await expect(page.locator(`#chart-scores-${dataset.id}`)).toHaveAttribute('data-total', '1.0000');
+
+  // An app's LLM call 12 hours ago: its tokens join the per-model chart and
+  // its latency that hour's percentiles. It is the longest call of its hour
+  // (its length grows through the hour), so that hour's p95 rises.
+  const hour = 3_600_000;
+  await sendGeneration(request, 12 * hour, 5 * hour + (Date.now() % hour), 42);
+  await expect.poll(() => total('#chart-tokens')).toBeGreaterThanOrEqual(tokensBefore + 42);
+  await expect.poll(() => total('#chart-latency')).toBeGreaterThan(latencyBefore);
 
   // Nothing was asked of the server but the one event stream: no server function, no reload.
   expect(all.filter((p) => p.startsWith('/api/'))).toEqual(['/api/v1/events']);

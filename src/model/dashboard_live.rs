@@ -1,8 +1,9 @@
 //! Install-wide changes as `GET /api/v1/events` sends them (a run starts,
 //! progresses, finishes; traces arrive), and how the dashboard applies one to
-//! its figures without asking the server again.
+//! its figures — cards and every chart — without asking the server again.
 
-use super::dashboard::{Dashboard, LiveRun, RunBucket};
+use super::dashboard::{Dashboard, LatencyBucket, LiveRun, RunBucket, ScorePoint, UsageBucket};
+use super::run::RunStatus;
 use serde::{Deserialize, Serialize};
 
 /// One event: when the server sent it (ms since the epoch) and what changed.
@@ -28,8 +29,12 @@ pub enum Change {
     RunProgress {
         run: LiveRun,
     },
+    /// With each score's mean over the run, for the score trends (none
+    /// unless the run completed).
     RunFinished {
         run: LiveRun,
+        #[serde(default)]
+        scores: Vec<ScorePoint>,
     },
     TracesIngested {
         traces: TraceBatch,
@@ -59,6 +64,14 @@ pub struct TraceBatch {
     pub tokens: i64,
     pub cost: f64,
     pub hours: Vec<TraceHour>,
+    /// Their tokens and cost per hour (`bucket`) and model.
+    #[serde(default)]
+    pub usage: Vec<UsageBucket>,
+    /// The latency percentiles, as they now stand, of every hour
+    /// (`YYYY-MM-DDTHH`) and day (`YYYY-MM-DD`) these traces fell in:
+    /// percentiles do not add up, so the bucket is sent whole.
+    #[serde(default)]
+    pub latency: Vec<LatencyBucket>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -103,9 +116,12 @@ impl Dashboard {
     pub fn apply(&mut self, change: &Change) {
         match change {
             Change::Hello | Change::Resync => {}
-            Change::RunStarted { run } | Change::RunProgress { run } | Change::RunFinished { run } => {
-                let started = matches!(change, Change::RunStarted { .. });
-                self.apply_run(run, started)
+            Change::RunStarted { run } | Change::RunProgress { run } => {
+                self.apply_run(run, matches!(change, Change::RunStarted { .. }))
+            }
+            Change::RunFinished { run, scores } => {
+                self.apply_run(run, false);
+                self.apply_scores(run, scores);
             }
             Change::TracesIngested { traces } => {
                 for hour in &traces.hours {
@@ -120,8 +136,43 @@ impl Dashboard {
                     c.latency_ms_total += hour.latency_ms_total;
                     c.latency_count += hour.latency_count;
                 }
+                for usage in &traces.usage {
+                    let key = self.range.bucket_of(&usage.bucket);
+                    if self.bucket_index(&key).is_none() {
+                        continue;
+                    }
+                    match self.usage.iter_mut().find(|u| u.bucket == key && u.model == usage.model) {
+                        Some(u) => (u.tokens, u.cost) = (u.tokens + usage.tokens, u.cost + usage.cost),
+                        None => self.usage.push(UsageBucket { bucket: key, ..usage.clone() }),
+                    }
+                }
+                let key_len = self.range.key_len();
+                for latency in traces.latency.iter().filter(|l| l.bucket.len() == key_len) {
+                    if self.bucket_index(&latency.bucket).is_none() {
+                        continue;
+                    }
+                    match self.latency.iter_mut().find(|l| l.bucket == latency.bucket) {
+                        Some(l) => *l = latency.clone(),
+                        None => {
+                            self.latency.push(latency.clone());
+                            self.latency.sort_by(|a, b| a.bucket.cmp(&b.bucket));
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// A completed run's score means join its dataset's trends (in place of
+    /// any it had: a run finishes again after a retry).
+    fn apply_scores(&mut self, run: &LiveRun, scores: &[ScorePoint]) {
+        let key = self.range.bucket_of(&run.created_at);
+        if run.status != RunStatus::Completed || self.bucket_index(&key).is_none() {
+            return;
+        }
+        self.scores.retain(|p| p.run_id != run.id);
+        self.scores.extend(scores.iter().filter(|p| p.run_id == run.id).cloned());
+        self.scores.sort_by(|a, b| (a.dataset_id, a.run_id, &a.score).cmp(&(b.dataset_id, b.run_id, &b.score)));
     }
 
     fn apply_run(&mut self, run: &LiveRun, started: bool) {
@@ -174,7 +225,6 @@ impl Dashboard {
 mod tests {
     use super::*;
     use crate::model::dashboard::{Cards, Range};
-    use crate::model::run::RunStatus;
     use crate::model::stats::parse_timestamp_ms;
 
     fn dashboard() -> Dashboard {
@@ -216,7 +266,7 @@ mod tests {
         d.apply(&Change::RunStarted { run: run(0, 0, RunStatus::Pending) });
         d.apply(&Change::RunProgress { run: run(3, 1, RunStatus::Running) });
         d.apply(&Change::RunProgress { run: run(6, 1, RunStatus::Running) });
-        d.apply(&Change::RunFinished { run: run(9, 1, RunStatus::Completed) });
+        d.apply(&Change::RunFinished { run: run(9, 1, RunStatus::Completed), scores: Vec::new() });
         assert_eq!((d.current.runs, d.current.items_evaluated, d.current.items_succeeded), (1, 10, 9));
         assert_eq!(d.current.success_rate(), Some(0.9));
         assert_eq!(d.runs.len(), 1);
@@ -249,12 +299,89 @@ mod tests {
             tokens: 60,
             cost: 1.5,
             hours: vec![hour("2026-11-20T01", 1), hour("2026-11-25T09", 2), hour("2026-11-25T10", 3)],
+            ..TraceBatch::default()
         };
         d.apply(&Change::TracesIngested { traces });
         assert_eq!((d.current.traces, d.current.tokens, d.current.cost), (5, 50, 1.0));
         assert_eq!(d.current.mean_latency_ms(), Some(100.0));
         assert_eq!(d.buckets.len(), 24);
         assert_eq!(d.buckets.last().unwrap(), "2026-11-25T10");
+    }
+
+    #[test]
+    fn traces_move_the_usage_and_latency_charts() {
+        let mut d = dashboard();
+        d.usage.push(UsageBucket { bucket: "2026-11-25T09".into(), model: "gpt".into(), tokens: 100, cost: 1.0 });
+        d.latency.push(LatencyBucket { bucket: "2026-11-25T09".into(), count: 1, p50: 80, p95: 80 });
+        let usage = |bucket: &str, model: &str, tokens| UsageBucket {
+            bucket: bucket.into(),
+            model: model.into(),
+            tokens,
+            cost: 0.25,
+        };
+        let latency = |bucket: &str, count, p50, p95| LatencyBucket { bucket: bucket.into(), count, p50, p95 };
+        let traces = TraceBatch {
+            usage: vec![
+                usage("2026-11-25T09", "gpt", 7),
+                usage("2026-11-25T09", "claude", 3),
+                usage("2026-11-01T09", "gpt", 9),
+            ],
+            latency: vec![
+                // The whole bucket as it now stands replaces the old one …
+                latency("2026-11-25T09", 3, 90, 400),
+                latency("2026-11-25T08", 1, 20, 20),
+                // … and day buckets are for the 7 d and 30 d ranges.
+                latency("2026-11-25", 4, 90, 400),
+                latency("2026-11-01T09", 1, 5, 5),
+            ],
+            ..TraceBatch::default()
+        };
+        d.apply(&Change::TracesIngested { traces });
+        let tokens: Vec<_> = d.usage.iter().map(|u| (u.model.as_str(), u.tokens, u.cost)).collect();
+        assert_eq!(tokens, [("gpt", 107, 1.25), ("claude", 3, 0.25)]);
+        let percentiles: Vec<_> = d.latency.iter().map(|l| (l.bucket.as_str(), l.count, l.p50, l.p95)).collect();
+        assert_eq!(percentiles, [("2026-11-25T08", 1, 20, 20), ("2026-11-25T09", 3, 90, 400)]);
+
+        let mut week = dashboard();
+        week.range = Range::Week;
+        let window = Range::Week.window(parse_timestamp_ms("2026-11-25T09:34:14.123Z").unwrap());
+        week.buckets = window.buckets;
+        let traces = TraceBatch {
+            usage: vec![usage("2026-11-25T09", "gpt", 7), usage("2026-11-25T10", "gpt", 3)],
+            latency: vec![latency("2026-11-25T09", 3, 90, 400), latency("2026-11-25", 4, 90, 400)],
+            ..TraceBatch::default()
+        };
+        week.apply(&Change::TracesIngested { traces });
+        assert_eq!((week.usage.len(), week.usage[0].bucket.as_str(), week.usage[0].tokens), (1, "2026-11-25", 10));
+        assert_eq!((week.latency.len(), week.latency[0].bucket.as_str(), week.latency[0].count), (1, "2026-11-25", 4));
+    }
+
+    #[test]
+    fn a_completed_run_joins_the_score_trends() {
+        let mut d = dashboard();
+        let point = |run_id, score: &str, mean| ScorePoint {
+            dataset_id: 3,
+            dataset: "qa".into(),
+            run_id,
+            run: format!("Run {run_id}"),
+            created_at: "2026-11-25T09:30:00.000Z".into(),
+            score: score.into(),
+            mean,
+        };
+        d.scores.push(point(5, "exact", 0.5));
+        let scores = vec![point(7, "exact", 0.75), point(7, "judge", 1.0)];
+        d.apply(&Change::RunFinished { run: run(9, 1, RunStatus::Completed), scores: scores.clone() });
+        let trend: Vec<_> = d.scores.iter().map(|p| (p.run_id, p.score.as_str(), p.mean)).collect();
+        assert_eq!(trend, [(5, "exact", 0.5), (7, "exact", 0.75), (7, "judge", 1.0)]);
+        // Finishing again (a retry) replaces the run's points rather than adding more.
+        d.apply(&Change::RunFinished { run: run(10, 0, RunStatus::Completed), scores: vec![point(7, "exact", 1.0)] });
+        let trend: Vec<_> = d.scores.iter().map(|p| (p.run_id, p.score.as_str(), p.mean)).collect();
+        assert_eq!(trend, [(5, "exact", 0.5), (7, "exact", 1.0)]);
+        // A cancelled run is no point of a trend.
+        let mut cancelled = run(2, 0, RunStatus::Cancelled);
+        cancelled.id = 8;
+        d.apply(&Change::RunFinished { run: cancelled, scores: vec![point(8, "exact", 0.1)] });
+        assert_eq!(d.scores.len(), 2);
     }
 
     #[test]

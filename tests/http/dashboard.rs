@@ -191,6 +191,11 @@ async fn the_event_stream_tells_a_run_and_ingested_traces() {
         (finished["run"]["failed_items"].as_i64(), finished["run"]["dataset"].as_str()),
         (Some(1), Some("support"))
     );
+    // The score trends move with it: each score's mean over the run.
+    let scores = finished["scores"].as_array().unwrap();
+    assert_eq!(scores.len(), 1, "{finished}");
+    assert_eq!((scores[0]["score"].as_str(), scores[0]["run_id"] == run), (Some("says-ok"), true));
+    assert_eq!(scores[0]["mean"].as_f64(), Some(1.0));
 
     // Spans from an app: their traces arrive as one event with totals.
     let start = (observ::model::stats::now_ms() as u64) * 1_000_000;
@@ -214,8 +219,27 @@ async fn the_event_stream_tells_a_run_and_ingested_traces() {
         }
     };
     assert_eq!(traces["traces"]["count"], 1);
-    assert_eq!(traces["traces"]["hours"][0]["hour"].as_str().unwrap().len(), 13);
+    let hour = traces["traces"]["hours"][0]["hour"].as_str().unwrap().to_string();
+    assert_eq!(hour.len(), 13);
     assert_eq!(traces["traces"]["hours"][0]["latency_count"], 1);
+    // Tokens and cost per model, in the trace's hour.
+    assert_eq!(traces["traces"]["usage"], json!([{"bucket": hour, "model": "m", "tokens": 11, "cost": 0.0}]));
+    // The latency percentiles of its hour and day, whole; read at most once a
+    // second, so they may come in a later event.
+    let mut latency = traces["traces"]["latency"].clone();
+    while latency.as_array().is_none_or(|l| l.is_empty()) {
+        let (name, data) = events.next().await;
+        if name == "traces_ingested" {
+            latency = data["traces"]["latency"].clone();
+        }
+    }
+    let buckets: Vec<&str> = latency.as_array().unwrap().iter().map(|l| l["bucket"].as_str().unwrap()).collect();
+    assert!(buckets.contains(&hour.as_str()) && buckets.contains(&&hour[..10]), "{latency}");
+    for bucket in latency.as_array().unwrap() {
+        // The run's six traces and the app's one (40 ms), unless the hour turned meanwhile.
+        assert!((1..=7).contains(&bucket["count"].as_i64().unwrap()), "{bucket}");
+        assert!(bucket["p95"].as_i64().unwrap() >= bucket["p50"].as_i64().unwrap(), "{bucket}");
+    }
 }
 
 #[tokio::test]

@@ -117,21 +117,27 @@ async fn latency(db: &Db, range: Range, w: &Window) -> Result<Vec<LatencyBucket>
     Ok(latency_buckets(&rows))
 }
 
-/// Each score's mean per completed run of the period, per dataset, oldest run first.
-async fn score_trends(db: &Db, w: &Window) -> Result<Vec<ScorePoint>, AppError> {
-    Ok(query_as(
+/// Each score's mean over completed runs (those of `where_`, binding the
+/// status first), per dataset, oldest run first.
+fn score_points(where_: &str) -> String {
+    format!(
         "SELECT r.dataset_id, d.name AS dataset, r.id AS run_id, r.name AS run, r.created_at, s.name AS score, \
          CAST(avg(s.value) AS REAL) AS mean \
          FROM observ_scores s JOIN observ_dataset_runs r ON r.id = s.observ_dataset_run_id \
          JOIN observ_datasets d ON d.id = r.dataset_id \
-         WHERE r.status = ? AND r.created_at >= ? AND r.created_at < ? AND s.value IS NOT NULL \
-         GROUP BY r.dataset_id, d.name, r.id, r.name, r.created_at, s.name ORDER BY r.dataset_id, r.id, s.name",
+         WHERE r.status = ? AND s.value IS NOT NULL AND {where_} \
+         GROUP BY r.dataset_id, d.name, r.id, r.name, r.created_at, s.name ORDER BY r.dataset_id, r.id, s.name"
     )
-    .bind(RunStatus::Completed.code())
-    .bind(w.from.as_str())
-    .bind(w.to.as_str())
-    .fetch_all(&db.read)
-    .await?)
+}
+
+/// Each score's mean per completed run of the period, per dataset, oldest run first.
+async fn score_trends(db: &Db, w: &Window) -> Result<Vec<ScorePoint>, AppError> {
+    Ok(query_as(score_points("r.created_at >= ? AND r.created_at < ?"))
+        .bind(RunStatus::Completed.code())
+        .bind(w.from.as_str())
+        .bind(w.to.as_str())
+        .fetch_all(&db.read)
+        .await?)
 }
 
 /// The newest runs across datasets.
@@ -164,11 +170,12 @@ pub async fn runs_to_watch(db: &Db, after_id: i64, watched: &[i64]) -> Result<Ve
     Ok(q.build_query_as().fetch_all(&db.write).await?)
 }
 
-/// Traces stored after row `after_id`, per hour they started in, and the new high mark.
-pub async fn traces_after(db: &Db, after_id: i64) -> Result<(Vec<TraceHour>, i64), AppError> {
+/// Traces stored after row `after_id`: their figures per hour they started
+/// in, their tokens and cost per hour and model, and the new high mark.
+pub async fn traces_after(db: &Db, after_id: i64) -> Result<(Vec<TraceHour>, Vec<UsageBucket>, i64), AppError> {
     let high: i64 = query_scalar("SELECT COALESCE(max(id), 0) FROM observ_traces").fetch_one(&db.write).await?;
     if high <= after_id {
-        return Ok((Vec::new(), after_id));
+        return Ok((Vec::new(), Vec::new(), after_id));
     }
     let hours = query_as(
         "SELECT substr(start_time, 1, 13) AS hour, count(*) AS count, \
@@ -180,5 +187,45 @@ pub async fn traces_after(db: &Db, after_id: i64) -> Result<(Vec<TraceHour>, i64
     .bind(high)
     .fetch_all(&db.write)
     .await?;
-    Ok((hours, high))
+    let usage: Vec<(String, String, i64, f64)> = query_as(
+        "SELECT substr(m.start_time, 1, 13), m.model, CAST(COALESCE(sum(t.total_tokens), 0) AS BIGINT), \
+         CAST(COALESCE(sum(t.total_cost), 0) AS REAL) \
+         FROM observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id \
+         WHERE m.trace_id > ? AND m.trace_id <= ? \
+         GROUP BY substr(m.start_time, 1, 13), m.model ORDER BY substr(m.start_time, 1, 13), m.model",
+    )
+    .bind(after_id)
+    .bind(high)
+    .fetch_all(&db.write)
+    .await?;
+    let usage =
+        usage.into_iter().map(|(bucket, model, tokens, cost)| UsageBucket { bucket, model, tokens, cost }).collect();
+    Ok((hours, usage, high))
+}
+
+/// The latency percentiles of each bucket in `keys` (hours `YYYY-MM-DDTHH` or
+/// days `YYYY-MM-DD`) as they stand now: a bucket is every trace whose start
+/// time begins with its key.
+pub async fn latency_of(db: &Db, keys: &[String]) -> Result<Vec<LatencyBucket>, AppError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let rows: Vec<(i64,)> = query_as(
+            "SELECT latency_ms FROM observ_traces \
+             WHERE start_time >= ? AND start_time < ? AND latency_ms IS NOT NULL ORDER BY latency_ms",
+        )
+        .bind(key.as_str())
+        // Past every timestamp that starts with the key (they go on with digits, `-`, `:`, `T`).
+        .bind(format!("{key}~"))
+        .fetch_all(&db.write)
+        .await?;
+        let rows: Vec<(String, i64)> = rows.into_iter().map(|(ms,)| (key.clone(), ms)).collect();
+        out.extend(latency_buckets(&rows));
+    }
+    Ok(out)
+}
+
+/// Each score's mean over one completed run, as the score trends show it
+/// (none unless it completed).
+pub async fn run_score_points(db: &Db, run_id: i64) -> Result<Vec<ScorePoint>, AppError> {
+    Ok(query_as(score_points("r.id = ?")).bind(RunStatus::Completed.code()).bind(run_id).fetch_all(&db.write).await?)
 }

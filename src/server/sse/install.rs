@@ -1,6 +1,8 @@
 //! `GET /api/v1/events`: install-wide changes as server-sent events, for the
-//! dashboard — a run started, progressed (its counters), finished; traces
-//! arrived (count, tokens, cost per hour). Each event is one `data:` line of
+//! dashboard — a run started, progressed (its counters), finished (with its
+//! score means); traces arrived (count, tokens, cost per hour, tokens and cost
+//! per model, and the latency percentiles of the hours and days they fell
+//! in). Each event is one `data:` line of
 //! JSON with its `type` and the server's `sent_ms`; the stream opens with
 //! `hello`, and says `resync` when this client fell behind and missed some.
 //!
@@ -22,7 +24,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::Extensions;
 use axum::response::Response;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +37,9 @@ pub const COALESCE: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_secs(1);
 /// Event batches a slow client may fall behind by before it must resync.
 const BUFFER: usize = 256;
+/// Latency percentiles are read again (a scan of each touched hour and day)
+/// at most this often; the buckets touched meanwhile wait for the next read.
+const LATENCY_EVERY: Duration = Duration::from_secs(1);
 
 /// The process's one watcher and the frames it hands to every open stream.
 pub struct InstallFeed {
@@ -66,6 +71,9 @@ struct Seen {
     run_high: i64,
     trace_high: i64,
     unfinished: HashMap<i64, LiveRun>,
+    /// Hours (`YYYY-MM-DDTHH`) with new traces whose percentiles are not sent yet.
+    latency_due: BTreeSet<String>,
+    latency_read: Option<Instant>,
 }
 
 impl Seen {
@@ -73,11 +81,12 @@ impl Seen {
         let (run_high, trace_high) = db::stats::high_marks(db).await?;
         let unfinished = db::stats::runs_to_watch(db, run_high, &[]).await?;
         let unfinished = unfinished.into_iter().filter(|r| !r.status.is_finished()).map(|r| (r.id, r)).collect();
-        Ok(Seen { run_high, trace_high, unfinished })
+        Ok(Seen { run_high, trace_high, unfinished, latency_due: BTreeSet::new(), latency_read: None })
     }
 
-    /// What changed since the last look.
-    async fn look(&mut self, db: &Db) -> Result<Vec<Change>, AppError> {
+    /// What changed since the last look. The costlier figures (latency
+    /// percentiles) are read only while somebody is `listening`.
+    async fn look(&mut self, db: &Db, listening: bool) -> Result<Vec<Change>, AppError> {
         let watched: Vec<i64> = self.unfinished.keys().copied().collect();
         let runs = db::stats::runs_to_watch(db, self.run_high, &watched).await?;
         let mut changes = Vec::new();
@@ -88,14 +97,35 @@ impl Seen {
         }
         // Deleted meanwhile: nothing more to say about them.
         self.unfinished.retain(|id, _| present.contains(id));
-        let (hours, high) = db::stats::traces_after(db, self.trace_high).await?;
-        self.trace_high = high;
-        if !hours.is_empty() {
-            let mut traces = TraceBatch { hours, ..TraceBatch::default() };
-            for hour in &traces.hours {
-                (traces.count, traces.tokens, traces.cost) =
-                    (traces.count + hour.count, traces.tokens + hour.tokens, traces.cost + hour.cost);
+        if listening {
+            for change in &mut changes {
+                if let Change::RunFinished { run, scores } = change {
+                    *scores = db::stats::run_score_points(db, run.id).await?;
+                }
             }
+        }
+        let (hours, usage, high) = db::stats::traces_after(db, self.trace_high).await?;
+        self.trace_high = high;
+        if !listening {
+            self.latency_due.clear();
+        }
+        let mut traces = TraceBatch { usage, ..TraceBatch::default() };
+        for hour in &hours {
+            (traces.count, traces.tokens, traces.cost) =
+                (traces.count + hour.count, traces.tokens + hour.tokens, traces.cost + hour.cost);
+            if listening {
+                self.latency_due.insert(hour.hour.clone());
+            }
+        }
+        traces.hours = hours;
+        if !self.latency_due.is_empty() && self.latency_read.is_none_or(|at| at.elapsed() >= LATENCY_EVERY) {
+            self.latency_read = Some(Instant::now());
+            let mut keys: Vec<String> = std::mem::take(&mut self.latency_due).into_iter().collect();
+            let days: BTreeSet<String> = keys.iter().filter_map(|hour| hour.get(..10)).map(str::to_string).collect();
+            keys.extend(days);
+            traces.latency = db::stats::latency_of(db, &keys).await?;
+        }
+        if !traces.hours.is_empty() || !traces.latency.is_empty() {
             changes.push(Change::TracesIngested { traces });
         }
         Ok(changes)
@@ -108,7 +138,7 @@ impl Seen {
             self.run_high = run.id;
             changes.push(Change::RunStarted { run: run.clone() });
             if finished {
-                changes.push(Change::RunFinished { run });
+                changes.push(Change::RunFinished { run, scores: Vec::new() });
             } else {
                 self.unfinished.insert(run.id, run);
             }
@@ -120,7 +150,7 @@ impl Seen {
         if finished {
             // Only runs seen unfinished are asked for, so this one just ended.
             self.unfinished.remove(&run.id);
-            changes.push(Change::RunFinished { run });
+            changes.push(Change::RunFinished { run, scores: Vec::new() });
         } else {
             // Moved, or back to pending (a retry).
             self.unfinished.insert(run.id, run.clone());
@@ -161,8 +191,9 @@ async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
         tokio::time::sleep_until(next_look).await;
         next_look = Instant::now() + COALESCE;
         touches.borrow_and_update();
-        match seen.look(&db).await {
-            Ok(changes) if frames.receiver_count() > 0 && !changes.is_empty() => {
+        let listening = frames.receiver_count() > 0;
+        match seen.look(&db, listening).await {
+            Ok(changes) if listening && !changes.is_empty() => {
                 let batch: Vec<Bytes> = changes.into_iter().map(frame).collect();
                 let _ = frames.send(Bytes::from(batch.concat()));
             }
