@@ -20,6 +20,26 @@ pub fn parse_timestamp_ms(ts: &str) -> Option<i64> {
     Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + millis)
 }
 
+/// A decimal number typed by a user (`0.5`, `.5`, `5.`, `-1`, `2e3`, `+3`).
+/// It is read by serde_json's number parser, which the browser bundle carries
+/// anyway: `str::parse::<f64>` would add core's float tables (~10 KB gzip) to
+/// every page's first load.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (sign, digits) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (mantissa, exponent) = digits.split_at(digits.find(['e', 'E']).unwrap_or(digits.len()));
+    if !mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.') || !mantissa.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // JSON wants a digit on both sides of the point.
+    let lead = if mantissa.starts_with('.') { "0" } else { "" };
+    let trail = if mantissa.ends_with('.') { "0" } else { "" };
+    serde_json::from_str::<f64>(&format!("{sign}{lead}{mantissa}{trail}{exponent}")).ok()
+}
+
 /// Milliseconds since the Unix epoch, by the server's clock (the browser has
 /// no `SystemTime`; pages use `ui::now_ms`).
 #[cfg(feature = "ssr")]
@@ -99,6 +119,25 @@ pub fn cost_label(usd: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_as_people_type_them() {
+        for (text, n) in [
+            ("0.5", 0.5),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("-1", -1.0),
+            (" 2e3 ", 2000.0),
+            ("+3", 3.0),
+            ("-.25", -0.25),
+            ("1.5E-2", 0.015),
+        ] {
+            assert_eq!(parse_number(text), Some(n), "{text}");
+        }
+        for text in ["", "-", ".", "abc", "1,5", "0x10", "1e", "NaN", "inf", "--1", "1 2", "+-1"] {
+            assert_eq!(parse_number(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn parses_observ_timestamps() {

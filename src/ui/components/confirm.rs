@@ -23,7 +23,7 @@ pub fn ConfirmButton(
             >
                 <span class="confirm-question">{question.clone()}</span>
                 <button type="button" class="btn btn-danger" on:click=move |_| { asking.set(false); on_confirm.run(()) }>
-                    {format!("Yes, {}", label.to_lowercase())}
+                    {format!("Yes, {}", label.to_ascii_lowercase())}
                 </button>
                 <button type="button" class="btn" on:click=move |_| asking.set(false)>"Cancel"</button>
             </Show>

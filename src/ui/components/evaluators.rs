@@ -82,9 +82,8 @@ impl EvaluatorRow {
     pub fn evaluator(&self) -> Result<Evaluator, FieldErrors> {
         let number = |field: &str, signal: RwSignal<String>| {
             let text = signal.get_untracked();
-            text.trim()
-                .parse::<f64>()
-                .map_err(|_| FieldErrors::single(field, format!("must be a number, got `{text}`")))
+            crate::model::stats::parse_number(&text)
+                .ok_or_else(|| FieldErrors::single(field, format!("must be a number, got `{text}`")))
         };
         let kind = match self.type_name {
             "contains" => EvaluatorKind::Contains {

@@ -56,7 +56,7 @@ fn Document(doc: Value) -> impl IntoView {
                 .and_then(|r| r.iter().find(|(code, _)| code.starts_with('2')))
                 .map(|(code, r)| (code.clone(), body_label(&r["content"])))
                 .unwrap_or_default();
-            routes.push((tag, path.clone(), method.to_uppercase(), summary, request, format!("{status} {ok}")));
+            routes.push((tag, path.clone(), method.to_ascii_uppercase(), summary, request, format!("{status} {ok}")));
         }
     }
     routes.sort();
@@ -75,7 +75,7 @@ fn Document(doc: Value) -> impl IntoView {
                     <table class="table api-routes">
                         <thead><tr><th>"Route"</th><th>"What"</th><th>"Takes"</th><th>"Answers"</th></tr></thead>
                         <tbody>{rows.into_iter().map(|(_, path, method, summary, request, response)| {
-                            let class = format!("badge method-{}", method.to_lowercase());
+                            let class = format!("badge method-{}", method.to_ascii_lowercase());
                             view! {
                             <tr><td><span class=class>{method}</span>" "<code>{path}</code></td>
                                 <td>{summary}</td><td class="small">{request}</td><td class="small">{response}</td></tr>

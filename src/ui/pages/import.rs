@@ -203,7 +203,7 @@ fn ImportForm(dataset_id: i64) -> impl IntoView {
             </div>
             {move || (!file_name.get().is_empty()).then(|| view! {
                 <p class="muted" data-testid="import-format">
-                    {format!("{} — read as {}", file_name.get(), format.get().extension().to_uppercase())}
+                    {format!("{} — read as {}", file_name.get(), format.get().extension().to_ascii_uppercase())}
                 </p>
             }.into_any())}
             {move || shown.get().map(|p| view! {

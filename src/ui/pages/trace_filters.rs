@@ -117,7 +117,7 @@ impl TraceFilters {
     /// Unreadable numbers and times are left out, as an unset field is.
     pub fn query(&self, now_ms: i64, cursor: &str) -> TraceQuery {
         let text = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-        let number = |s: &str| s.parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0);
+        let number = |s: &str| crate::model::stats::parse_number(s).filter(|n| n.is_finite() && *n >= 0.0);
         let preset = RANGES.iter().find(|(value, _, _)| *value == self.range);
         TraceQuery {
             name: text(&self.name),
