@@ -91,6 +91,8 @@ const filters = [];
 const switches = [];
 const stats = [];
 const opens = [];
+const idle = [];
+const filterWork = [];
 let pageBytes = 0;
 for (let i = 0; i < 5; i++) {
   // Full page load: server-rendered table, then WASM hydration.
@@ -122,7 +124,15 @@ for (let i = 0; i < 5; i++) {
     }),
   );
 
-  // A filter: click → rows replaced and painted (two animation frames).
+  // A filter: click → rows replaced and painted (two animation frames). Two frames
+  // without any work first: the part of that figure that is waiting for frames.
+  idle.push(
+    await page.evaluate(async () => {
+      const t0 = performance.now();
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    }),
+  );
   for (const name of ['Regressions', 'Outputs differ', 'All']) {
     filters.push(
       await page.evaluate(async (name) => {
@@ -131,6 +141,23 @@ for (let i = 0; i < 5; i++) {
         button.click();
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
         return performance.now() - t0;
+      }, name),
+    );
+  }
+
+  // The same filters, timed without waiting for frames: click → the page's update
+  // done (a task after it) → style and layout forced. Paint is left out.
+  for (const name of ['Regressions', 'Outputs differ', 'All']) {
+    filterWork.push(
+      await page.evaluate(async (name) => {
+        const button = document.querySelector(`button[data-filter="${name}"]`);
+        const t0 = performance.now();
+        button.click();
+        await new Promise((r) => setTimeout(r, 0));
+        document.body.getBoundingClientRect();
+        const t = performance.now() - t0;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return t;
       }, name),
     );
   }
@@ -161,6 +188,8 @@ console.log(`page payload (the compare_runs server function, previews): ${pageBy
 show('browser: page load → rendered and hydrated', loads);
 show('browser: click Compare on the runs tab → table rendered (payload fetched, WASM render)', navs);
 show('browser: apply a filter → repainted', filters);
+show('browser: two animation frames with no work (the floor of the figure above)', idle);
+show('browser: apply a filter → rows replaced, style and layout done (no frame wait, no paint)', filterWork);
 show('browser: open a row → whole texts fetched and shown', opens);
 show('browser: switch the baseline → statistics recomputed and repainted', switches);
 show('WASM: statistics of 4 runs × 3 scores × 2,000 items against the baseline (debug build if run against one)', stats);
