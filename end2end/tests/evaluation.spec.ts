@@ -129,6 +129,32 @@ test('compare: long texts come as previews, and whole when a row is opened', asy
   await expect(page.locator('.compare-diff .error')).toHaveCount(2);
 });
 
+test('compare shows rows a page at a time, with the count of all that match', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `cmp many ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  const dataset = await created.json();
+  const items = Array.from({ length: 25 }, (_, n) => ({ input: `q${n}`, expected_output: `q${n}` }));
+  expect((await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { items } })).ok()).toBe(true);
+  const runIds: number[] = [];
+  for (const name of ['one', 'two']) {
+    const run = await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name } })).json();
+    await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run.id}`)).json()).status).toBe('completed');
+    runIds.push(run.id);
+  }
+  await page.goto(`/datasets/${dataset.id}/compare?runs=${runIds.join(',')}`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  const rows = page.locator('#compare-table tbody tr.compare-row');
+  await expect(rows).toHaveCount(20);
+  await expect(page.locator('#compare-count')).toHaveText('25 of 25 items, the first 20 shown');
+  await page.getByRole('button', { name: 'Show more (5 hidden)' }).click();
+  await expect(rows).toHaveCount(25);
+  await expect(page.locator('#compare-count')).toHaveText('25 of 25 items');
+  await page.locator('button[data-filter="Regressions"]').click();
+  await expect(rows).toHaveCount(0);
+  await expect(page.locator('#compare-count')).toHaveText('0 of 25 items');
+});
+
 test('a run is marked as the dataset baseline from the Runs tab', async ({ page, request }) => {
   const { dataset, first } = await twoRuns(request);
   await page.goto(`/datasets/${dataset.id}?tab=runs`);
