@@ -1,6 +1,7 @@
 // Compare-page benchmark: 5 runs × 2,000 items against a running server
-// (OBSERV_BASE_URL). Prints payload bytes, server time, and in headless
-// Chromium the time to a rendered, hydrated page and to apply a filter.
+// (OBSERV_BASE_URL). Prints payload bytes (the REST payload, whole texts, and the
+// page's, previews), server time, and in headless Chromium the time to a
+// rendered, hydrated page, to apply a filter and to open a row.
 // Run through benches/compare.sh, which builds and starts a release server.
 import { chromium } from '@playwright/test';
 
@@ -89,6 +90,10 @@ const navs = [];
 const filters = [];
 const switches = [];
 const stats = [];
+const opens = [];
+const idle = [];
+const filterWork = [];
+let pageBytes = 0;
 for (let i = 0; i < 5; i++) {
   // Full page load: server-rendered table, then WASM hydration.
   await page.goto(`${base}/datasets/${dataset.id}/compare?${query}`);
@@ -100,11 +105,34 @@ for (let i = 0; i < 5; i++) {
   await page.waitForSelector('body[data-hydrated]');
   for (const id of runIds) await page.locator(`tr[data-run-id="${id}"] .compare-pick`).check();
   const t0 = await page.evaluate(() => performance.now());
+  const answer = page.waitForResponse((res) => new URL(res.url()).pathname.startsWith('/api/compare_runs'));
   await page.locator('#compare-selected').click();
   await page.waitForSelector('#compare-table tbody tr.compare-row');
   navs.push((await page.evaluate(() => performance.now())) - t0);
+  pageBytes = (await (await answer).body()).length;
 
-  // A filter: click → rows replaced and painted (two animation frames).
+  // Open a row: its whole texts fetched and the diffs shown.
+  opens.push(
+    await page.evaluate(async () => {
+      const row = document.querySelector('#compare-table tbody tr.compare-row');
+      const t0 = performance.now();
+      row.click();
+      while (!document.querySelector('#compare-table .compare-texts')) await new Promise((r) => requestAnimationFrame(r));
+      const t1 = performance.now();
+      row.click();
+      return t1 - t0;
+    }),
+  );
+
+  // A filter: click → rows replaced and painted (two animation frames). Two frames
+  // without any work first: the part of that figure that is waiting for frames.
+  idle.push(
+    await page.evaluate(async () => {
+      const t0 = performance.now();
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    }),
+  );
   for (const name of ['Regressions', 'Outputs differ', 'All']) {
     filters.push(
       await page.evaluate(async (name) => {
@@ -113,6 +141,23 @@ for (let i = 0; i < 5; i++) {
         button.click();
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
         return performance.now() - t0;
+      }, name),
+    );
+  }
+
+  // The same filters, timed without waiting for frames: click → the page's update
+  // done (a task after it) → style and layout forced. Paint is left out.
+  for (const name of ['Regressions', 'Outputs differ', 'All']) {
+    filterWork.push(
+      await page.evaluate(async (name) => {
+        const button = document.querySelector(`button[data-filter="${name}"]`);
+        const t0 = performance.now();
+        button.click();
+        await new Promise((r) => setTimeout(r, 0));
+        document.body.getBoundingClientRect();
+        const t = performance.now() - t0;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return t;
       }, name),
     );
   }
@@ -139,8 +184,12 @@ const show = (label, xs) => {
   xs.sort((a, b) => a - b);
   console.log(`${label}: p50 ${pct(xs, 0.5).toFixed(1)} ms, max ${xs[xs.length - 1].toFixed(1)} ms (${xs.length} samples)`);
 };
+console.log(`page payload (the compare_runs server function, previews): ${pageBytes} bytes (${(pageBytes / 1e6).toFixed(2)} MB)`);
 show('browser: page load → rendered and hydrated', loads);
 show('browser: click Compare on the runs tab → table rendered (payload fetched, WASM render)', navs);
 show('browser: apply a filter → repainted', filters);
+show('browser: two animation frames with no work (the floor of the figure above)', idle);
+show('browser: apply a filter → rows replaced, style and layout done (no frame wait, no paint)', filterWork);
+show('browser: open a row → whole texts fetched and shown', opens);
 show('browser: switch the baseline → statistics recomputed and repainted', switches);
 show('WASM: statistics of 4 runs × 3 scores × 2,000 items against the baseline (debug build if run against one)', stats);

@@ -68,13 +68,91 @@ test('compare two runs: filters and baseline switch happen in the page without r
   await expect(delta(ids.a, 0)).toHaveText('−1');
   await expect(verdict(first).locator('.newly-failing')).toHaveText(`#${ids.a}`);
 
-  // Expanding a row shows the word diff of the outputs; sorting by the delta reorders.
-  await rows.first().click();
-  await expect(page.locator('.compare-diff')).toBeVisible();
+  // Sorting by the delta reorders.
   await page.getByLabel('Sort rows').selectOption('worst:exact');
   await expect(rows.first()).toHaveAttribute('data-item-id', String(ids.a));
-
   expect(requests).toEqual([]);
+
+  // Opening a row fetches its whole texts (one request) and shows the word diff of the outputs.
+  await rows.first().click();
+  await expect(page.locator('.compare-diff .compare-texts')).toHaveAttribute('data-item-id', String(ids.a));
+  // The second run is the baseline by now: the first run's output is diffed against it.
+  await expect(page.locator('.compare-diff .diff[data-run="0"]')).toContainText('before vs after');
+  expect(requests.map((url) => new URL(url).pathname.replace(/\d+$/, ''))).toEqual(['/api/compare_texts']);
+});
+
+test('compare: long texts come as previews, and whole when a row is opened', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `cmp long ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  const dataset = await created.json();
+  const long = `${'lorem ipsum '.repeat(500)}THE-END`;
+  const item = await (await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { input: long, expected_output: long } })).json();
+  const runIds: number[] = [];
+  for (const name of ['one', 'two']) {
+    const run = await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name } })).json();
+    await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run.id}`)).json()).status).toBe('completed');
+    runIds.push(run.id);
+  }
+  // The REST payload keeps the whole texts.
+  const rest = await request.get(`/api/v1/datasets/${dataset.id}/compare?runs=${runIds.join(',')}`);
+  expect((await rest.json()).items[0].results[0].output).toBe(long);
+
+  await page.goto(`/datasets/${dataset.id}?tab=runs`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  for (const id of runIds) await page.locator(`tr[data-run-id="${id}"] .compare-pick`).check();
+  const answer = page.waitForResponse((res) => new URL(res.url()).pathname.startsWith('/api/compare_runs'));
+  await page.getByRole('button', { name: 'Compare selected (2)' }).click();
+  const body = await (await answer).text();
+  expect(body).toContain('lorem ipsum');
+  expect(body).not.toContain('THE-END');
+  expect(body.length).toBeLessThan(long.length);
+
+  const row = page.locator(`#compare-table tr.compare-row[data-item-id="${item.id}"]`);
+  const cell = row.locator('td[data-run="1"] .cell-preview');
+  await expect(cell).toContainText('lorem ipsum');
+  await expect(cell).not.toContainText('THE-END');
+  expect((await cell.textContent())!.trim().endsWith('…')).toBe(true);
+
+  await row.click();
+  const texts = page.locator('.compare-diff .compare-texts');
+  await expect(texts.locator('.compare-input')).toHaveText(long);
+  await expect(texts.locator('.compare-expected')).toHaveText(long);
+  await expect(page.locator('.compare-diff .diff[data-run="1"] pre')).toHaveText(long);
+
+  // When the texts can't be had (here the dataset was deleted meanwhile), the row says so.
+  await row.click();
+  await expect(page.locator('.compare-diff')).toHaveCount(0);
+  expect((await request.delete(`/api/v1/datasets/${dataset.id}`)).status()).toBe(204);
+  await row.click();
+  await expect(page.locator('.compare-diff [role="alert"]').first()).toHaveText('Could not load the whole texts of this item.');
+  await expect(page.locator('.compare-diff .error')).toHaveCount(2);
+});
+
+test('compare shows rows a page at a time, with the count of all that match', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `cmp many ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  const dataset = await created.json();
+  const items = Array.from({ length: 25 }, (_, n) => ({ input: `q${n}`, expected_output: `q${n}` }));
+  expect((await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { items } })).ok()).toBe(true);
+  const runIds: number[] = [];
+  for (const name of ['one', 'two']) {
+    const run = await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name } })).json();
+    await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run.id}`)).json()).status).toBe('completed');
+    runIds.push(run.id);
+  }
+  await page.goto(`/datasets/${dataset.id}/compare?runs=${runIds.join(',')}`);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  const rows = page.locator('#compare-table tbody tr.compare-row');
+  await expect(rows).toHaveCount(20);
+  await expect(page.locator('#compare-count')).toHaveText('25 of 25 items, the first 20 shown');
+  await page.getByRole('button', { name: 'Show more (5 hidden)' }).click();
+  await expect(rows).toHaveCount(25);
+  await expect(page.locator('#compare-count')).toHaveText('25 of 25 items');
+  await page.locator('button[data-filter="Regressions"]').click();
+  await expect(rows).toHaveCount(0);
+  await expect(page.locator('#compare-count')).toHaveText('0 of 25 items');
 });
 
 test('a run is marked as the dataset baseline from the Runs tab', async ({ page, request }) => {

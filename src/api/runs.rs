@@ -107,12 +107,13 @@ pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunIte
     Ok(crate::server::db::run_items::next_unreviewed(&state.db, run_id, after_id).await?)
 }
 
-/// Everything the comparison page needs, in one answer.
+/// Everything the comparison page needs, in one answer: the REST payload with
+/// text previews instead of whole inputs and outputs (`model::compare_preview`).
 #[server]
 pub async fn compare_runs(
     dataset_id: i64,
     runs: String,
-) -> Result<crate::model::paired::CompareWithStats, ServerFnError> {
+) -> Result<crate::model::compare_preview::ComparePreview, ServerFnError> {
     use crate::server::db::compare;
     let state = crate::server::state()?;
     let ids = compare::parse_run_ids(&runs)?;
@@ -120,5 +121,18 @@ pub async fn compare_runs(
     // The statistics against the first run, computed here (natively) so the
     // page need not compute them again as it hydrates.
     let comparisons = crate::model::paired::compare_runs(&payload, 0);
-    Ok(crate::model::paired::CompareWithStats { baseline_run_id: ids[0], payload, comparisons })
+    Ok(crate::model::compare_preview::ComparePreview::new(payload, ids[0], comparisons))
+}
+
+/// One compared item's whole input, expected output and outputs, for its opened row.
+#[server]
+pub async fn compare_texts(
+    dataset_id: i64,
+    runs: String,
+    item_id: i64,
+) -> Result<crate::model::compare_preview::CompareTexts, ServerFnError> {
+    use crate::server::db::compare;
+    let state = crate::server::state()?;
+    let ids = compare::parse_run_ids(&runs)?;
+    Ok(compare::texts(&state.db, dataset_id, &ids, item_id).await?)
 }

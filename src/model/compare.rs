@@ -30,6 +30,10 @@ pub struct CompareResult {
     /// How many repetitions the scores average over.
     #[serde(default = "one")]
     pub repetitions: u32,
+    /// Set from the compare page's lean payload, whose outputs are previews:
+    /// the item's results with equal numbers have equal outputs (`output_text`).
+    #[serde(skip)]
+    pub output_group: Option<u8>,
 }
 
 fn one() -> u32 {
@@ -94,13 +98,27 @@ impl RowFilter {
     }
 }
 
-/// A value's text as compared and diffed.
+/// A result's text as compared and diffed.
 pub fn output_text(result: &CompareResult) -> String {
-    match (&result.error, &result.output) {
+    outcome_text(result.error.as_deref(), result.output.as_ref())
+}
+
+/// An error (`error: …`) or an output (a string as is, other JSON compact) as compared and diffed.
+pub fn outcome_text(error: Option<&str>, output: Option<&Value>) -> String {
+    match (error, output) {
         (Some(e), _) => format!("error: {e}"),
         (None, Some(Value::String(s))) => s.clone(),
         (None, Some(v)) => v.to_string(),
         (None, None) => String::new(),
+    }
+}
+
+/// Whether two results of one item have different outputs: by their groups
+/// when the payload is lean (previews alone can't tell), else by their texts.
+pub fn outputs_differ(a: &CompareResult, b: &CompareResult) -> bool {
+    match (a.output_group, b.output_group) {
+        (Some(x), Some(y)) => x != y,
+        _ => output_text(a) != output_text(b),
     }
 }
 
@@ -146,11 +164,10 @@ pub fn matches(item: &CompareItem, filter: RowFilter, baseline: usize, names: &[
         RowFilter::Failures => item.results.iter().any(|r| succeeded(r) == Some(false)),
         RowFilter::OutputsDiffer => {
             let Some(base) = item.results.get(baseline).and_then(|r| r.as_ref()) else { return false };
-            let base = output_text(base);
             item.results
                 .iter()
                 .enumerate()
-                .any(|(i, r)| i != baseline && r.as_ref().is_some_and(|r| output_text(r) != base))
+                .any(|(i, r)| i != baseline && r.as_ref().is_some_and(|r| outputs_differ(base, r)))
         }
     }
 }
@@ -321,6 +338,7 @@ mod tests {
             trace_id: None,
             scores: score.map(|s| BTreeMap::from([("exact".to_string(), s)])).unwrap_or_default(),
             repetitions: 1,
+            output_group: None,
         })
     }
 

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod arbitrary;
 pub mod calibration;
 pub mod compare;
+pub mod compare_preview;
 pub mod csv;
 pub mod dashboard;
 pub mod dashboard_live;

@@ -207,3 +207,54 @@ async fn a_marked_baseline_and_the_gate_passing_and_failing() {
     let (status, _) = read(s.post("/api/v1/runs/999/baseline", &json!({})).await).await;
     assert_eq!(status, 404);
 }
+
+/// The compare page's server functions: previews in the payload, the whole texts of one item on demand.
+#[tokio::test]
+async fn the_page_gets_previews_and_an_items_whole_texts_on_demand() {
+    use crate::auth::server_fn_path;
+    let s = TestServer::start().await;
+    let body = json!({"name": "long", "agent_class": "echo", "evaluators": [{"name": "exact", "type": "exact_match"}]});
+    let (_, d) = read(s.post("/api/v1/datasets", &body).await).await;
+    let d = d["id"].as_i64().unwrap();
+    let long = format!("{}THE-END", "lorem ipsum ".repeat(1_000));
+    let (_, item) =
+        read(s.post(&format!("/api/v1/datasets/{d}/items"), &json!({"input": long, "expected_output": long})).await)
+            .await;
+    let item = item["id"].as_i64().unwrap();
+    let (first, second) = (run(&s, d, "one").await, run(&s, d, "two").await);
+    let runs = format!("{first},{second}");
+    let call = |name: &'static str, form: Vec<(&'static str, String)>| {
+        let s = &s;
+        async move {
+            let res = s.client.post(s.url(&server_fn_path(name))).form(&form).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+
+    let (status, page) = call("compare_runs", vec![("dataset_id", d.to_string()), ("runs", runs.clone())]).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("lorem ipsum") && !page.contains("THE-END"), "previews only");
+    let (_, rest) = read(s.get(&format!("/api/v1/datasets/{d}/compare?runs={runs}")).await).await;
+    assert_eq!(rest["items"][0]["results"][1]["output"], long.as_str(), "the REST payload keeps the whole texts");
+    assert!(page.len() * 5 < rest.to_string().len(), "{} vs {} bytes", page.len(), rest.to_string().len());
+
+    let texts = |runs: String, item: i64| {
+        call("compare_texts", vec![("dataset_id", d.to_string()), ("runs", runs), ("item_id", item.to_string())])
+    };
+    let (status, whole) = texts(runs.clone(), item).await;
+    assert_eq!(status, 200, "{whole}");
+    let whole: Value = serde_json::from_str(&whole).unwrap();
+    assert_eq!((whole["dataset_item_id"].clone(), whole["input"].clone()), (json!(item), json!(long)));
+    assert_eq!(whole["expected_output"], long.as_str());
+    assert_eq!(whole["outputs"], json!([long, long]));
+    // Bad input is named.
+    for (runs, item, message) in [
+        (runs.clone(), 999, "item 999 is in none of the compared runs"),
+        (format!("{first}"), item, "pick 2 to 8 different runs"),
+        (format!("{first},x"), item, "`x` is not a run id"),
+    ] {
+        let (status, error) = texts(runs, item).await;
+        assert!(status >= 400, "{status}: {error}");
+        assert!(error.contains(message), "{error}");
+    }
+}

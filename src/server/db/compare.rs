@@ -4,7 +4,9 @@
 
 use super::exec::{query, Query};
 use super::Db;
-use crate::model::compare::{CompareItem, ComparePayload, CompareResult, MAX_RUNS, MIN_RUNS};
+use crate::model::compare::{outcome_text, CompareItem, ComparePayload, CompareResult, MAX_RUNS, MIN_RUNS};
+use crate::model::compare_preview::CompareTexts;
+use crate::model::run::DatasetRun;
 use crate::model::run_item::RunItemStatus;
 use crate::server::error::AppError;
 use serde_json::Value;
@@ -37,9 +39,8 @@ fn in_list(q: &mut Query, ids: &[i64]) {
     q.push(")");
 }
 
-pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePayload, AppError> {
-    let pool = &db.read;
-    let dataset = super::datasets::find(db, dataset_id).await?;
+/// The compared runs, checked: 2–8 different runs of the dataset.
+async fn compared_runs(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<Vec<DatasetRun>, AppError> {
     let unique: BTreeSet<i64> = run_ids.iter().copied().collect();
     if unique.len() != run_ids.len() || !(MIN_RUNS..=MAX_RUNS).contains(&run_ids.len()) {
         return Err(AppError::field("runs", format!("pick {MIN_RUNS} to {MAX_RUNS} different runs, e.g. runs=1,2")));
@@ -52,6 +53,13 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
         }
         runs.push(run);
     }
+    Ok(runs)
+}
+
+pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePayload, AppError> {
+    let pool = &db.read;
+    let dataset = super::datasets::find(db, dataset_id).await?;
+    let runs = compared_runs(db, dataset_id, run_ids).await?;
     let column: HashMap<i64, usize> = run_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
     let mut q = query(
@@ -120,6 +128,7 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
             trace_id: row.trace_id,
             scores: BTreeMap::new(),
             repetitions: 1,
+            output_group: None,
         });
     }
     for item in &mut items {
@@ -139,6 +148,45 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
         boolean_scores,
         items,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct TextRow {
+    dataset_run_id: i64,
+    input: Option<String>,
+    expected_output: Option<String>,
+    output: Option<String>,
+    error: Option<String>,
+}
+
+/// One item's whole texts in the compared runs (the first repetition's, as in [`load`]).
+pub async fn texts(db: &Db, dataset_id: i64, run_ids: &[i64], item_id: i64) -> Result<CompareTexts, AppError> {
+    super::datasets::find(db, dataset_id).await?;
+    compared_runs(db, dataset_id, run_ids).await?;
+    let mut q = query(
+        "SELECT dataset_run_id, CAST(input AS TEXT) AS input, CAST(expected_output AS TEXT) AS expected_output, \
+         CAST(output AS TEXT) AS output, error FROM observ_dataset_run_items WHERE repetition = 0 AND dataset_item_id = ",
+    );
+    q.push_bind(item_id);
+    q.push(" AND dataset_run_id");
+    in_list(&mut q, run_ids);
+    q.push(" ORDER BY dataset_run_id");
+    let rows: Vec<TextRow> = q.build_query_as().fetch_all(&db.read).await?;
+    // The newest run's snapshot of the item is the one shown (rows come oldest run first).
+    let Some(newest) = rows.last() else {
+        return Err(AppError::NotFound(format!("item {item_id} is in none of the compared runs")));
+    };
+    let mut texts = CompareTexts {
+        dataset_item_id: item_id,
+        input: json(newest.input.clone()).unwrap_or(Value::Null),
+        expected_output: json(newest.expected_output.clone()),
+        outputs: vec![None; run_ids.len()],
+    };
+    for row in rows {
+        let Some(col) = run_ids.iter().position(|id| *id == row.dataset_run_id) else { continue };
+        texts.outputs[col] = Some(outcome_text(row.error.as_deref(), json(row.output).as_ref()));
+    }
+    Ok(texts)
 }
 
 /// Reads `runs=1,2,3`.

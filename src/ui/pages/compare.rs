@@ -1,6 +1,7 @@
 //! `/datasets/:id/compare?runs=1,2`: 2–8 runs side by side. The page loads one
-//! payload; the baseline, filters, sorting, diffs and the chart are computed in
-//! the browser without another request.
+//! payload with text previews; the baseline, filters, sorting and the chart are
+//! computed in the browser without another request. Opening a row fetches that
+//! item's whole texts for the diffs.
 
 use super::compare_row::CompareRow;
 use super::compare_verdicts::CompareVerdicts;
@@ -17,8 +18,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use std::sync::Arc;
 
-/// Rows rendered at first and added by "Show more".
-const ROWS_STEP: usize = 50;
+/// Rows rendered at first and added by "Show more". A filter replaces them all
+/// and must repaint within a frame: with 50 rows it took ~45 ms, most of it the
+/// browser's style, layout and paint of the new rows.
+const ROWS_STEP: usize = 20;
 const COLORS: [&str; 8] = ["#4263eb", "#e8590c", "#2b8a3e", "#ae3ec9", "#1098ad", "#f08c00", "#c92a2a", "#5c940d"];
 
 #[component]
@@ -33,8 +36,8 @@ pub fn ComparePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match payload.await {
                     Ok(answer) => {
-                        let initial = answer.comparisons;
-                        view! { <CompareView payload=Arc::new(answer.payload) initial/> }.into_any()
+                        let (payload, initial) = answer.into_parts();
+                        view! { <CompareView payload=Arc::new(payload) initial/> }.into_any()
                     }
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                 }
@@ -46,6 +49,12 @@ pub fn ComparePage() -> impl IntoView {
 /// "+0.25" / "−1" / "±0", and whether the change is good, bad or none.
 pub(super) fn delta_view(delta: Option<f64>, higher_is_good: bool, text: impl Fn(f64) -> String) -> AnyView {
     let Some(d) = delta else { return ().into_any() };
+    let (class, sign) = delta_class_and_sign(d, higher_is_good);
+    view! { <span class=class>{format!("{sign}{}", text(d.abs()))}</span> }.into_any()
+}
+
+/// A delta's class (good, bad or the same) and its sign.
+pub(super) fn delta_class_and_sign(d: f64, higher_is_good: bool) -> (&'static str, &'static str) {
     let class = if d.abs() < 1e-9 {
         "delta delta-same"
     } else if (d > 0.0) == higher_is_good {
@@ -60,7 +69,7 @@ pub(super) fn delta_view(delta: Option<f64>, higher_is_good: bool, text: impl Fn
     } else {
         "−"
     };
-    view! { <span class=class>{format!("{sign}{}", text(d.abs()))}</span> }.into_any()
+    (class, sign)
 }
 
 #[component]
@@ -200,7 +209,12 @@ fn CompareView(payload: Arc<ComparePayload>, initial: Vec<Comparison>) -> impl I
                 <option value="item">"Sort by item"</option>
                 {sort_options.into_iter().map(|(v, l)| view! { <option value=v>{l}</option> }).collect_view()}
             </select>
-            <span class="muted" id="compare-count">{move || format!("{} of {total} items", rows.read().len())}</span>
+            <span class="muted" id="compare-count">{move || {
+                let (matching, shown) = (rows.read().len(), shown.get());
+                let first = if matching > shown { format!(", the first {shown} shown") } else { String::new() };
+                format!("{matching} of {total} items{first}")
+            }}</span>
+            <span class="hint">"Previews of long texts; open a row for the whole texts and the diffs."</span>
         </div>
         <table class="table compare-table" id="compare-table">
             <thead><tr>
