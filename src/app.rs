@@ -188,6 +188,14 @@ page_chunks! {
     }
 }
 
+/// Loads the compare and review pages' chunk ahead of a click: the Runs tab
+/// asks for it when a run is first ticked for comparison, so that opening
+/// compare then waits only for its data.
+#[cfg(feature = "hydrate")]
+pub async fn preload_evaluation_pages() {
+    __preload_evaluation_chunk().await
+}
+
 #[component]
 fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -25,6 +25,15 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
         navigate(&format!("/datasets/{dataset_id}/compare?runs={}", ids.join(",")), Default::default());
     };
     let count = move || selected.read().len();
+    // The first tick foretells a comparison: the compare page's code loads meanwhile.
+    Effect::new(move |preloaded: Option<bool>| {
+        if preloaded == Some(true) || selected.read().is_empty() {
+            return preloaded.unwrap_or(false);
+        }
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(crate::app::preload_evaluation_pages());
+        true
+    });
     view! {
         <div class="filters">
             <WriteOnly><a href=format!("/datasets/{dataset_id}/runs/new") class="btn btn-primary">"New run"</a></WriteOnly>
