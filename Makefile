@@ -25,10 +25,11 @@ test: deps
 	scripts/bundle-size
 
 # A release build: optimised server and WASM split into per-page chunks (needs
-# wasm-opt, installed here).
+# wasm-opt, installed here), each bundle file beside a .gz and a .br that the
+# server sends to browsers that accept them.
 release: deps
 	@command -v wasm-opt > /dev/null || npm install -g binaryen
-	cargo leptos build --release --split
+	cargo leptos build --release --split --precompress
 
 bench: deps
 	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience --bench ingest

@@ -2,7 +2,7 @@
 # First-load benchmark: builds the release app, starts it on a fresh SQLite file
 # with an admin, and runs end2end/bench/first_load.mjs in headless Chromium (see
 # there): per page, the gzip JS + WASM fetched before hydration and the time to
-# hydrated.
+# hydrated. The build is `make release`'s, precompressed as it ships.
 #   OBSERV_BENCH_PROFILE=debug   serve with the debug server binary (the WASM
 #                                 bundle is whatever the site root holds)
 #   OBSERV_BENCH_NO_BUILD=1      measure the site root as it is, build nothing
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${OBSERV_BENCH_PROFILE:-release}"
-[ -n "${OBSERV_BENCH_NO_BUILD:-}" ] || cargo leptos build --release --split
+[ -n "${OBSERV_BENCH_NO_BUILD:-}" ] || cargo leptos build --release --split --precompress
 target_dir="${CARGO_TARGET_DIR:-target}"
 site_root="${LEPTOS_SITE_ROOT:-target/site}"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

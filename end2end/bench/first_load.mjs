@@ -3,8 +3,10 @@
 // (OBSERV_BASE_URL), signed in as OBSERV_ADMIN_EMAIL / OBSERV_ADMIN_PASSWORD.
 // Every load is a fresh browser context (empty cache). Printed per page: the
 // JS + WASM under /pkg/ fetched before `<body data-hydrated>` (gzip -9 of each
-// file, as a gzip-serving proxy would send it) and the time from navigation
-// start to hydrated, median of RUNS loads. OBSERV_BUDGET_KB (optional) makes
+// file, as a gzip-serving proxy would send it), the bytes the server actually
+// sent for them (a `make release` build is precompressed; Chromium asks plain
+// HTTP for gzip) and the time from navigation start to hydrated, median of
+// RUNS loads. OBSERV_BUDGET_KB (optional) makes
 // the script fail when a page's transfer is above it.
 // Run through benches/first_load.sh, which builds and starts the app.
 import { chromium } from '@playwright/test';
@@ -116,7 +118,8 @@ async function load(path) {
   const hydratedMs = await page.evaluate(() => window.__hydratedAt);
   const files = [];
   for (const res of before) {
-    files.push({ path: new URL(res.url()).pathname, gzip: gzipped(res.url(), await res.body()) });
+    const sent = (await res.request().sizes()).responseBodySize;
+    files.push({ path: new URL(res.url()).pathname, gzip: gzipped(res.url(), await res.body()), sent });
   }
   await context.close();
   return { hydratedMs, files };
@@ -128,16 +131,17 @@ const rows = [];
 for (const [name, path] of pages) {
   const loads = [];
   for (let i = 0; i < RUNS; i++) loads.push(await load(path));
-  const unique = new Map(loads.at(-1).files.map((f) => [f.path, f.gzip]));
-  const gzip = [...unique.values()].reduce((a, b) => a + b, 0);
-  rows.push({ name, path, gzip, files: unique.size, hydrated: median(loads.map((l) => l.hydratedMs)) });
+  const unique = new Map(loads.at(-1).files.map((f) => [f.path, f]));
+  const gzip = [...unique.values()].reduce((a, f) => a + f.gzip, 0);
+  const sent = [...unique.values()].reduce((a, f) => a + f.sent, 0);
+  rows.push({ name, path, gzip, sent, files: unique.size, hydrated: median(loads.map((l) => l.hydratedMs)) });
 }
 await browser.close();
 
 console.log(`first load per page (JS + WASM fetched before hydration, gzip -9; time to hydrated, median of ${RUNS})`);
-console.log(`${'page'.padEnd(18)} ${'KB gzip'.padStart(9)} ${'files'.padStart(5)} ${'hydrated'.padStart(10)}`);
+console.log(`${'page'.padEnd(18)} ${'KB gzip'.padStart(9)} ${'KB sent'.padStart(9)} ${'files'.padStart(5)} ${'hydrated'.padStart(10)}`);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(18)} ${kb(r.gzip).padStart(9)} ${String(r.files).padStart(5)} ${(r.hydrated.toFixed(0) + ' ms').padStart(10)}`);
+  console.log(`${r.name.padEnd(18)} ${kb(r.gzip).padStart(9)} ${kb(r.sent).padStart(9)} ${String(r.files).padStart(5)} ${(r.hydrated.toFixed(0) + ' ms').padStart(10)}`);
 }
 if (budgetKb !== null) {
   const over = rows.filter((r) => r.gzip > budgetKb * 1024);

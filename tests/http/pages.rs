@@ -21,3 +21,44 @@ async fn pages_render_on_the_server() {
     let res = s.get("/no/such/page").await;
     assert_eq!(res.status(), 404);
 }
+
+/// A release build made with `--precompress` (`make release`) has a `.gz` and a
+/// `.br` beside each bundle file: the server sends the one the browser accepts.
+#[tokio::test]
+async fn bundle_files_are_sent_precompressed_when_the_build_made_them() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let wasm = b"\0asm\x01\0\0\0 the bundle".to_vec();
+    std::fs::write(pkg.join("observ.wasm"), &wasm).unwrap();
+    std::fs::write(pkg.join("observ.wasm.gz"), b"gzip bytes").unwrap();
+    std::fs::write(pkg.join("observ.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("observ.js"), b"export default 1;").unwrap();
+    let s =
+        TestServer::start_with_site(observ::server::agents::AgentRegistry::builtin(), site.path().to_str().unwrap())
+            .await;
+
+    let fetch = |encoding: Option<&'static str>, path: &'static str| {
+        let mut request = s.anon.get(s.url(path));
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        async move {
+            let res = request.send().await.unwrap();
+            let header = |name: &str| res.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+            let (status, content_encoding, content_type) =
+                (res.status().as_u16(), header("content-encoding"), header("content-type"));
+            (status, content_encoding, content_type, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (status, encoding, kind, body) = fetch(Some("gzip, deflate"), "/pkg/observ.wasm").await;
+    assert_eq!((status, encoding.as_deref(), kind.as_deref()), (200, Some("gzip"), Some("application/wasm")));
+    assert_eq!(body, b"gzip bytes");
+    let (_, encoding, _, body) = fetch(Some("gzip, deflate, br"), "/pkg/observ.wasm").await;
+    assert_eq!((encoding.as_deref(), body.as_slice()), (Some("br"), b"brotli bytes".as_slice()));
+    // A client that accepts neither, and a file without a compressed twin, get the file as it is.
+    let (_, encoding, _, body) = fetch(None, "/pkg/observ.wasm").await;
+    assert_eq!((encoding, body), (None, wasm));
+    let (status, encoding, _, body) = fetch(Some("gzip"), "/pkg/observ.js").await;
+    assert_eq!((status, encoding, body.as_slice()), (200, None, b"export default 1;".as_slice()));
+}

@@ -74,9 +74,14 @@ impl TestServer {
     }
 
     pub async fn start_with(agents: AgentRegistry) -> TestServer {
+        Self::start_with_site(agents, "target/site").await
+    }
+
+    /// A server whose static files come from `site_root`.
+    pub async fn start_with_site(agents: AgentRegistry, site_root: &str) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&database_url(dir.path())).await.unwrap();
-        let leptos_options = LeptosOptions::builder().output_name("observ").site_root("target/site").build();
+        let leptos_options = LeptosOptions::builder().output_name("observ").site_root(site_root).build();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let security = Security::new(addr, None, &[]).unwrap();
