@@ -120,9 +120,14 @@ test('compare: long texts come as previews, and whole when a row is opened', asy
   await expect(texts.locator('.compare-expected')).toHaveText(long);
   await expect(page.locator('.compare-diff .diff[data-run="1"] pre')).toHaveText(long);
 
+  await expect(row).toHaveAttribute('aria-expanded', 'true');
+
   // When the texts can't be had (here the dataset was deleted meanwhile), the row says so.
-  await row.click();
+  // The row closes from the keyboard too.
+  await row.focus();
+  await page.keyboard.press('Enter');
   await expect(page.locator('.compare-diff')).toHaveCount(0);
+  await expect(row).toHaveAttribute('aria-expanded', 'false');
   expect((await request.delete(`/api/v1/datasets/${dataset.id}`)).status()).toBe(204);
   await row.click();
   await expect(page.locator('.compare-diff [role="alert"]').first()).toHaveText('Could not load the whole texts of this item.');

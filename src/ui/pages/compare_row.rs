@@ -35,9 +35,18 @@ pub fn CompareRow(
         let payload = payload.clone();
         move || cells_html(&payload, index, baseline.get())
     };
+    let toggle = move || expanded.update(|e| *e = if *e == Some(index) { None } else { Some(index) });
     view! {
+        // A row opens with a click, or from the keyboard: Tab to it, then Enter or Space.
         <tr class="compare-row" data-item-id=item_id class:open=open title="Open for the whole texts and the diffs"
-            on:click=move |_| expanded.update(|e| *e = if *e == Some(index) { None } else { Some(index) })
+            tabindex="0" aria-expanded=move || open().to_string()
+            on:click=move |_| toggle()
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    toggle();
+                }
+            }
             inner_html=cells></tr>
         {move || open().then(|| view! { <CompareTextsRow payload=payload.clone() index baseline/> })}
     }
