@@ -9,20 +9,8 @@
 #   LEPTOS_SITE_ROOT=dir         the site to serve (default target/site)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile="${OBSERV_BENCH_PROFILE:-release}"
+. benches/browser-bench.sh
 [ -n "${OBSERV_BENCH_NO_BUILD:-}" ] || cargo leptos build --release --split --precompress
-target_dir="${CARGO_TARGET_DIR:-target}"
-site_root="${LEPTOS_SITE_ROOT:-target/site}"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-tmp=$(mktemp -d)
-export OBSERV_ADMIN_EMAIL="bench@example.com" OBSERV_ADMIN_PASSWORD="bench-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
-OBSERV_DATABASE_URL="sqlite://$tmp/observ.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT="$site_root" LEPTOS_OUTPUT_NAME=observ \
-  "$target_dir/$profile/observ" > "$tmp/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/login" > /dev/null 2>&1 && break
-  sleep 0.2
-done
-cd end2end && OBSERV_BASE_URL="http://127.0.0.1:$port" node bench/first_load.mjs
+bench_prepare "${OBSERV_BENCH_PROFILE:-release}"
+bench_serve
+bench_run first_load.mjs

@@ -3,9 +3,8 @@
 // page's, previews), server time, and in headless Chromium the time to a
 // rendered, hydrated page, to apply a filter and to open a row.
 // Run through benches/compare.sh, which builds and starts a release server.
-import { chromium } from '@playwright/test';
+import { base, launch, noteHydration, signIn } from './common.mjs';
 
-const base = process.env.OBSERV_BASE_URL;
 const RUNS = 5;
 const ITEMS = 2000;
 
@@ -65,25 +64,10 @@ times.sort((a, b) => a - b);
 console.log(`payload: ${RUNS} runs × ${ITEMS} items = ${bytes} bytes (${(bytes / 1e6).toFixed(2)} MB)`);
 console.log(`server (GET compare over loopback, 20×): p50 ${pct(times, 0.5).toFixed(1)} ms, p95 ${pct(times, 0.95).toFixed(1)} ms`);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await browser.newPage();
-await page.goto(`${base}/login`);
-await page.getByLabel('Email').fill(process.env.OBSERV_ADMIN_EMAIL);
-await page.getByLabel('Password').fill(process.env.OBSERV_ADMIN_PASSWORD);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-// When the WASM app has hydrated (lib.rs sets body[data-hydrated]).
-await page.addInitScript(() => {
-  new MutationObserver((_, obs) => {
-    if (document.body && document.body.hasAttribute('data-hydrated')) {
-      window.__hydratedAt = performance.now();
-      obs.disconnect();
-    }
-  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
-});
+await signIn(page);
+await noteHydration(page);
 
 const loads = [];
 const navs = [];

@@ -5,18 +5,13 @@
 // notes the first frame after the dashboard applied the event; printed: from
 // the event's `sent_ms` (server clock, same machine) and from the request.
 // Run through benches/dashboard.sh, which builds and starts a release server.
-import { chromium } from '@playwright/test';
+import { base, launch, signIn } from './common.mjs';
 
-const base = process.env.OBSERV_BASE_URL;
 const N = Number(process.env.N ?? 50);
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await launch();
 const page = await browser.newPage({ baseURL: base });
-await page.goto('/login');
-await page.getByLabel('Email').fill(process.env.OBSERV_ADMIN_EMAIL);
-await page.getByLabel('Password').fill(process.env.OBSERV_ADMIN_PASSWORD);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+await signIn(page);
 await page.goto('/');
 await page.locator('#dashboard[data-live="on"]').waitFor();
 // Each change of `data-event` (the applied event's sent_ms): the time of the next frame.

@@ -9,30 +9,21 @@
 // RUNS loads. OBSERV_BUDGET_KB (optional) makes
 // the script fail when a page's transfer is above it.
 // Run through benches/first_load.sh, which builds and starts the app.
-import { chromium } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
+import { base, launch, noteHydration, signIn } from './common.mjs';
 
-const base = process.env.OBSERV_BASE_URL;
 const RUNS = Number(process.env.RUNS ?? 5);
 const budgetKb = process.env.OBSERV_BUDGET_KB ? Number(process.env.OBSERV_BUDGET_KB) : null;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 // Sign in once; every measured load starts from these cookies and nothing else.
-const signIn = await browser.newContext({ baseURL: base });
-const login = await signIn.newPage();
-await login.goto('/login');
-await login.getByLabel('Email').fill(process.env.OBSERV_ADMIN_EMAIL);
-await login.getByLabel('Password').fill(process.env.OBSERV_ADMIN_PASSWORD);
-await login.getByRole('button', { name: 'Sign in' }).click();
-await login.waitForURL((url) => !url.pathname.startsWith('/login'));
-const session = await signIn.storageState();
+const signedIn = await browser.newContext({ baseURL: base });
+await signIn(await signedIn.newPage());
+const session = await signedIn.storageState();
 
 // Data for the pages: a dataset with items and two finished runs, one trace.
-const request = signIn.request;
+const request = signedIn.request;
 async function api(method, path, data) {
   const res = await request.fetch(path, { method, data });
   if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${await res.text()}`);
@@ -93,14 +84,7 @@ const gzipped = (url, body) => {
 async function load(path) {
   const context = await browser.newContext({ baseURL: base, storageState: session });
   const page = await context.newPage();
-  await page.addInitScript(() => {
-    new MutationObserver((_, obs) => {
-      if (document.body && document.body.hasAttribute('data-hydrated')) {
-        window.__hydratedAt = performance.now();
-        obs.disconnect();
-      }
-    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
-  });
+  await noteHydration(page);
   const fetched = [];
   page.on('response', (res) => {
     const url = new URL(res.url());
