@@ -9,25 +9,25 @@ use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn list_agents() -> Result<Vec<AgentInfo>, ServerFnError> {
     Ok(crate::server::state()?.agents.list())
 }
 
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn list_datasets(search: String, at: PageAt) -> Result<KeysetPage<Dataset>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::datasets::page(&state.db, Some(search), at, super::PAGE_SIZE).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn get_dataset(id: i64) -> Result<Dataset, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::datasets::find(&state.db, id).await?)
 }
 
 /// Creates (`id` none) or updates a dataset; returns its id or the form's field errors.
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i64, FieldErrors>, ServerFnError> {
     use crate::server::{db, error::form_result, error::AppError};
     let state = crate::server::state_for_writer()?;
@@ -44,34 +44,34 @@ pub async fn save_dataset(id: Option<i64>, form: DatasetForm) -> Result<Result<i
     form_result(result)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn delete_dataset(id: i64) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::datasets::delete(&state.db, id).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn list_dataset_runs(id: i64) -> Result<Vec<RunSummary>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::runs::for_dataset(&state.db, id, 200).await?)
 }
 
 /// The dataset's baseline run, if one is marked.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn dataset_baseline(id: i64) -> Result<Option<i64>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::datasets::find(&state.db, id).await?.baseline_run_id)
 }
 
 /// Marks a run as its dataset's baseline (`None` clears it).
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn set_dataset_baseline(id: i64, run_id: Option<i64>) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::datasets::set_baseline(&state.db, id, run_id).await?)
 }
 
 /// The dashboard's figures for `range` ending now.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn get_dashboard(range: Range) -> Result<Dashboard, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::stats::dashboard(&state.db, range, crate::model::stats::now_ms()).await?)
@@ -79,7 +79,7 @@ pub async fn get_dashboard(range: Range) -> Result<Dashboard, ServerFnError> {
 
 /// Creates the language-detection demo dataset and starts its first run;
 /// returns (dataset id, run id).
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn create_demo() -> Result<(i64, i64), ServerFnError> {
     let state = crate::server::state_for_writer()?;
     Ok(crate::server::demo::create(&state).await?)

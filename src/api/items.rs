@@ -6,7 +6,7 @@ use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn list_items(
     dataset_id: i64,
     status: Option<ItemStatus>,
@@ -19,14 +19,14 @@ pub async fn list_items(
     Ok(page(&state.db, dataset_id, filter, at, super::PAGE_SIZE).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn get_item(dataset_id: i64, item_id: i64) -> Result<DatasetItem, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::items::find(&state.db, dataset_id, item_id).await?)
 }
 
 /// Creates (`item_id` none) or updates an item from the form's editors.
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn save_item(
     dataset_id: i64,
     item_id: Option<i64>,
@@ -49,20 +49,20 @@ pub async fn save_item(
     form_result(result)
 }
 
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn set_item_status(dataset_id: i64, item_id: i64, status: ItemStatus) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::items::set_status(&state.db, dataset_id, item_id, status).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn delete_item(dataset_id: i64, item_id: i64) -> Result<(), ServerFnError> {
     let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::items::delete(&state.db, dataset_id, item_id).await?)
 }
 
 /// Every run's result for an item, newest first.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn item_history(item_id: i64) -> Result<Vec<crate::model::run_item::ItemRun>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::run_items::history(&state.db, item_id).await?)

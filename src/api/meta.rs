@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// The base URL apps should send to: `OBSERV_PUBLIC_URL` when set, else the
 /// scheme and host this request came in on.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn base_url() -> Result<String, ServerFnError> {
     if let Some(url) = std::env::var("OBSERV_PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_string()) {
         if !url.is_empty() {
@@ -23,7 +23,7 @@ pub async fn base_url() -> Result<String, ServerFnError> {
 }
 
 /// The OpenAPI document as JSON text (the page parses it).
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn openapi_document() -> Result<String, ServerFnError> {
     crate::server::state()?;
     Ok(crate::server::openapi::document().to_string())

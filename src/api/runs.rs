@@ -8,14 +8,14 @@ use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn suggest_run_name(dataset_id: i64) -> Result<String, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::runs::suggest_name(&state.db, dataset_id).await?)
 }
 
 /// Starts a run; returns its id or the form's field errors.
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn start_run(dataset_id: i64, draft: RunDraft) -> Result<Result<i64, FieldErrors>, ServerFnError> {
     use crate::server::error::{form_result, AppError};
     let state = crate::server::state_for_writer()?;
@@ -28,27 +28,27 @@ pub async fn start_run(dataset_id: i64, draft: RunDraft) -> Result<Result<i64, F
     form_result(result)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn get_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::runs::find(&state.db, id).await?)
 }
 
 /// pass@k, pass^k, spread and flaky items of a run with repetitions.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn run_repetitions(id: i64) -> Result<crate::model::repetitions::RepetitionReport, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::repetitions::of_run(&state.db, id).await?)
 }
 
 /// How well each LLM judge agrees with the run's manual labels.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn run_calibration(id: i64) -> Result<crate::model::calibration::Calibration, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::calibration::of_run(&state.db, id).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn list_run_items(
     run_id: i64,
     status: Option<RunItemStatus>,
@@ -58,18 +58,18 @@ pub async fn list_run_items(
     Ok(crate::server::db::run_items::page(&state.db, run_id, status, at, super::PAGE_SIZE).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn cancel_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     Ok(crate::server::state_for_writer()?.runner.cancel(id).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn retry_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     Ok(crate::server::state_for_writer()?.runner.retry(id).await?)
 }
 
 /// Scores the finished run again with the dataset's evaluators; returns the run.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn evaluate_run(id: i64) -> Result<DatasetRun, ServerFnError> {
     let state = crate::server::state_for_writer()?;
     crate::server::evaluators::evaluate_run(&state.db, &state.agents, id).await?;
@@ -77,7 +77,7 @@ pub async fn evaluate_run(id: i64) -> Result<DatasetRun, ServerFnError> {
 }
 
 /// A reviewer's verdict on a run item: the manual boolean score `correct`.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -> Result<Score, ServerFnError> {
     use crate::model::score::{ScoreDataType, ScoreDraft, ScoreSource};
     use crate::server::db::{self, scores::ScoreTarget};
@@ -101,7 +101,7 @@ pub async fn review_run_item(run_item_id: i64, correct: bool, comment: String) -
 }
 
 /// The next unreviewed item after `after_id`, and how many are left.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunItem>, i64), ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::run_items::next_unreviewed(&state.db, run_id, after_id).await?)
@@ -109,7 +109,7 @@ pub async fn next_to_review(run_id: i64, after_id: i64) -> Result<(Option<RunIte
 
 /// Everything the comparison page needs, in one answer: the REST payload with
 /// text previews instead of whole inputs and outputs (`model::compare_preview`).
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn compare_runs(
     dataset_id: i64,
     runs: String,
@@ -125,7 +125,7 @@ pub async fn compare_runs(
 }
 
 /// One compared item's whole input, expected output and outputs, for its opened row.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn compare_texts(
     dataset_id: i64,
     runs: String,

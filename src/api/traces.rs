@@ -7,25 +7,25 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 /// One page of the traces explorer.
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn list_traces(query: TraceQuery) -> Result<CursorPage<TraceSummary>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::explorer::page(&state.db, &query, super::PAGE_SIZE).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn get_trace(id: i64) -> Result<Trace, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::traces::find(&state.db, id).await?)
 }
 
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn list_sessions(at: PageAt) -> Result<KeysetPage<Session>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::traces::session_page(&state.db, at, super::PAGE_SIZE).await?)
 }
 
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn get_session(id: i64) -> Result<Session, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::traces::find_session(&state.db, id).await?)
@@ -36,7 +36,7 @@ pub const SESSION_TRACES_MAX: usize = 500;
 
 /// A session's traces, oldest first (the explorer's pages, newest first,
 /// walked to the end or to [`SESSION_TRACES_MAX`] and turned round).
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn session_traces(session_id: String) -> Result<Vec<TraceSummary>, ServerFnError> {
     let state = crate::server::state()?;
     let mut query = TraceQuery { session_id: Some(session_id), ..Default::default() };

@@ -10,7 +10,7 @@ use leptos::server_fn::codec::Json;
 
 /// Imports a file's text into a dataset, all or nothing; returns the item count.
 /// A bad row fails with a message naming its line.
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn import_file(
     dataset_id: i64,
     format: FileFormat,
@@ -23,14 +23,14 @@ pub async fn import_file(
 }
 
 /// Copies a dataset with its items; returns the copy's id.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn duplicate_dataset(id: i64) -> Result<i64, ServerFnError> {
     let state = crate::server::state_for_writer()?;
     Ok(crate::server::db::transfer::duplicate(&state.db, id, None).await?)
 }
 
 /// Every dataset's id and name, for pickers.
-#[server]
+#[server(output = crate::api::JsonOut)]
 pub async fn dataset_choices() -> Result<Vec<(i64, String)>, ServerFnError> {
     let state = crate::server::state()?;
     Ok(crate::server::db::transfer::dataset_choices(&state.db).await?)
@@ -39,7 +39,7 @@ pub async fn dataset_choices() -> Result<Vec<(i64, String)>, ServerFnError> {
 /// Makes an item from a trace: its input (or the part at `paths.input_path`),
 /// and `expected_output`, the editor's text (blank: none). Path problems come
 /// back as field errors (`input_path`).
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn add_trace_to_dataset(
     trace_id: i64,
     dataset_id: i64,
@@ -63,7 +63,7 @@ pub async fn add_trace_to_dataset(
 
 /// One item per trace (expected = the trace's output, or its part at
 /// `paths.expected_path`), in one transaction; returns the count.
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn add_traces_to_dataset(
     dataset_id: i64,
     trace_ids: Vec<i64>,
@@ -79,7 +79,7 @@ pub async fn add_traces_to_dataset(
 
 /// Makes an item from one observation (see `db::transfer::item_from_observation`);
 /// path problems come back as field errors (`input_path`, `expected_path`).
-#[server(input = Json)]
+#[server(input = Json, output = crate::api::JsonOut)]
 pub async fn add_observation_to_dataset(
     observation_id: i64,
     dataset_id: i64,
