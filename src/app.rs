@@ -24,8 +24,10 @@ use crate::ui::pages::{
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, Lazy, LazyRoute};
+use leptos_router::components::{Route, RouteChildren, Router, Routes, A};
+use leptos_router::{path, Lazy, LazyRoute, MatchNestedRoutes};
+#[cfg(feature = "hydrate")]
+use leptos_router::{ChooseView, MatchInterface, RouteDefs};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The browser reads who the page is for from here before hydrating.
@@ -73,33 +75,53 @@ pub fn App() -> impl IntoView {
                 <AccountMenu/>
             </header>
             <main class="content">
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()}/>
-                    <Route path=path!("/datasets") view={Lazy::<DatasetsRoute>::new()}/>
-                    <Route path=path!("/datasets/new") view={Lazy::<DatasetFormRoute>::new()}/>
-                    <Route path=path!("/datasets/:id") view={Lazy::<DatasetRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/edit") view={Lazy::<DatasetFormRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/import") view={Lazy::<ImportRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/items/new") view={Lazy::<ItemFormRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/items/:item_id/edit") view={Lazy::<ItemFormRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/runs/new") view={Lazy::<RunFormRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/runs/:run_id") view={Lazy::<RunRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/runs/:run_id/review") view={Lazy::<ReviewRoute>::new()}/>
-                    <Route path=path!("/datasets/:id/compare") view={Lazy::<CompareRoute>::new()}/>
-                    <Route path=path!("/traces") view={Lazy::<TracesRoute>::new()}/>
-                    <Route path=path!("/traces/:id") view={Lazy::<TraceRoute>::new()}/>
-                    <Route path=path!("/sessions") view={Lazy::<SessionsRoute>::new()}/>
-                    <Route path=path!("/sessions/:id") view={Lazy::<SessionRoute>::new()}/>
-                    <Route path=path!("/connect") view={Lazy::<ConnectRoute>::new()}/>
-                    <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()}/>
-                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
-                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()}/>
-                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
-                    <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()}/>
-                    <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()}/>
-                </Routes>
+                <Routes fallback=|| view! { <NotFound/> } children=RouteChildren::to_children(page_routes)/>
             </main>
         </Router>
+    }
+}
+
+/// The route table. The router matches against it, and so does [`load_page`]
+/// before hydration, so the two can never disagree about a page's chunk.
+fn page_routes() -> impl MatchNestedRoutes + Clone + Send + 'static {
+    view! {
+        <Route path=path!("/") view={Lazy::<DashboardRoute>::new()}/>
+        <Route path=path!("/datasets") view={Lazy::<DatasetsRoute>::new()}/>
+        <Route path=path!("/datasets/new") view={Lazy::<DatasetFormRoute>::new()}/>
+        <Route path=path!("/datasets/:id") view={Lazy::<DatasetRoute>::new()}/>
+        <Route path=path!("/datasets/:id/edit") view={Lazy::<DatasetFormRoute>::new()}/>
+        <Route path=path!("/datasets/:id/import") view={Lazy::<ImportRoute>::new()}/>
+        <Route path=path!("/datasets/:id/items/new") view={Lazy::<ItemFormRoute>::new()}/>
+        <Route path=path!("/datasets/:id/items/:item_id/edit") view={Lazy::<ItemFormRoute>::new()}/>
+        <Route path=path!("/datasets/:id/runs/new") view={Lazy::<RunFormRoute>::new()}/>
+        <Route path=path!("/datasets/:id/runs/:run_id") view={Lazy::<RunRoute>::new()}/>
+        <Route path=path!("/datasets/:id/runs/:run_id/review") view={Lazy::<ReviewRoute>::new()}/>
+        <Route path=path!("/datasets/:id/compare") view={Lazy::<CompareRoute>::new()}/>
+        <Route path=path!("/traces") view={Lazy::<TracesRoute>::new()}/>
+        <Route path=path!("/traces/:id") view={Lazy::<TraceRoute>::new()}/>
+        <Route path=path!("/sessions") view={Lazy::<SessionsRoute>::new()}/>
+        <Route path=path!("/sessions/:id") view={Lazy::<SessionRoute>::new()}/>
+        <Route path=path!("/connect") view={Lazy::<ConnectRoute>::new()}/>
+        <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()}/>
+        <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+        <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()}/>
+        <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()}/>
+        <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()}/>
+        <Route path=path!("/settings/api-keys") view={Lazy::<ApiKeysRoute>::new()}/>
+    }
+    .into_inner()
+}
+
+/// Loads the WASM chunk of the page at `path` (if the path names a page), so
+/// that hydration finds it loaded. Hydration is synchronous: Observ's copy of
+/// tachys keeps only the synchronous hydration code of each component (see
+/// `vendor/tachys/OBSERV-PATCH.md`), and the router hydrates a lazy page
+/// synchronously only once its chunk is there.
+#[cfg(feature = "hydrate")]
+pub async fn load_page(path: &str) {
+    if let Some(matched) = RouteDefs::new(page_routes()).match_route(path) {
+        let (page, _) = matched.into_view_and_child();
+        page.preload().await;
     }
 }
 

@@ -1,0 +1,13 @@
+import { chromium } from '@playwright/test';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const p = await b.newPage();
+p.on('console', m => console.log('console', m.type(), m.text().slice(0, 1500)));
+p.on('pageerror', e => console.log('pageerror', e.message.slice(0, 1500)));
+await p.goto('http://127.0.0.1:3917/login');
+await p.waitForTimeout(3000);
+console.log('hydrated login?', await p.locator('body[data-hydrated]').count());
+await p.getByLabel('Email').fill('a@b.c'); await p.getByLabel('Password').fill('pw-123456789');
+await p.getByRole('button', { name: 'Sign in' }).click();
+await p.waitForTimeout(4000);
+console.log('url', p.url(), 'hydrated?', await p.locator('body[data-hydrated]').count());
+await b.close();
