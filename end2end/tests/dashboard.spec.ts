@@ -79,6 +79,11 @@ test('the dashboard follows a run started elsewhere live, asking nothing but the
   await expect(page.locator('#card-success .stat-value')).toHaveText(/%$/);
   // The finished run's score mean joins a trend chart of its own dataset.
   await expect(page.locator(`#chart-scores-${dataset.id}`)).toHaveAttribute('data-total', '1.0000');
+  // Evaluated again, elsewhere, with an evaluator no output passes: the run's point moves.
+  const never = [{ name: 'never', type: 'contains', keywords: ['zzz'], mode: 'all' }];
+  expect((await request.patch(`/api/v1/datasets/${dataset.id}`, { data: { evaluators: never } })).status()).toBe(200);
+  expect((await request.post(`/api/v1/runs/${run.id}/evaluate`, { data: {} })).status()).toBe(200);
+  await expect(page.locator(`#chart-scores-${dataset.id}`)).toHaveAttribute('data-total', '0.0000');
 
   // An app's LLM call 12 hours ago: its tokens join the per-model chart and
   // its latency that hour's percentiles. It is the longest call of its hour

@@ -36,14 +36,20 @@ pub enum Change {
         #[serde(default)]
         scores: Vec<ScorePoint>,
     },
+    /// A finished run's scores changed (it was evaluated again, or an item
+    /// was reviewed): each score's mean over the run as it now stands.
+    RunScored {
+        run_id: i64,
+        scores: Vec<ScorePoint>,
+    },
     TracesIngested {
         traces: TraceBatch,
     },
 }
 
 impl Change {
-    pub const NAMES: [&'static str; 6] =
-        ["hello", "resync", "run_started", "run_progress", "run_finished", "traces_ingested"];
+    pub const NAMES: [&'static str; 7] =
+        ["hello", "resync", "run_started", "run_progress", "run_finished", "run_scored", "traces_ingested"];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -52,6 +58,7 @@ impl Change {
             Change::RunStarted { .. } => "run_started",
             Change::RunProgress { .. } => "run_progress",
             Change::RunFinished { .. } => "run_finished",
+            Change::RunScored { .. } => "run_scored",
             Change::TracesIngested { .. } => "traces_ingested",
         }
     }
@@ -123,6 +130,7 @@ impl Dashboard {
                 self.apply_run(run, false);
                 self.apply_scores(run, scores);
             }
+            Change::RunScored { run_id, scores } => self.replace_scores(*run_id, scores),
             Change::TracesIngested { traces } => {
                 for hour in &traces.hours {
                     let key = self.range.bucket_of(&hour.hour);
@@ -166,12 +174,21 @@ impl Dashboard {
     /// A completed run's score means join its dataset's trends (in place of
     /// any it had: a run finishes again after a retry).
     fn apply_scores(&mut self, run: &LiveRun, scores: &[ScorePoint]) {
-        let key = self.range.bucket_of(&run.created_at);
-        if run.status != RunStatus::Completed || self.bucket_index(&key).is_none() {
-            return;
+        if run.status == RunStatus::Completed {
+            self.replace_scores(run.id, scores);
         }
-        self.scores.retain(|p| p.run_id != run.id);
-        self.scores.extend(scores.iter().filter(|p| p.run_id == run.id).cloned());
+    }
+
+    /// Run `run_id`'s points in the score trends become `scores` (those of
+    /// them that fall in the window).
+    fn replace_scores(&mut self, run_id: i64, scores: &[ScorePoint]) {
+        self.scores.retain(|p| p.run_id != run_id);
+        for point in scores.iter().filter(|p| p.run_id == run_id) {
+            let key = self.range.bucket_of(&point.created_at);
+            if self.bucket_index(&key).is_some() {
+                self.scores.push(point.clone());
+            }
+        }
         self.scores.sort_by(|a, b| (a.dataset_id, a.run_id, &a.score).cmp(&(b.dataset_id, b.run_id, &b.score)));
     }
 
@@ -382,6 +399,35 @@ mod tests {
         cancelled.id = 8;
         d.apply(&Change::RunFinished { run: cancelled, scores: vec![point(8, "exact", 0.1)] });
         assert_eq!(d.scores.len(), 2);
+    }
+
+    #[test]
+    fn a_run_scored_again_replaces_its_points_in_the_trends() {
+        let mut d = dashboard();
+        let point = |run_id, score: &str, mean, created_at: &str| ScorePoint {
+            dataset_id: 3,
+            dataset: "qa".into(),
+            run_id,
+            run: format!("Run {run_id}"),
+            created_at: created_at.into(),
+            score: score.into(),
+            mean,
+        };
+        let now = "2026-11-25T09:30:00.000Z";
+        d.scores = vec![point(5, "exact", 0.5, now), point(7, "exact", 0.75, now)];
+        // Evaluated again with other evaluators: the run's points are the new ones.
+        let scores = vec![point(7, "exact", 0.25, now), point(7, "close", 0.9, now)];
+        d.apply(&Change::RunScored { run_id: 7, scores });
+        let trend: Vec<_> = d.scores.iter().map(|p| (p.run_id, p.score.as_str(), p.mean)).collect();
+        assert_eq!(trend, [(5, "exact", 0.5), (7, "close", 0.9), (7, "exact", 0.25)]);
+        // A run from before the window stays off the charts; points of another run are not taken.
+        d.apply(&Change::RunScored { run_id: 4, scores: vec![point(4, "exact", 1.0, "2026-11-20T09:00:00.000Z")] });
+        d.apply(&Change::RunScored { run_id: 6, scores: vec![point(5, "exact", 0.0, now)] });
+        assert_eq!(d.scores.len(), 3);
+        // No score left with a value: the run leaves the trends.
+        d.apply(&Change::RunScored { run_id: 7, scores: Vec::new() });
+        let trend: Vec<_> = d.scores.iter().map(|p| (p.run_id, p.score.as_str(), p.mean)).collect();
+        assert_eq!(trend, [(5, "exact", 0.5)]);
     }
 
     #[test]

@@ -59,7 +59,7 @@ const ROUTES: &[Route] = &[
     r("patch", "/api/v1/users/{id}", "access", "Change a person's name or role", Object("{name?, role?}"), 200, Of("User")),
     r("delete", "/api/v1/users/{id}", "access", "Remove a person (their sessions end)", Nothing, 204, Nothing),
     r("get", "/api/v1/dashboard", "dashboard", "The dashboard's figures (`?range=24h|7d|30d`, default 24h): cards of this period and the one before, series per hour (24h) or day, score trends, recent runs", Nothing, 200, Of("Dashboard")),
-    r("get", "/api/v1/events", "dashboard", "Server-sent install-wide changes: hello, run_started, run_progress, run_finished, traces_ingested, resync", Nothing, 200, Media("text/event-stream", "events; each data line is JSON with type and sent_ms")),
+    r("get", "/api/v1/events", "dashboard", "Server-sent install-wide changes: hello, run_started, run_progress, run_finished, run_scored, traces_ingested, resync", Nothing, 200, Media("text/event-stream", "events; each data line is JSON with type and sent_ms")),
     r("get", "/api/v1/agents", "datasets", "Registered agents", Nothing, 200, List("AgentInfo")),
     r("get", "/api/v1/datasets", "datasets", "Datasets (`?search=` on name)", Nothing, 200, Page("Dataset")),
     r("post", "/api/v1/datasets", "datasets", "Create a dataset", Object("{name, description?, agent_class, metadata?, evaluators?}"), 201, Of("Dataset")),

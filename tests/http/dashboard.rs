@@ -1,7 +1,8 @@
 //! `GET /api/v1/dashboard` (cards and series after a run) and `GET /api/v1/events`
-//! (a run's start, progress and end, and ingested traces, as they happen).
+//! (a run's start, progress and end, a finished run scored again, and ingested
+//! traces, as they happen).
 
-use crate::runs::wait_finished;
+use crate::runs::{run_items, wait_finished};
 use crate::server::{read, TestServer};
 use observ::server::agents::{Agent, AgentContext, AgentError, AgentFuture, AgentRegistry};
 use serde_json::{json, Value};
@@ -239,6 +240,57 @@ async fn the_event_stream_tells_a_run_and_ingested_traces() {
         // The run's six traces and the app's one (40 ms), unless the hour turned meanwhile.
         assert!((1..=7).contains(&bucket["count"].as_i64().unwrap()), "{bucket}");
         assert!(bucket["p95"].as_i64().unwrap() >= bucket["p50"].as_i64().unwrap(), "{bucket}");
+    }
+}
+
+/// Reads events until a `run_scored` of `run` carries `expected` (score, mean)
+/// pairs. An earlier change may be told twice on PostgreSQL (by this process
+/// and by the database's notification), so older values can come first.
+async fn wait_scored(events: &mut Events, run: i64, expected: &[(&str, f64)]) {
+    loop {
+        let (name, data) = events.next().await;
+        if name == "run_scored" && data["run_id"] == run {
+            let scores = data["scores"].as_array().unwrap();
+            assert!(scores.iter().all(|p| p["run_id"] == run && p["dataset"] == "support"), "{data}");
+            let means: Vec<(&str, f64)> =
+                scores.iter().map(|p| (p["score"].as_str().unwrap(), p["mean"].as_f64().unwrap())).collect();
+            if means == expected {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_finished_run_scored_again_moves_the_score_trends() {
+    let s = server(0).await;
+    let d = dataset(&s, &["a ok", "b ok", "c ok", "d ok"]).await;
+    let run = start_run(&s, d, 2).await;
+    assert_eq!(wait_finished(&s, run).await["status"], "completed");
+    let mut events = Events::open(&s).await;
+    assert_eq!(events.next().await.0, "hello");
+
+    // Evaluated again with another evaluator: one output in four has an "a".
+    let patch = json!({"evaluators": [{"name": "says-a", "type": "contains", "keywords": ["a"], "mode": "all"}]});
+    assert_eq!(s.patch(&format!("/api/v1/datasets/{d}"), &patch).await.status(), 200);
+    let (status, report) = read(s.post(&format!("/api/v1/runs/{run}/evaluate"), &json!({})).await).await;
+    assert_eq!(status, 200, "{report}");
+    wait_scored(&mut events, run, &[("says-a", 0.25)]).await;
+
+    // A person reviews an item: the run's points gain the manual score.
+    let item = run_items(&s, run).await[0]["id"].as_i64().unwrap();
+    let label = json!({"run_item_id": item, "name": "correct", "value": true});
+    assert_eq!(s.post("/api/v1/scores", &label).await.status(), 201);
+    wait_scored(&mut events, run, &[("correct", 1.0), ("says-a", 0.25)]).await;
+
+    // Reviewed through another instance: on PostgreSQL this one hears of it
+    // (on SQLite one process serves the database).
+    if s.db.dialect() == observ::server::db::Dialect::Postgres {
+        let other = s.another_instance().await;
+        let label = json!({"run_item_id": item, "name": "correct", "value": false});
+        let res = s.client.post(format!("{other}/api/v1/scores")).json(&label).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        wait_scored(&mut events, run, &[("correct", 0.0), ("says-a", 0.25)]).await;
     }
 }
 

@@ -7,12 +7,16 @@
 //! Within this process, every commit the dashboard shows (a run created,
 //! started, moved or finished; traces ingested) also bumps a local counter,
 //! so the install-wide event stream looks at once instead of at its next tick.
+//! A finished run whose scores change (evaluated again, or reviewed) is also
+//! noted by id, for the stream's score trends; on PostgreSQL the same commit
+//! announces the run to the other instances.
 
 use super::exec::{query, Dialect, Pool, Tx};
 use super::Db;
 use crate::server::error::AppError;
 use sqlx::postgres::PgListener;
-use std::sync::{Arc, OnceLock};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{broadcast, watch};
 
 const CHANNEL: &str = "observ_runs";
@@ -23,11 +27,12 @@ const CHANNEL: &str = "observ_runs";
 pub struct Changes {
     remote: Arc<OnceLock<broadcast::Sender<i64>>>,
     local: Arc<watch::Sender<u64>>,
+    rescored: Arc<Mutex<BTreeSet<i64>>>,
 }
 
 impl Default for Changes {
     fn default() -> Self {
-        Changes { remote: Arc::default(), local: Arc::new(watch::channel(0).0) }
+        Changes { remote: Arc::default(), local: Arc::new(watch::channel(0).0), rescored: Arc::default() }
     }
 }
 
@@ -40,6 +45,17 @@ impl Db {
     /// This process's commits, as a counter that moves with each.
     pub fn touches(&self) -> watch::Receiver<u64> {
         self.changes.local.subscribe()
+    }
+
+    /// Tells this process's watchers that run `run_id`'s scores changed.
+    pub fn scores_changed(&self, run_id: i64) {
+        self.changes.rescored.lock().unwrap_or_else(|e| e.into_inner()).insert(run_id);
+        self.touch();
+    }
+
+    /// The runs whose scores changed in this process since the last call.
+    pub fn take_rescored(&self) -> BTreeSet<i64> {
+        std::mem::take(&mut *self.changes.rescored.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

@@ -89,7 +89,13 @@ pub async fn save(db: &Db, target: ScoreTarget, draft: &ScoreDraft) -> Result<Sc
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     let id = upsert(&mut tx, target, draft).await?;
+    if let ScoreTarget::RunItem { run_id, .. } = target {
+        super::changes::announce_in(&mut tx, run_id).await?;
+    }
     tx.commit().await?;
+    if let ScoreTarget::RunItem { run_id, .. } = target {
+        db.scores_changed(run_id);
+    }
     find(pool, id).await
 }
 
@@ -104,7 +110,9 @@ pub async fn replace_evaluated(db: &Db, run_id: i64, scores: &[(i64, Vec<ScoreDr
             upsert(&mut tx, ScoreTarget::RunItem { run_id, run_item_id: *run_item_id }, draft).await?;
         }
     }
+    super::changes::announce_in(&mut tx, run_id).await?;
     tx.commit().await?;
+    db.scores_changed(run_id);
     Ok(())
 }
 

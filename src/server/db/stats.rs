@@ -229,3 +229,17 @@ pub async fn latency_of(db: &Db, keys: &[String]) -> Result<Vec<LatencyBucket>, 
 pub async fn run_score_points(db: &Db, run_id: i64) -> Result<Vec<ScorePoint>, AppError> {
     Ok(query_as(score_points("r.id = ?")).bind(RunStatus::Completed.code()).bind(run_id).fetch_all(&db.write).await?)
 }
+
+/// The score means of run `run_id` if it completed (`None` when it did not,
+/// or is gone): what its points in the score trends now are.
+pub async fn completed_run_score_points(db: &Db, run_id: i64) -> Result<Option<Vec<ScorePoint>>, AppError> {
+    let completed: Option<i64> = query_scalar("SELECT id FROM observ_dataset_runs WHERE id = ? AND status = ?")
+        .bind(run_id)
+        .bind(RunStatus::Completed.code())
+        .fetch_optional(&db.write)
+        .await?;
+    match completed {
+        Some(_) => Ok(Some(run_score_points(db, run_id).await?)),
+        None => Ok(None),
+    }
+}

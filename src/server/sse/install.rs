@@ -74,6 +74,8 @@ struct Seen {
     /// Hours (`YYYY-MM-DDTHH`) with new traces whose percentiles are not sent yet.
     latency_due: BTreeSet<String>,
     latency_read: Option<Instant>,
+    /// Runs other instances announced since the last look (PostgreSQL).
+    heard: BTreeSet<i64>,
 }
 
 impl Seen {
@@ -81,13 +83,26 @@ impl Seen {
         let (run_high, trace_high) = db::stats::high_marks(db).await?;
         let unfinished = db::stats::runs_to_watch(db, run_high, &[]).await?;
         let unfinished = unfinished.into_iter().filter(|r| !r.status.is_finished()).map(|r| (r.id, r)).collect();
-        Ok(Seen { run_high, trace_high, unfinished, latency_due: BTreeSet::new(), latency_read: None })
+        Ok(Seen {
+            run_high,
+            trace_high,
+            unfinished,
+            latency_due: BTreeSet::new(),
+            latency_read: None,
+            heard: BTreeSet::new(),
+        })
     }
 
     /// What changed since the last look. The costlier figures (latency
     /// percentiles) are read only while somebody is `listening`.
     async fn look(&mut self, db: &Db, listening: bool) -> Result<Vec<Change>, AppError> {
         let watched: Vec<i64> = self.unfinished.keys().copied().collect();
+        // Runs whose scores may have changed since they finished: scored in this
+        // process, or announced by another instance while not unfinished here
+        // (an unfinished run's announcements are its progress).
+        let mut rescored = db.take_rescored();
+        rescored.extend(std::mem::take(&mut self.heard));
+        rescored.retain(|id| *id <= self.run_high && !watched.contains(id));
         let runs = db::stats::runs_to_watch(db, self.run_high, &watched).await?;
         let mut changes = Vec::new();
         let mut present = Vec::with_capacity(runs.len());
@@ -101,6 +116,11 @@ impl Seen {
             for change in &mut changes {
                 if let Change::RunFinished { run, scores } = change {
                     *scores = db::stats::run_score_points(db, run.id).await?;
+                }
+            }
+            for run_id in rescored {
+                if let Some(scores) = db::stats::completed_run_score_points(db, run_id).await? {
+                    changes.push(Change::RunScored { run_id, scores });
                 }
             }
         }
@@ -181,9 +201,13 @@ async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
                     return;
                 }
             }
-            note = async { match remote.as_mut() { Some(r) => r.recv().await.map(|_| ()), None => std::future::pending().await } } => {
-                if let Err(broadcast::error::RecvError::Closed) = note {
-                    remote = None;
+            note = async { match remote.as_mut() { Some(r) => r.recv().await, None => std::future::pending().await } } => {
+                match note {
+                    Ok(run_id) => {
+                        seen.heard.insert(run_id);
+                    }
+                    Err(broadcast::error::RecvError::Closed) => remote = None,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
                 }
             }
             _ = tokio::time::sleep(TICK) => {}
