@@ -330,3 +330,61 @@ async fn the_event_stream_tells_runs_of_other_instances() {
     assert_eq!(names.first().map(String::as_str), Some("run_started"), "{names:?}");
     assert_eq!(finished["run"]["completed_items"], 2);
 }
+
+/// On PostgreSQL, an ingestion that took a trace id can commit after one that
+/// took a later id: the stream must still tell that trace once it is visible.
+/// (On SQLite one writer commits traces in id order: nothing to test there.)
+#[tokio::test]
+async fn a_trace_committed_after_a_newer_one_is_still_told() {
+    use observ::server::db::exec::query;
+    let s = server(0).await;
+    if s.db.dialect() != observ::server::db::Dialect::Postgres {
+        return;
+    }
+    let mut events = Events::open(&s).await;
+    assert_eq!(events.next().await.0, "hello");
+
+    // An ingestion (another instance's, say) takes an id and holds its transaction open.
+    let now = observ::model::stats::format_timestamp_ms(observ::model::stats::now_ms());
+    let mut held = s.db.write_pool_for_tests().begin().await.unwrap();
+    query(
+        "INSERT INTO observ_traces (trace_id, name, start_time, end_time, created_at, updated_at, total_tokens, latency_ms) \
+         VALUES (?, 'held', ?, ?, ?, ?, 77, 5)",
+    )
+    .bind("held-trace")
+    .bind(now.as_str())
+    .bind(now.as_str())
+    .bind(now.as_str())
+    .bind(now.as_str())
+    .execute(&mut held)
+    .await
+    .unwrap();
+
+    // A later one commits first, and is told.
+    let start = (observ::model::stats::now_ms() as u64) * 1_000_000;
+    let body = json!({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "app"}, "spans": [{
+        "traceId": "1af7651916cd43dd8448eb211c80319c", "spanId": "c7ad6b7169203331", "name": "ask",
+        "startTimeUnixNano": start.to_string(), "endTimeUnixNano": (start + 1_000_000).to_string(),
+        "attributes": [{"key": "llm.token_count.prompt", "value": {"intValue": "11"}}]
+    }]}]}]});
+    assert_eq!(s.client.post(s.url("/v1/traces")).json(&body).send().await.unwrap().status(), 200);
+    loop {
+        let (name, data) = events.next().await;
+        if name == "traces_ingested" && data["traces"]["tokens"] == 11 {
+            assert_eq!(data["traces"]["count"], 1, "{data}");
+            break;
+        }
+    }
+
+    // The held one commits: it is told too, in an event of its own.
+    held.commit().await.unwrap();
+    s.db.touch();
+    loop {
+        let (name, data) = events.next().await;
+        if name == "traces_ingested" && data["traces"]["count"] == 1 {
+            assert_eq!(data["traces"]["tokens"], 77, "{data}");
+            assert_eq!(data["traces"]["hours"][0]["latency_ms_total"], 5.0, "{data}");
+            break;
+        }
+    }
+}

@@ -170,37 +170,101 @@ pub async fn runs_to_watch(db: &Db, after_id: i64, watched: &[i64]) -> Result<Ve
     Ok(q.build_query_as().fetch_all(&db.write).await?)
 }
 
-/// Traces stored after row `after_id`: their figures per hour they started
-/// in, their tokens and cost per hour and model, and the new high mark.
-pub async fn traces_after(db: &Db, after_id: i64) -> Result<(Vec<TraceHour>, Vec<UsageBucket>, i64), AppError> {
+/// Traces new since the last look, grouped for the dashboard.
+#[derive(Debug, Default)]
+pub struct NewTraces {
+    pub hours: Vec<TraceHour>,
+    pub usage: Vec<UsageBucket>,
+    /// The newest trace id now: where the next look starts.
+    pub high: i64,
+    /// Ids up to `high` that are not visible yet: on PostgreSQL, a transaction
+    /// that took an id before a later one committed can commit after it (or
+    /// never, when it rolls back). Look again for them.
+    pub missing: Vec<i64>,
+    /// Those of the ids looked for again that have appeared (counted here).
+    pub found: Vec<i64>,
+}
+
+/// At most this many unseen ids are looked for again.
+const MAX_MISSING: i64 = 1000;
+
+/// The traces with ids in (`after_id`, newest id], and those of `again` (ids
+/// that were missing) that have appeared since: their counts, tokens, cost and
+/// latency per hour, and their usage per hour and model.
+pub async fn traces_after(db: &Db, after_id: i64, again: &[i64]) -> Result<NewTraces, AppError> {
     let high: i64 = query_scalar("SELECT COALESCE(max(id), 0) FROM observ_traces").fetch_one(&db.write).await?;
-    if high <= after_id {
-        return Ok((Vec::new(), Vec::new(), after_id));
+    let high = high.max(after_id);
+    let mut new = NewTraces { high, ..NewTraces::default() };
+    if !again.is_empty() {
+        let mut q = query_scalar(format!("SELECT id FROM observ_traces WHERE id IN ({})", marks(again.len())));
+        for id in again {
+            q = q.bind(*id);
+        }
+        new.found = q.fetch_all(&db.write).await?;
     }
-    let hours = query_as(
+    if high > after_id {
+        let visible: i64 = query_scalar("SELECT count(*) FROM observ_traces WHERE id > ? AND id <= ?")
+            .bind(after_id)
+            .bind(high)
+            .fetch_one(&db.write)
+            .await?;
+        if visible < high - after_id {
+            // Rare: an id taken but not committed (yet), or deleted meanwhile.
+            let from = after_id.max(high - MAX_MISSING);
+            let ids: Vec<i64> = query_scalar("SELECT id FROM observ_traces WHERE id > ? AND id <= ? ORDER BY id")
+                .bind(from)
+                .bind(high)
+                .fetch_all(&db.write)
+                .await?;
+            let ids: std::collections::HashSet<i64> = ids.into_iter().collect();
+            new.missing = (from + 1..=high).filter(|id| !ids.contains(id)).collect();
+        }
+    } else if new.found.is_empty() {
+        return Ok(new);
+    }
+    // The range, and the ids found again.
+    let which = |id: &str| match new.found.len() {
+        0 => format!("{id} > ? AND {id} <= ?"),
+        n => format!("(({id} > ? AND {id} <= ?) OR {id} IN ({}))", marks(n)),
+    };
+    let mut hours = query_as(format!(
         "SELECT substr(start_time, 1, 13) AS hour, count(*) AS count, \
          CAST(COALESCE(sum(total_tokens), 0) AS BIGINT) AS tokens, CAST(COALESCE(sum(total_cost), 0) AS REAL) AS cost, \
          CAST(COALESCE(sum(latency_ms), 0) AS REAL) AS latency_ms_total, count(latency_ms) AS latency_count \
-         FROM observ_traces WHERE id > ? AND id <= ? GROUP BY substr(start_time, 1, 13) ORDER BY hour",
-    )
+         FROM observ_traces WHERE {} GROUP BY substr(start_time, 1, 13) ORDER BY hour",
+        which("id")
+    ))
     .bind(after_id)
-    .bind(high)
-    .fetch_all(&db.write)
-    .await?;
-    let usage: Vec<(String, String, i64, f64)> = query_as(
+    .bind(high);
+    for id in &new.found {
+        hours = hours.bind(*id);
+    }
+    new.hours = hours.fetch_all(&db.write).await?;
+    let mut usage = query_as::<(String, String, i64, f64)>(format!(
         "SELECT substr(m.start_time, 1, 13), m.model, CAST(COALESCE(sum(t.total_tokens), 0) AS BIGINT), \
          CAST(COALESCE(sum(t.total_cost), 0) AS REAL) \
          FROM observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id \
-         WHERE m.trace_id > ? AND m.trace_id <= ? \
+         WHERE {} \
          GROUP BY substr(m.start_time, 1, 13), m.model ORDER BY substr(m.start_time, 1, 13), m.model",
-    )
+        which("m.trace_id")
+    ))
     .bind(after_id)
-    .bind(high)
-    .fetch_all(&db.write)
-    .await?;
-    let usage =
-        usage.into_iter().map(|(bucket, model, tokens, cost)| UsageBucket { bucket, model, tokens, cost }).collect();
-    Ok((hours, usage, high))
+    .bind(high);
+    for id in &new.found {
+        usage = usage.bind(*id);
+    }
+    new.usage = usage
+        .fetch_all(&db.write)
+        .await?
+        .into_iter()
+        .map(|(bucket, model, tokens, cost)| UsageBucket { bucket, model, tokens, cost })
+        .collect();
+    Ok(new)
+}
+
+/// `?, ?, …`: `n` placeholders for an `IN` list.
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 /// The latency percentiles of each bucket in `keys` (hours `YYYY-MM-DDTHH` or

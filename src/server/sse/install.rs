@@ -1,8 +1,9 @@
 //! `GET /api/v1/events`: install-wide changes as server-sent events, for the
 //! dashboard — a run started, progressed (its counters), finished (with its
-//! score means); traces arrived (count, tokens, cost per hour, tokens and cost
-//! per model, and the latency percentiles of the hours and days they fell
-//! in). Each event is one `data:` line of
+//! score means), or had its scores change afterwards; traces arrived (count,
+//! tokens, cost per hour, tokens and cost per model, and the latency
+//! percentiles of the hours and days they fell in), also those whose id was
+//! taken before a newer one but committed after it. Each event is one `data:` line of
 //! JSON with its `type` and the server's `sent_ms`; the stream opens with
 //! `hello`, and says `resync` when this client fell behind and missed some.
 //!
@@ -24,7 +25,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::Extensions;
 use axum::response::Response;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +41,9 @@ const BUFFER: usize = 256;
 /// Latency percentiles are read again (a scan of each touched hour and day)
 /// at most this often; the buckets touched meanwhile wait for the next read.
 const LATENCY_EVERY: Duration = Duration::from_secs(1);
+/// How long a trace id passed over while not visible (an ingestion on another
+/// instance that took it has not committed yet) is looked for again.
+const GAP_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The process's one watcher and the frames it hands to every open stream.
 pub struct InstallFeed {
@@ -76,6 +80,9 @@ struct Seen {
     latency_read: Option<Instant>,
     /// Runs other instances announced since the last look (PostgreSQL).
     heard: BTreeSet<i64>,
+    /// Trace ids passed over while not visible, and since when: looked for
+    /// again until they appear or [`GAP_PATIENCE`] has passed.
+    trace_gaps: BTreeMap<i64, Instant>,
 }
 
 impl Seen {
@@ -90,6 +97,7 @@ impl Seen {
             latency_due: BTreeSet::new(),
             latency_read: None,
             heard: BTreeSet::new(),
+            trace_gaps: BTreeMap::new(),
         })
     }
 
@@ -124,8 +132,16 @@ impl Seen {
                 }
             }
         }
-        let (hours, usage, high) = db::stats::traces_after(db, self.trace_high).await?;
+        self.trace_gaps.retain(|_, since| since.elapsed() < GAP_PATIENCE);
+        let again: Vec<i64> = self.trace_gaps.keys().copied().collect();
+        let db::stats::NewTraces { hours, usage, high, missing, found } =
+            db::stats::traces_after(db, self.trace_high, &again).await?;
         self.trace_high = high;
+        for id in found {
+            self.trace_gaps.remove(&id);
+        }
+        let now = Instant::now();
+        self.trace_gaps.extend(missing.into_iter().map(|id| (id, now)));
         if !listening {
             self.latency_due.clear();
         }
