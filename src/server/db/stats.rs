@@ -3,7 +3,7 @@
 //! Buckets are prefixes of the stored timestamp text (`YYYY-MM-DDTHH` or
 //! `YYYY-MM-DD`), which both backends cut the same way.
 
-use super::exec::{query, query_as, query_scalar};
+use super::exec::{query, query_as, query_scalar, Query};
 use super::Db;
 use crate::model::dashboard::{
     latency_buckets, Cards, Dashboard, LatencyBucket, LiveRun, Range, RunBucket, ScorePoint, UsageBucket, Window,
@@ -196,11 +196,9 @@ pub async fn traces_after(db: &Db, after_id: i64, again: &[i64]) -> Result<NewTr
     let high = high.max(after_id);
     let mut new = NewTraces { high, ..NewTraces::default() };
     if !again.is_empty() {
-        let mut q = query_scalar(format!("SELECT id FROM observ_traces WHERE id IN ({})", marks(again.len())));
-        for id in again {
-            q = q.bind(*id);
-        }
-        new.found = q.fetch_all(&db.write).await?;
+        let mut q = query("SELECT id FROM observ_traces WHERE id IN (");
+        q.push_list(again.iter().copied()).push(")");
+        new.found = q.build_query_scalar().fetch_all(&db.write).await?;
     }
     if high > after_id {
         let visible: i64 = query_scalar("SELECT count(*) FROM observ_traces WHERE id > ? AND id <= ?")
@@ -223,48 +221,37 @@ pub async fn traces_after(db: &Db, after_id: i64, again: &[i64]) -> Result<NewTr
         return Ok(new);
     }
     // The range, and the ids found again.
-    let which = |id: &str| match new.found.len() {
-        0 => format!("{id} > ? AND {id} <= ?"),
-        n => format!("(({id} > ? AND {id} <= ?) OR {id} IN ({}))", marks(n)),
+    let which = |q: &mut Query, id: &str| {
+        q.push(format!("({id} > ")).push_bind(after_id).push(format!(" AND {id} <= ")).push_bind(high);
+        if !new.found.is_empty() {
+            q.push(format!(" OR {id} IN (")).push_list(new.found.iter().copied()).push(")");
+        }
+        q.push(")");
     };
-    let mut hours = query_as(format!(
+    let mut hours = query(
         "SELECT substr(start_time, 1, 13) AS hour, count(*) AS count, \
          CAST(COALESCE(sum(total_tokens), 0) AS BIGINT) AS tokens, CAST(COALESCE(sum(total_cost), 0) AS REAL) AS cost, \
          CAST(COALESCE(sum(latency_ms), 0) AS REAL) AS latency_ms_total, count(latency_ms) AS latency_count \
-         FROM observ_traces WHERE {} GROUP BY substr(start_time, 1, 13) ORDER BY hour",
-        which("id")
-    ))
-    .bind(after_id)
-    .bind(high);
-    for id in &new.found {
-        hours = hours.bind(*id);
-    }
-    new.hours = hours.fetch_all(&db.write).await?;
-    let mut usage = query_as::<(String, String, i64, f64)>(format!(
+         FROM observ_traces WHERE ",
+    );
+    which(&mut hours, "id");
+    hours.push(" GROUP BY substr(start_time, 1, 13) ORDER BY hour");
+    new.hours = hours.build_query_as().fetch_all(&db.write).await?;
+    let mut usage = query(
         "SELECT substr(m.start_time, 1, 13), m.model, CAST(COALESCE(sum(t.total_tokens), 0) AS BIGINT), \
          CAST(COALESCE(sum(t.total_cost), 0) AS REAL) \
-         FROM observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id \
-         WHERE {} \
-         GROUP BY substr(m.start_time, 1, 13), m.model ORDER BY substr(m.start_time, 1, 13), m.model",
-        which("m.trace_id")
-    ))
-    .bind(after_id)
-    .bind(high);
-    for id in &new.found {
-        usage = usage.bind(*id);
-    }
+         FROM observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id WHERE ",
+    );
+    which(&mut usage, "m.trace_id");
+    usage.push(" GROUP BY substr(m.start_time, 1, 13), m.model ORDER BY substr(m.start_time, 1, 13), m.model");
     new.usage = usage
+        .build_query_as::<(String, String, i64, f64)>()
         .fetch_all(&db.write)
         .await?
         .into_iter()
         .map(|(bucket, model, tokens, cost)| UsageBucket { bucket, model, tokens, cost })
         .collect();
     Ok(new)
-}
-
-/// `?, ?, …`: `n` placeholders for an `IN` list.
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
 }
 
 /// The latency percentiles of each bucket in `keys` (hours `YYYY-MM-DDTHH` or
