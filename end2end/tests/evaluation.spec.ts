@@ -267,4 +267,13 @@ test('repetitions, judge calibration and score means on the Runs tab', async ({ 
   // p_o = 2/3; people pass 1 of 3, the judge 2 of 3: p_e = 4/9, κ = (2/3 − 4/9) / (5/9) = 0.4.
   await expect(judge.locator('td').nth(3)).toHaveText('0.40 (fair)');
   await expect(page.locator('#run-items-table .badge-flaky')).toHaveCount(0);
+
+  // Compare with a run of one attempt: the repeated run's cells say over how many attempts.
+  const once = (await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'once' } })).json()).id;
+  await expect.poll(async () => (await (await request.get(`/api/v1/runs/${once}`)).json()).status).toBe('completed');
+  await page.goto(`/datasets/${dataset.id}/compare?runs=${run},${once}`);
+  await expect(page.locator('.compare-row')).toHaveCount(3);
+  await expect(page.locator('.compare-row td[data-run="0"] .repetitions')).toHaveText(['2 attempts', '2 attempts', '2 attempts']);
+  await expect(page.locator('.compare-row td[data-run="1"] .repetitions')).toHaveCount(0);
+  await expect(page.locator('.compare-row .failed-repetitions')).toHaveCount(0);
 });

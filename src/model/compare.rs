@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 pub const MIN_RUNS: usize = 2;
 pub const MAX_RUNS: usize = 8;
 
-/// One item's result in one run: the first repetition's output, status and
-/// costs; each score's mean over all its repetitions.
+/// One item's result in one run: the first repetition's output, error and
+/// status; the cost and tokens of all its repetitions, their mean latency, how
+/// many of them failed, and each score's mean over them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompareResult {
@@ -20,8 +21,11 @@ pub struct CompareResult {
     pub status: RunItemStatus,
     pub output: Option<Value>,
     pub error: Option<String>,
+    /// The mean over the repetitions that were timed.
     pub latency_ms: Option<i64>,
+    /// The sum over the repetitions.
     pub cost: f64,
+    /// The sum over the repetitions.
     pub tokens: i64,
     pub trace_id: Option<i64>,
     /// Score values by name, each the mean over the item's repetitions
@@ -30,6 +34,9 @@ pub struct CompareResult {
     /// How many repetitions the scores average over.
     #[serde(default = "one")]
     pub repetitions: u32,
+    /// How many of the repetitions failed.
+    #[serde(default)]
+    pub failed_repetitions: u32,
     /// Set from the compare page's lean payload, whose outputs are previews:
     /// the item's results with equal numbers have equal outputs (`output_text`).
     #[serde(skip)]
@@ -72,7 +79,7 @@ pub enum RowFilter {
     /// Some run scores lower than the baseline, or fails where it succeeded.
     Regressions,
     Improvements,
-    /// Some run failed on the item.
+    /// Some run failed on the item (in any of its repetitions).
     Failures,
     /// Some run's output differs from the baseline's.
     OutputsDiffer,
@@ -161,7 +168,10 @@ pub fn matches(item: &CompareItem, filter: RowFilter, baseline: usize, names: &[
         RowFilter::All => true,
         RowFilter::Regressions => moved(item, baseline, names, true),
         RowFilter::Improvements => moved(item, baseline, names, false),
-        RowFilter::Failures => item.results.iter().any(|r| succeeded(r) == Some(false)),
+        RowFilter::Failures => item
+            .results
+            .iter()
+            .any(|r| succeeded(r) == Some(false) || r.as_ref().is_some_and(|r| r.failed_repetitions > 0)),
         RowFilter::OutputsDiffer => {
             let Some(base) = item.results.get(baseline).and_then(|r| r.as_ref()) else { return false };
             item.results
@@ -338,6 +348,7 @@ mod tests {
             trace_id: None,
             scores: score.map(|s| BTreeMap::from([("exact".to_string(), s)])).unwrap_or_default(),
             repetitions: 1,
+            failed_repetitions: 0,
             output_group: None,
         })
     }
@@ -370,6 +381,12 @@ mod tests {
         assert_eq!(rows(RowFilter::Regressions, 1), vec![1], "switching the baseline flips them");
         assert_eq!(rows(RowFilter::Improvements, 1), vec![0, 2]);
         assert_eq!(rows(RowFilter::Failures, 0), vec![2]);
+        let mut flaky = p.clone();
+        if let Some(r) = flaky.items[0].results[1].as_mut() {
+            (r.repetitions, r.failed_repetitions) = (3, 1);
+        }
+        let rows = |f, base| visible_rows(&flaky, f, base, &RowOrder::Item);
+        assert_eq!(rows(RowFilter::Failures, 0), vec![0, 2], "a later repetition failed");
         assert_eq!(rows(RowFilter::OutputsDiffer, 0), vec![0, 2], "item 4 is missing from run 2");
         assert_eq!(score_delta(&p.items[0], 1, 0, "exact"), Some(-1.0));
         assert_eq!(score_delta(&p.items[0], 0, 1, "exact"), Some(1.0));

@@ -35,7 +35,7 @@ pub struct ComparePreview {
 struct PreviewItem(i64, String, Option<String>, Vec<Option<PreviewResult>>);
 
 /// `[run_item_id, status, output preview, error preview, latency_ms, cost, tokens,
-/// trace_id, scores aligned with score_names, repetitions, output group]`
+/// trace_id, scores aligned with score_names, repetitions, failed repetitions, output group]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct PreviewResult(
     i64,
@@ -47,6 +47,7 @@ struct PreviewResult(
     i64,
     Option<i64>,
     Vec<Option<f64>>,
+    u32,
     u32,
     u8,
 );
@@ -87,6 +88,7 @@ impl ComparePreview {
                                 r.trace_id,
                                 names.iter().map(|n| r.scores.get(n).copied()).collect(),
                                 r.repetitions,
+                                r.failed_repetitions,
                                 group,
                             )
                         })
@@ -137,6 +139,7 @@ impl ComparePreview {
                                 trace_id,
                                 scores,
                                 repetitions,
+                                failed_repetitions,
                                 group,
                             )| {
                                 CompareResult {
@@ -154,6 +157,7 @@ impl ComparePreview {
                                         .filter_map(|(n, v)| Some((n.clone(), v?)))
                                         .collect(),
                                     repetitions,
+                                    failed_repetitions,
                                     output_group: Some(group),
                                 }
                             },
@@ -205,6 +209,7 @@ mod tests {
             trace_id: Some(9),
             scores: score.map(|s| BTreeMap::from([("exact".to_string(), s)])).unwrap_or_default(),
             repetitions: 2,
+            failed_repetitions: 1,
             output_group: None,
         })
     }
@@ -244,7 +249,7 @@ mod tests {
         assert_eq!(item.results[2], None);
         let first = item.results[0].as_ref().unwrap();
         assert_eq!((first.run_item_id, first.latency_ms, first.cost, first.tokens), (7, Some(12), 0.25, 3));
-        assert_eq!((first.trace_id, first.repetitions), (Some(9), 2));
+        assert_eq!((first.trace_id, first.repetitions, first.failed_repetitions), (Some(9), 2, 1));
         assert_eq!(first.scores, BTreeMap::from([("exact".to_string(), 1.0)]), "no value, no score");
         let groups: Vec<_> = item.results.iter().map(|r| r.as_ref().map(|r| r.output_group)).collect();
         assert_eq!(groups, [Some(Some(0)), Some(Some(1)), None, Some(Some(0))]);

@@ -1,10 +1,12 @@
 //! Repetitions that mean something: pass@k, pass^k, each score's spread and
 //! the flaky items of a run, its flaky count among the run's aggregates, and
-//! compare pairing items over all their repetitions.
+//! compare pairing items over all their repetitions (and counting every attempt's
+//! cost, tokens, latency and failure).
 
 use crate::runs::wait_finished;
 use crate::server::{read, TestServer};
-use observ::server::agents::{Agent, AgentContext, AgentFuture, AgentRegistry};
+use observ::server::agents::context::Generation;
+use observ::server::agents::{Agent, AgentContext, AgentError, AgentFuture, AgentRegistry};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -122,4 +124,80 @@ async fn repetitions_give_pass_at_k_pass_all_k_and_the_flaky_items() {
     let (status, r) = read(s.get(&format!("/api/v1/runs/{}/repetitions", single["id"])).await).await;
     assert_eq!((status, r["flaky_items"].clone(), r["repetitions"].clone()), (200, json!(0), json!(1)));
     assert_eq!(read(s.get("/api/v1/runs/999/repetitions").await).await.0, 404);
+}
+
+/// Records one model call per attempt (15 tokens, $0.001) and fails its second attempt at each input.
+#[derive(Default)]
+struct Stumbling {
+    asked: Mutex<HashMap<String, usize>>,
+}
+
+impl Agent for Stumbling {
+    fn kind(&self) -> &'static str {
+        "builtin"
+    }
+    fn description(&self) -> String {
+        "fails every second attempt".into()
+    }
+    fn run<'a>(&'a self, input: &'a Value, cx: &'a AgentContext) -> AgentFuture<'a> {
+        Box::pin(async move {
+            let times = {
+                let mut asked = self.asked.lock().unwrap();
+                let n = asked.entry(input.to_string()).or_default();
+                *n += 1;
+                *n
+            };
+            cx.generation(Generation {
+                name: "chat".into(),
+                model: "mock-1".into(),
+                input: input.clone(),
+                output: json!("ok"),
+                input_tokens: 10,
+                output_tokens: 5,
+                cost_usd: 0.001,
+                started_ms: 0,
+                ended_ms: 1,
+            });
+            if times == 2 {
+                return Err(AgentError::Failed("second attempt".into()));
+            }
+            Ok(input.clone())
+        })
+    }
+}
+
+#[tokio::test]
+async fn compare_counts_every_attempt_in_costs_latency_and_failures() {
+    let mut agents = AgentRegistry::builtin();
+    agents.register("stumbling", Arc::new(Stumbling::default()));
+    let s = TestServer::start_with(agents).await;
+    let d = read(s.post("/api/v1/datasets", &json!({"name": "stumbles", "agent_class": "stumbling"})).await).await.1
+        ["id"]
+        .as_i64()
+        .unwrap();
+    let item = read(s.post(&format!("/api/v1/datasets/{d}/items"), &json!({"input": "q"})).await).await.1["id"].clone();
+    let repeated = run(&s, d, "three attempts").await;
+    let (_, once) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({"name": "one attempt"})).await).await;
+    let once = wait_finished(&s, once["id"].as_i64().unwrap()).await["id"].as_i64().unwrap();
+
+    let (status, cmp) = read(s.get(&format!("/api/v1/datasets/{d}/compare?runs={repeated},{once}")).await).await;
+    assert_eq!(status, 200, "{cmp}");
+    let row = &cmp["items"][0];
+    assert_eq!(row["dataset_item_id"], item);
+    let (three, one) = (&row["results"][0], &row["results"][1]);
+    assert_eq!(
+        (three["repetitions"].clone(), three["failed_repetitions"].clone(), three["status"].clone()),
+        (json!(3), json!(1), json!("succeeded")),
+        "the first attempt's status, and one of three failed: {three}"
+    );
+    assert_eq!((three["tokens"].clone(), one["tokens"].clone()), (json!(45), json!(15)), "tokens of every attempt");
+    assert!((three["cost"].as_f64().unwrap() - 0.003).abs() < 1e-12, "cost of every attempt: {three}");
+    // The mean latency lies within the attempts' own.
+    let (_, items) = read(s.get(&format!("/api/v1/runs/{repeated}/items?limit=10")).await).await;
+    let latencies: Vec<i64> =
+        items["data"].as_array().unwrap().iter().filter_map(|i| i["latency_ms"].as_i64()).collect();
+    assert_eq!(latencies.len(), 3, "{items}");
+    let mean = three["latency_ms"].as_i64().unwrap();
+    assert!(latencies.iter().min() <= Some(&mean) && Some(&mean) <= latencies.iter().max(), "{mean} in {latencies:?}");
+    assert_eq!(one["failed_repetitions"], 0);
 }

@@ -1,6 +1,7 @@
 //! The comparison payload: the chosen runs of a dataset and, per dataset item,
-//! each run's result: the first repetition's output, status and costs, and each
-//! score's mean over all the item's repetitions (so runs pair on every attempt).
+//! each run's result: the first repetition's output, error and status; the cost
+//! and tokens of all the item's repetitions, their mean latency and how many
+//! failed; and each score's mean over them (so runs pair on every attempt).
 
 use super::exec::{query, Query};
 use super::Db;
@@ -88,8 +89,9 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
         names.insert(name.clone());
         scores.entry(run_item).or_default().insert(name, value);
     }
-    // Per (run, item): each score's sum and count over the repetitions.
+    // Per (run, item): each score's sum and count over the repetitions, and the latency's.
     let mut sums: HashMap<(i64, i64), BTreeMap<String, (f64, u32)>> = HashMap::new();
+    let mut latencies: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
 
     let mut items: Vec<CompareItem> = Vec::new();
     for row in rows {
@@ -99,9 +101,18 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
             let entry = sum.entry(name).or_insert((0.0, 0));
             *entry = (entry.0 + value, entry.1 + 1);
         }
+        if let Some(ms) = row.latency_ms {
+            let latency = latencies.entry((row.dataset_run_id, row.dataset_item_id)).or_default();
+            *latency = (latency.0 + ms, latency.1 + 1);
+        }
+        let failed = u32::from(row.status == RunItemStatus::Failed.code());
         if row.repetition != 0 {
+            // Rows come item by item, repetition 0 first: the result is the last item's.
             if let Some(result) = items.last_mut().and_then(|i| i.results[column[&row.dataset_run_id]].as_mut()) {
                 result.repetitions += 1;
+                result.failed_repetitions += failed;
+                result.cost += row.cost;
+                result.tokens += row.tokens;
             }
             continue;
         }
@@ -128,14 +139,19 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
             trace_id: row.trace_id,
             scores: BTreeMap::new(),
             repetitions: 1,
+            failed_repetitions: failed,
             output_group: None,
         });
     }
     for item in &mut items {
         for (col, result) in item.results.iter_mut().enumerate() {
             let Some(result) = result else { continue };
-            if let Some(sum) = sums.remove(&(run_ids[col], item.dataset_item_id)) {
+            let key = (run_ids[col], item.dataset_item_id);
+            if let Some(sum) = sums.remove(&key) {
                 result.scores = sum.into_iter().map(|(name, (total, n))| (name, total / f64::from(n))).collect();
+            }
+            if let Some((total, n)) = latencies.remove(&key) {
+                result.latency_ms = Some((total as f64 / n as f64).round() as i64);
             }
         }
     }

@@ -76,7 +76,8 @@ fn push_delta(html: &mut String, delta: Option<f64>, higher_is_good: bool, text:
 }
 
 /// The row's cells against baseline `b`: the input and expected output, then per run
-/// the output (or error) preview, the status, the scores and latency with their deltas, the cost.
+/// the output (or error) preview, the status, the attempts (and how many failed)
+/// when the run repeated items, the scores and latency with their deltas, the cost.
 fn cells_html(payload: &ComparePayload, index: usize, b: usize) -> String {
     let item = &payload.items[index];
     let mut html = String::with_capacity(400 + 500 * item.results.len());
@@ -111,6 +112,17 @@ fn cells_html(payload: &ComparePayload, index: usize, b: usize) -> String {
             html,
             "</span></div><div class=\"compare-meta\"><span class=\"badge badge-{status}\">{status}</span>"
         );
+        let (n, failed) = (result.repetitions, result.failed_repetitions);
+        if n > 1 {
+            let _ = write!(
+                html,
+                "<span class=\"muted repetitions\" title=\"Output and status of attempt 1; scores and latency are \
+                 means over the {n} attempts, cost their sum\">{n} attempts</span>"
+            );
+        }
+        if failed > 0 && n > 1 {
+            let _ = write!(html, "<span class=\"badge badge-flaky failed-repetitions\">{failed} of {n} failed</span>");
+        }
         for (name, value) in payload.score_names.iter().filter_map(|n| result.scores.get(n).map(|v| (n, *v))) {
             html.push_str("<span class=\"score\" data-score=\"");
             push_text(&mut html, name);
@@ -222,6 +234,7 @@ mod tests {
                 trace_id: None,
                 scores: BTreeMap::from([("<b>".to_string(), score)]),
                 repetitions: 1,
+                failed_repetitions: 0,
                 output_group: None,
             })
         };
@@ -244,5 +257,12 @@ mod tests {
         assert!(html.contains("<span class=\"delta delta-bad\">−1</span>"), "{html}");
         assert!(html.ends_with("<td class=\"muted\">not in this run</td>"), "{html}");
         assert!(cells_html(&payload, 0, 1).contains("<span class=\"delta delta-good\">+1</span>"));
+        assert!(!html.contains("attempts"), "one attempt each: {html}");
+        let mut repeated = payload.clone();
+        if let Some(r) = repeated.items[0].results[1].as_mut() {
+            (r.repetitions, r.failed_repetitions) = (3, 1);
+        }
+        let html = cells_html(&repeated, 0, 0);
+        assert!(html.contains(">3 attempts</span>") && html.contains(">1 of 3 failed</span>"), "{html}");
     }
 }
