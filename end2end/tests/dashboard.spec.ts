@@ -4,13 +4,15 @@ const hex = (length: number) => Array.from({ length }, () => Math.floor(Math.ran
 const attr = (key: string, value: string | number) =>
   ({ key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } });
 
-/** One LLM call from an app, as OTLP/JSON: `latencyMs` long, started `agoMs` ago. */
-async function sendGeneration(request: APIRequestContext, agoMs: number, latencyMs: number, tokens: number) {
+/** One LLM call from an app, as OTLP/JSON: `latencyMs` long, started `agoMs` ago, in
+ * trace `traceId` (a new one unless given). Returns the trace id. */
+async function sendGeneration(request: APIRequestContext, agoMs: number, latencyMs: number, tokens: number,
+  traceId: string = hex(32)) {
   const key = await request.post('/api/v1/api-keys', { data: { name: `e2e dashboard ${Date.now()}`, role: 'member' } });
   expect(key.status()).toBe(201);
   const start = BigInt(Date.now() - agoMs) * 1_000_000n;
   const span = {
-    traceId: hex(32), spanId: hex(16), name: 'chat e2e-model',
+    traceId, spanId: hex(16), name: 'chat e2e-model',
     startTimeUnixNano: String(start), endTimeUnixNano: String(start + BigInt(latencyMs) * 1_000_000n),
     attributes: [attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'e2e-model'),
       attr('gen_ai.usage.input_tokens', tokens - 1), attr('gen_ai.usage.output_tokens', 1)],
@@ -20,6 +22,7 @@ async function sendGeneration(request: APIRequestContext, agoMs: number, latency
     data: JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [span] }] }] }),
   });
   expect(res.status(), await res.text()).toBe(200);
+  return traceId;
 }
 
 test('the dashboard follows a run started elsewhere live, asking nothing but the event stream', async ({ page, request }) => {
@@ -89,9 +92,15 @@ test('the dashboard follows a run started elsewhere live, asking nothing but the
   // its latency that hour's percentiles. It is the longest call of its hour
   // (its length grows through the hour), so that hour's p95 rises.
   const hour = 3_600_000;
-  await sendGeneration(request, 12 * hour, 5 * hour + (Date.now() % hour), 42);
+  const trace = await sendGeneration(request, 12 * hour, 5 * hour + (Date.now() % hour), 42);
   await expect.poll(() => total('#chart-tokens')).toBeGreaterThanOrEqual(tokensBefore + 42);
   await expect.poll(() => total('#chart-latency')).toBeGreaterThan(latencyBefore);
+  // A second call of the same trace, sent later: its tokens join; the trace count stays.
+  const traces = await number('#card-traces .stat-value');
+  const tokens = await total('#chart-tokens');
+  await sendGeneration(request, 12 * hour, 10, 7, trace);
+  await expect(page.locator('#chart-tokens')).toHaveAttribute('data-total', (tokens + 7).toFixed(4));
+  expect(await number('#card-traces .stat-value')).toBe(traces);
 
   // Nothing was asked of the server but the one event stream: no server function, no reload.
   expect(all.filter((p) => p.startsWith('/api/'))).toEqual(['/api/v1/events']);

@@ -64,7 +64,9 @@ impl Change {
     }
 }
 
-/// Traces that arrived since the last event, grouped by the hour they started in.
+/// Traces that arrived since the last event, grouped by the hour they started
+/// in; and the difference spans arriving later made to traces told before (they
+/// count 0 traces, or −1 and +1 where a trace's start moved to another hour).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TraceBatch {
     pub count: i64,
@@ -323,6 +325,32 @@ mod tests {
         assert_eq!(d.current.mean_latency_ms(), Some(100.0));
         assert_eq!(d.buckets.len(), 24);
         assert_eq!(d.buckets.last().unwrap(), "2026-11-25T10");
+    }
+
+    #[test]
+    fn spans_arriving_later_move_the_figures_but_not_the_trace_count() {
+        let mut d = dashboard();
+        let told = |count, tokens, latency_count| TraceBatch {
+            count,
+            tokens,
+            hours: vec![TraceHour {
+                hour: "2026-11-25T09".into(),
+                count,
+                tokens,
+                cost: 0.0,
+                latency_ms_total: 40.0 * latency_count as f64,
+                latency_count,
+            }],
+            usage: (tokens > 0)
+                .then(|| UsageBucket { bucket: "2026-11-25T09".into(), model: "m".into(), tokens, cost: 0.0 })
+                .into_iter()
+                .collect(),
+            ..TraceBatch::default()
+        };
+        d.apply(&Change::TracesIngested { traces: told(1, 0, 1) });
+        d.apply(&Change::TracesIngested { traces: told(0, 13, 0) });
+        assert_eq!((d.current.traces, d.current.tokens, d.current.latency_count), (1, 13, 1));
+        assert_eq!(d.usage.iter().map(|u| (u.model.as_str(), u.tokens)).collect::<Vec<_>>(), [("m", 13)]);
     }
 
     #[test]

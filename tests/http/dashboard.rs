@@ -388,3 +388,83 @@ async fn a_trace_committed_after_a_newer_one_is_still_told() {
         }
     }
 }
+
+/// Spans that arrive for a trace the stream already told (in a later request;
+/// on PostgreSQL, at another instance) are told as the difference they make:
+/// no new trace, the tokens and the model's usage they add.
+#[tokio::test]
+async fn spans_arriving_later_for_a_told_trace_are_told_as_the_difference() {
+    let s = server(0).await;
+    let late_url = if s.db.dialect() == observ::server::db::Dialect::Postgres {
+        format!("{}/v1/traces", s.another_instance().await)
+    } else {
+        s.url("/v1/traces")
+    };
+    let mut events = Events::open(&s).await;
+    assert_eq!(events.next().await.0, "hello");
+    let start = (observ::model::stats::now_ms() as u64) * 1_000_000;
+    let span = |trace_id: &str, span_id: &str, parent: Option<&str>, attributes: Value| {
+        let mut span = json!({
+            "traceId": trace_id, "spanId": span_id, "name": span_id, "attributes": attributes,
+            "startTimeUnixNano": start.to_string(), "endTimeUnixNano": (start + 50_000_000).to_string()
+        });
+        if let Some(parent) = parent {
+            span["parentSpanId"] = json!(parent);
+        }
+        json!({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "app"}, "spans": [span]}]}]})
+    };
+    let trace = "2af7651916cd43dd8448eb211c80319c";
+    let llm = |model: &str, tokens: i64| {
+        json!([
+            {"key": "openinference.span.kind", "value": {"stringValue": "LLM"}},
+            {"key": "llm.model_name", "value": {"stringValue": model}},
+            {"key": "llm.token_count.prompt", "value": {"intValue": tokens.to_string()}}
+        ])
+    };
+
+    // The root span comes first: a trace without tokens or models.
+    let root = span(trace, "d7ad6b7169203331", None, json!([]));
+    assert_eq!(s.client.post(s.url("/v1/traces")).json(&root).send().await.unwrap().status(), 200);
+    let told = loop {
+        let (name, data) = events.next().await;
+        if name == "traces_ingested" && data["traces"]["count"] == 1 {
+            break data;
+        }
+    };
+    assert_eq!((told["traces"]["tokens"].clone(), told["traces"]["usage"].clone()), (json!(0), json!([])), "{told}");
+    let hour = told["traces"]["hours"][0]["hour"].clone();
+
+    // Its LLM call comes later.
+    let call = span(trace, "e7ad6b7169203331", Some("d7ad6b7169203331"), llm("late-m", 13));
+    assert_eq!(s.client.post(&late_url).json(&call).send().await.unwrap().status(), 200);
+    let late = loop {
+        let (name, data) = events.next().await;
+        if name == "traces_ingested" && data["traces"]["tokens"] == 13 {
+            break data;
+        }
+    };
+    assert_eq!(late["traces"]["count"], 0, "the same trace, not a new one: {late}");
+    assert_eq!(late["traces"]["hours"][0]["hour"], hour);
+    assert_eq!(
+        (late["traces"]["hours"][0]["count"].clone(), late["traces"]["hours"][0]["latency_count"].clone()),
+        (json!(0), json!(0)),
+        "{late}"
+    );
+    assert_eq!(late["traces"]["usage"], json!([{"bucket": hour, "model": "late-m", "tokens": 13, "cost": 0.0}]));
+
+    // The same span sent again, and a step without tokens, change nothing and
+    // say nothing: the next trace figures told are a new trace's alone.
+    assert_eq!(s.client.post(&late_url).json(&call).send().await.unwrap().status(), 200);
+    let step = span(trace, "f7ad6b7169203331", Some("d7ad6b7169203331"), json!([]));
+    assert_eq!(s.client.post(s.url("/v1/traces")).json(&step).send().await.unwrap().status(), 200);
+    let marker = span("3af7651916cd43dd8448eb211c80319c", "a8ad6b7169203331", None, llm("late-m", 5));
+    assert_eq!(s.client.post(s.url("/v1/traces")).json(&marker).send().await.unwrap().status(), 200);
+    loop {
+        let (name, data) = events.next().await;
+        if name != "traces_ingested" || data["traces"]["hours"].as_array().is_some_and(|h| h.is_empty()) {
+            continue;
+        }
+        assert_eq!((data["traces"]["count"].clone(), data["traces"]["tokens"].clone()), (json!(1), json!(5)), "{data}");
+        break;
+    }
+}

@@ -9,7 +9,9 @@
 //! so the install-wide event stream looks at once instead of at its next tick.
 //! A finished run whose scores change (evaluated again, or reviewed) is also
 //! noted by id, for the stream's score trends; on PostgreSQL the same commit
-//! announces the run to the other instances.
+//! announces the run to the other instances. So are the traces an ingestion
+//! wrote (`NOTIFY observ_traces, '<id>,<id>,…'`): spans that arrive for a trace
+//! the dashboard already counted change its figures.
 
 use super::exec::{query, Dialect, Pool, Tx};
 use super::Db;
@@ -20,19 +22,30 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{broadcast, watch};
 
 const CHANNEL: &str = "observ_runs";
+const TRACES_CHANNEL: &str = "observ_traces";
+/// A notification's payload must stay under 8,000 bytes.
+const PAYLOAD_BYTES: usize = 7_000;
+
+type Remote = (broadcast::Sender<i64>, broadcast::Sender<Vec<i64>>);
 
 /// The ids of runs that changed, as this instance hears them, and this
 /// process's own commits (a counter).
 #[derive(Clone, Debug)]
 pub struct Changes {
-    remote: Arc<OnceLock<broadcast::Sender<i64>>>,
+    remote: Arc<OnceLock<Remote>>,
     local: Arc<watch::Sender<u64>>,
     rescored: Arc<Mutex<BTreeSet<i64>>>,
+    traces: Arc<Mutex<BTreeSet<i64>>>,
 }
 
 impl Default for Changes {
     fn default() -> Self {
-        Changes { remote: Arc::default(), local: Arc::new(watch::channel(0).0), rescored: Arc::default() }
+        Changes {
+            remote: Arc::default(),
+            local: Arc::new(watch::channel(0).0),
+            rescored: Arc::default(),
+            traces: Arc::default(),
+        }
     }
 }
 
@@ -57,6 +70,17 @@ impl Db {
     pub fn take_rescored(&self) -> BTreeSet<i64> {
         std::mem::take(&mut *self.changes.rescored.lock().unwrap_or_else(|e| e.into_inner()))
     }
+
+    /// Tells this process's watchers that an ingestion wrote to these traces.
+    pub fn traces_changed(&self, ids: impl IntoIterator<Item = i64>) {
+        self.changes.traces.lock().unwrap_or_else(|e| e.into_inner()).extend(ids);
+        self.touch();
+    }
+
+    /// The traces ingestions in this process wrote to since the last call.
+    pub fn take_traces_changed(&self) -> BTreeSet<i64> {
+        std::mem::take(&mut *self.changes.traces.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// Tells every instance, when `tx` commits, that run `run_id` moved.
@@ -67,29 +91,70 @@ pub(super) async fn announce_in(tx: &mut Tx, run_id: i64) -> Result<(), AppError
     Ok(())
 }
 
+/// Tells every instance, when `tx` commits, that an ingestion wrote to these traces.
+pub(super) async fn announce_traces_in(tx: &mut Tx, ids: &[i64]) -> Result<(), AppError> {
+    if tx.dialect() != Dialect::Postgres {
+        return Ok(());
+    }
+    for payload in traces_payloads(ids) {
+        query("SELECT pg_notify(?, ?)").bind(TRACES_CHANNEL).bind(payload).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// `1,2,3`, in as many payloads as their size needs.
+fn traces_payloads(ids: &[i64]) -> Vec<String> {
+    let mut payloads = vec![String::new()];
+    for id in ids {
+        let text = id.to_string();
+        let last = payloads.last_mut().expect("one at least");
+        if last.len() + text.len() + 1 > PAYLOAD_BYTES {
+            payloads.push(text);
+        } else {
+            if !last.is_empty() {
+                last.push(',');
+            }
+            last.push_str(&text);
+        }
+    }
+    payloads.retain(|p| !p.is_empty());
+    payloads
+}
+
 /// Run ids as other instances announce them (PostgreSQL), or `None` on
 /// SQLite. The first call starts this instance's one listening connection.
 pub fn subscribe(db: &Db) -> Option<broadcast::Receiver<i64>> {
+    remote(db).map(|(runs, _)| runs.subscribe())
+}
+
+/// Ids of traces other instances' ingestions wrote to (PostgreSQL), or `None` on SQLite.
+pub fn subscribe_traces(db: &Db) -> Option<broadcast::Receiver<Vec<i64>>> {
+    remote(db).map(|(_, traces)| traces.subscribe())
+}
+
+fn remote(db: &Db) -> Option<&Remote> {
     let Pool::Postgres(pool) = &db.write else { return None };
-    let sender = db.changes.remote.get_or_init(|| {
-        let (sender, _) = broadcast::channel(4096);
-        tokio::spawn(listen(pool.clone(), sender.clone()));
-        sender
-    });
-    Some(sender.subscribe())
+    Some(db.changes.remote.get_or_init(|| {
+        let senders: Remote = (broadcast::channel(4096).0, broadcast::channel(1024).0);
+        tokio::spawn(listen(pool.clone(), senders.clone()));
+        senders
+    }))
 }
 
 /// Forwards notifications for as long as the process lives. `recv` reconnects
 /// by itself after a lost connection; watchers also poll, so a gap only delays.
-async fn listen(pool: sqlx::PgPool, sender: broadcast::Sender<i64>) {
+async fn listen(pool: sqlx::PgPool, (runs, traces): Remote) {
     loop {
         let listener = async {
             let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen_all([CHANNEL, TRACES_CHANNEL]).await?;
             loop {
                 let note = listener.recv().await?;
-                if let Ok(id) = note.payload().parse::<i64>() {
-                    let _ = sender.send(id);
+                if note.channel() == TRACES_CHANNEL {
+                    let ids: Vec<i64> = note.payload().split(',').filter_map(|id| id.parse().ok()).collect();
+                    let _ = traces.send(ids);
+                } else if let Ok(id) = note.payload().parse::<i64>() {
+                    let _ = runs.send(id);
                 }
             }
         };
@@ -98,5 +163,21 @@ async fn listen(pool: sqlx::PgPool, sender: broadcast::Sender<i64>) {
             eprintln!("observ: listening for run changes: {error}; again in 1 s");
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_ids_are_split_into_payloads_under_the_limit() {
+        assert!(traces_payloads(&[]).is_empty());
+        assert_eq!(traces_payloads(&[1, 22, 333]), vec!["1,22,333"]);
+        let ids: Vec<i64> = (1_000_000..1_002_000).collect();
+        let payloads = traces_payloads(&ids);
+        assert!(payloads.len() > 1 && payloads.iter().all(|p| p.len() <= PAYLOAD_BYTES), "{}", payloads.len());
+        let back: Vec<i64> = payloads.iter().flat_map(|p| p.split(',').map(|id| id.parse::<i64>().unwrap())).collect();
+        assert_eq!(back, ids);
     }
 }

@@ -43,8 +43,10 @@ pub async fn write(db: &Db, batch: Batch, experiments: Vec<ExperimentItem>) -> R
     if !experiments.is_empty() {
         super::experiments::record_in(&mut tx, experiments, &written.traces).await?;
     }
+    // Spans for a trace the dashboard already counted change its figures.
+    super::changes::announce_traces_in(&mut tx, &traces).await?;
     tx.commit().await?;
-    db.touch();
+    db.traces_changed(traces);
     Ok(written)
 }
 

@@ -8,7 +8,6 @@ use super::Db;
 use crate::model::dashboard::{
     latency_buckets, Cards, Dashboard, LatencyBucket, LiveRun, Range, RunBucket, ScorePoint, UsageBucket, Window,
 };
-use crate::model::dashboard_live::TraceHour;
 use crate::model::run::RunStatus;
 use crate::server::error::AppError;
 
@@ -170,11 +169,22 @@ pub async fn runs_to_watch(db: &Db, after_id: i64, watched: &[i64]) -> Result<Ve
     Ok(q.build_query_as().fetch_all(&db.write).await?)
 }
 
+/// What one trace adds to the dashboard, as last read: the hour it started in,
+/// its totals, and the models it used (each with the hour its usage counts in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceFigures {
+    pub hour: String,
+    pub tokens: i64,
+    pub cost: f64,
+    pub latency_ms: Option<i64>,
+    pub models: Vec<(String, String)>,
+}
+
 /// Traces new since the last look, grouped for the dashboard.
 #[derive(Debug, Default)]
 pub struct NewTraces {
-    pub hours: Vec<TraceHour>,
-    pub usage: Vec<UsageBucket>,
+    /// Each new trace's figures (what was counted), by id.
+    pub traces: Vec<(i64, TraceFigures)>,
     /// The newest trace id now: where the next look starts.
     pub high: i64,
     /// Ids up to `high` that are not visible yet: on PostgreSQL, a transaction
@@ -189,8 +199,7 @@ pub struct NewTraces {
 const MAX_MISSING: i64 = 1000;
 
 /// The traces with ids in (`after_id`, newest id], and those of `again` (ids
-/// that were missing) that have appeared since: their counts, tokens, cost and
-/// latency per hour, and their usage per hour and model.
+/// that were missing) that have appeared since, each with its figures.
 pub async fn traces_after(db: &Db, after_id: i64, again: &[i64]) -> Result<NewTraces, AppError> {
     let high: i64 = query_scalar("SELECT COALESCE(max(id), 0) FROM observ_traces").fetch_one(&db.write).await?;
     let high = high.max(after_id);
@@ -221,37 +230,61 @@ pub async fn traces_after(db: &Db, after_id: i64, again: &[i64]) -> Result<NewTr
         return Ok(new);
     }
     // The range, and the ids found again.
-    let which = |q: &mut Query, id: &str| {
-        q.push(format!("({id} > ")).push_bind(after_id).push(format!(" AND {id} <= ")).push_bind(high);
-        if !new.found.is_empty() {
-            q.push(format!(" OR {id} IN (")).push_list(new.found.iter().copied()).push(")");
+    let (found, range) = (new.found.clone(), high > after_id);
+    new.traces = trace_figures(db, |q, id| {
+        q.push("(");
+        if range {
+            q.push(format!("{id} > ")).push_bind(after_id).push(format!(" AND {id} <= ")).push_bind(high);
+        } else {
+            q.push("1 = 0");
+        }
+        if !found.is_empty() {
+            q.push(format!(" OR {id} IN (")).push_list(found.iter().copied()).push(")");
         }
         q.push(")");
-    };
-    let mut hours = query(
-        "SELECT substr(start_time, 1, 13) AS hour, count(*) AS count, \
-         CAST(COALESCE(sum(total_tokens), 0) AS BIGINT) AS tokens, CAST(COALESCE(sum(total_cost), 0) AS REAL) AS cost, \
-         CAST(COALESCE(sum(latency_ms), 0) AS REAL) AS latency_ms_total, count(latency_ms) AS latency_count \
-         FROM observ_traces WHERE ",
-    );
-    which(&mut hours, "id");
-    hours.push(" GROUP BY substr(start_time, 1, 13) ORDER BY hour");
-    new.hours = hours.build_query_as().fetch_all(&db.write).await?;
-    let mut usage = query(
-        "SELECT substr(m.start_time, 1, 13), m.model, CAST(COALESCE(sum(t.total_tokens), 0) AS BIGINT), \
-         CAST(COALESCE(sum(t.total_cost), 0) AS REAL) \
-         FROM observ_trace_models m JOIN observ_traces t ON t.id = m.trace_id WHERE ",
-    );
-    which(&mut usage, "m.trace_id");
-    usage.push(" GROUP BY substr(m.start_time, 1, 13), m.model ORDER BY substr(m.start_time, 1, 13), m.model");
-    new.usage = usage
-        .build_query_as::<(String, String, i64, f64)>()
-        .fetch_all(&db.write)
-        .await?
-        .into_iter()
-        .map(|(bucket, model, tokens, cost)| UsageBucket { bucket, model, tokens, cost })
-        .collect();
+    })
+    .await?;
     Ok(new)
+}
+
+/// The figures of the traces among `ids` as they stand now (gone ones are left out).
+pub async fn traces_now(db: &Db, ids: &[i64]) -> Result<Vec<(i64, TraceFigures)>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    trace_figures(db, |q, id| {
+        q.push(format!("{id} IN (")).push_list(ids.iter().copied()).push(")");
+    })
+    .await
+}
+
+/// The figures of the traces `which` picks (given the query and the id column to test).
+async fn trace_figures(db: &Db, which: impl Fn(&mut Query, &str)) -> Result<Vec<(i64, TraceFigures)>, AppError> {
+    let mut q = query(
+        "SELECT id, substr(start_time, 1, 13), COALESCE(total_tokens, 0), CAST(COALESCE(total_cost, 0) AS REAL), \
+         latency_ms FROM observ_traces WHERE ",
+    );
+    which(&mut q, "id");
+    q.push(" ORDER BY id");
+    let rows = q.build_query_as::<(i64, String, i64, f64, Option<i64>)>().fetch_all(&db.write).await?;
+    let mut traces: Vec<(i64, TraceFigures)> = rows
+        .into_iter()
+        .map(|(id, hour, tokens, cost, latency_ms)| {
+            (id, TraceFigures { hour, tokens, cost, latency_ms, models: Vec::new() })
+        })
+        .collect();
+    if traces.is_empty() {
+        return Ok(traces);
+    }
+    let mut q = query("SELECT trace_id, model, substr(start_time, 1, 13) FROM observ_trace_models WHERE ");
+    which(&mut q, "trace_id");
+    q.push(" ORDER BY trace_id, model");
+    for (trace_id, model, hour) in q.build_query_as::<(i64, String, String)>().fetch_all(&db.write).await? {
+        if let Ok(at) = traces.binary_search_by_key(&trace_id, |(id, _)| *id) {
+            traces[at].1.models.push((model, hour));
+        }
+    }
+    Ok(traces)
 }
 
 /// The latency percentiles of each bucket in `keys` (hours `YYYY-MM-DDTHH` or

@@ -3,7 +3,8 @@
 //! score means), or had its scores change afterwards; traces arrived (count,
 //! tokens, cost per hour, tokens and cost per model, and the latency
 //! percentiles of the hours and days they fell in), also those whose id was
-//! taken before a newer one but committed after it. Each event is one `data:` line of
+//! taken before a newer one but committed after it, and the difference spans
+//! arriving later made to a trace already told (for [`LATE_PATIENCE`]). Each event is one `data:` line of
 //! JSON with its `type` and the server's `sent_ms`; the stream opens with
 //! `hello`, and says `resync` when this client fell behind and missed some.
 //!
@@ -15,9 +16,10 @@
 //! per item, and every open stream shares the frames it writes.
 
 use super::{client_of, KEEP_ALIVE};
-use crate::model::dashboard::LiveRun;
-use crate::model::dashboard_live::{Change, InstallEvent, TraceBatch};
+use crate::model::dashboard::{LiveRun, UsageBucket};
+use crate::model::dashboard_live::{Change, InstallEvent, TraceBatch, TraceHour};
 use crate::model::stats::now_ms;
+use crate::server::db::stats::TraceFigures;
 use crate::server::db::{self, Db};
 use crate::server::error::AppError;
 use crate::server::AppState;
@@ -25,7 +27,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::Extensions;
 use axum::response::Response;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +46,11 @@ const LATENCY_EVERY: Duration = Duration::from_secs(1);
 /// How long a trace id passed over while not visible (an ingestion on another
 /// instance that took it has not committed yet) is looked for again.
 const GAP_PATIENCE: Duration = Duration::from_secs(30);
+/// How long a told trace's figures are kept, so that spans arriving later for
+/// it are told as the difference they make.
+const LATE_PATIENCE: Duration = Duration::from_secs(600);
+/// At most this many told traces are kept (the oldest go first).
+const MAX_TOLD: usize = 200_000;
 
 /// The process's one watcher and the frames it hands to every open stream.
 pub struct InstallFeed {
@@ -83,6 +90,11 @@ struct Seen {
     /// Trace ids passed over while not visible, and since when: looked for
     /// again until they appear or [`GAP_PATIENCE`] has passed.
     trace_gaps: BTreeMap<i64, Instant>,
+    /// Traces told lately, with their figures as told, oldest first in `told_order`.
+    told: HashMap<i64, TraceFigures>,
+    told_order: VecDeque<(Instant, i64)>,
+    /// Traces other instances' ingestions wrote to since the last look (PostgreSQL).
+    heard_traces: BTreeSet<i64>,
 }
 
 impl Seen {
@@ -98,6 +110,9 @@ impl Seen {
             latency_read: None,
             heard: BTreeSet::new(),
             trace_gaps: BTreeMap::new(),
+            told: HashMap::new(),
+            told_order: VecDeque::new(),
+            heard_traces: BTreeSet::new(),
         })
     }
 
@@ -132,9 +147,23 @@ impl Seen {
                 }
             }
         }
+        let mut sums = TraceSums::default();
+        // Told traces that ingestions wrote to since: the difference they made.
+        let mut touched = db.take_traces_changed();
+        touched.extend(std::mem::take(&mut self.heard_traces));
+        touched.retain(|id| self.told.contains_key(id));
+        let touched: Vec<i64> = touched.into_iter().collect();
+        for (id, now) in db::stats::traces_now(db, &touched).await? {
+            let Some(told) = self.told.get_mut(&id) else { continue };
+            if *told != now {
+                sums.add(told, -1);
+                sums.add(&now, 1);
+                *told = now;
+            }
+        }
         self.trace_gaps.retain(|_, since| since.elapsed() < GAP_PATIENCE);
         let again: Vec<i64> = self.trace_gaps.keys().copied().collect();
-        let db::stats::NewTraces { hours, usage, high, missing, found } =
+        let db::stats::NewTraces { traces: new, high, missing, found } =
             db::stats::traces_after(db, self.trace_high, &again).await?;
         self.trace_high = high;
         for id in found {
@@ -142,18 +171,25 @@ impl Seen {
         }
         let now = Instant::now();
         self.trace_gaps.extend(missing.into_iter().map(|id| (id, now)));
+        for (id, figures) in new {
+            sums.add(&figures, 1);
+            self.told.insert(id, figures);
+            self.told_order.push_back((now, id));
+        }
+        while let Some(&(at, id)) = self.told_order.front() {
+            if at.elapsed() < LATE_PATIENCE && self.told_order.len() <= MAX_TOLD {
+                break;
+            }
+            self.told_order.pop_front();
+            self.told.remove(&id);
+        }
         if !listening {
             self.latency_due.clear();
         }
-        let mut traces = TraceBatch { usage, ..TraceBatch::default() };
-        for hour in &hours {
-            (traces.count, traces.tokens, traces.cost) =
-                (traces.count + hour.count, traces.tokens + hour.tokens, traces.cost + hour.cost);
-            if listening {
-                self.latency_due.insert(hour.hour.clone());
-            }
+        let mut traces = sums.batch();
+        if listening {
+            self.latency_due.extend(traces.hours.iter().map(|h| h.hour.clone()));
         }
-        traces.hours = hours;
         if !self.latency_due.is_empty() && self.latency_read.is_none_or(|at| at.elapsed() >= LATENCY_EVERY) {
             self.latency_read = Some(Instant::now());
             let mut keys: Vec<String> = std::mem::take(&mut self.latency_due).into_iter().collect();
@@ -161,7 +197,7 @@ impl Seen {
             keys.extend(days);
             traces.latency = db::stats::latency_of(db, &keys).await?;
         }
-        if !traces.hours.is_empty() || !traces.latency.is_empty() {
+        if !traces.hours.is_empty() || !traces.usage.is_empty() || !traces.latency.is_empty() {
             changes.push(Change::TracesIngested { traces });
         }
         Ok(changes)
@@ -196,6 +232,58 @@ impl Seen {
     }
 }
 
+/// Traces' figures added up per hour and per hour and model; a trace told
+/// again counts once against its old figures and once for its new ones.
+#[derive(Default)]
+struct TraceSums {
+    hours: BTreeMap<String, TraceHour>,
+    usage: BTreeMap<(String, String), (i64, f64)>,
+}
+
+impl TraceSums {
+    fn add(&mut self, trace: &TraceFigures, sign: i64) {
+        let hour = self
+            .hours
+            .entry(trace.hour.clone())
+            .or_insert_with(|| TraceHour { hour: trace.hour.clone(), ..TraceHour::default() });
+        hour.count += sign;
+        hour.tokens += sign * trace.tokens;
+        hour.cost += sign as f64 * trace.cost;
+        if let Some(ms) = trace.latency_ms {
+            hour.latency_ms_total += (sign * ms) as f64;
+            hour.latency_count += sign;
+        }
+        for (model, hour) in &trace.models {
+            let usage = self.usage.entry((hour.clone(), model.clone())).or_default();
+            *usage = (usage.0 + sign * trace.tokens, usage.1 + sign as f64 * trace.cost);
+        }
+    }
+
+    /// The batch to tell, without the hours and models where nothing changed.
+    fn batch(self) -> TraceBatch {
+        let moved = |tokens: i64, cost: f64| tokens != 0 || cost.abs() > 1e-12;
+        let hours: Vec<TraceHour> = self
+            .hours
+            .into_values()
+            .filter(|h| h.count != 0 || h.latency_count != 0 || h.latency_ms_total != 0.0 || moved(h.tokens, h.cost))
+            .collect();
+        let usage = self
+            .usage
+            .into_iter()
+            .filter(|(_, (tokens, cost))| moved(*tokens, *cost))
+            .map(|((bucket, model), (tokens, cost))| UsageBucket { bucket, model, tokens, cost })
+            .collect();
+        TraceBatch {
+            count: hours.iter().map(|h| h.count).sum(),
+            tokens: hours.iter().map(|h| h.tokens).sum(),
+            cost: hours.iter().map(|h| h.cost).sum(),
+            hours,
+            usage,
+            latency: Vec::new(),
+        }
+    }
+}
+
 /// One event in the wire format.
 fn frame(change: Change) -> Bytes {
     let name = change.name();
@@ -208,6 +296,7 @@ fn frame(change: Change) -> Bytes {
 async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
     let mut touches = db.touches();
     let mut remote = db::changes::subscribe(&db);
+    let mut remote_traces = db::changes::subscribe_traces(&db);
     let mut next_look = Instant::now();
     loop {
         tokio::select! {
@@ -223,6 +312,13 @@ async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
                         seen.heard.insert(run_id);
                     }
                     Err(broadcast::error::RecvError::Closed) => remote = None,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                }
+            }
+            note = async { match remote_traces.as_mut() { Some(r) => r.recv().await, None => std::future::pending().await } } => {
+                match note {
+                    Ok(ids) => seen.heard_traces.extend(ids),
+                    Err(broadcast::error::RecvError::Closed) => remote_traces = None,
                     Err(broadcast::error::RecvError::Lagged(_)) => {}
                 }
             }
@@ -261,4 +357,71 @@ pub async fn install_events(State(state): State<AppState>, extensions: Extension
         Some((Ok(bytes), (feed, None, slot)))
     });
     Ok(super::event_stream(Body::from_stream(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(hour: &str, tokens: i64, cost: f64, latency_ms: Option<i64>, models: &[&str]) -> TraceFigures {
+        TraceFigures {
+            hour: hour.into(),
+            tokens,
+            cost,
+            latency_ms,
+            models: models.iter().map(|m| (m.to_string(), hour.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn new_traces_add_up_per_hour_and_model() {
+        let mut sums = TraceSums::default();
+        sums.add(&figures("2026-12-01T10", 10, 0.5, Some(100), &["a", "b"]), 1);
+        sums.add(&figures("2026-12-01T10", 5, 0.25, None, &["a"]), 1);
+        sums.add(&figures("2026-12-01T11", 0, 0.0, None, &[]), 1);
+        let batch = sums.batch();
+        assert_eq!((batch.count, batch.tokens, batch.cost), (3, 15, 0.75));
+        assert_eq!(batch.hours.len(), 2, "an empty trace still counts: {batch:?}");
+        let ten = &batch.hours[0];
+        assert_eq!((ten.count, ten.latency_ms_total, ten.latency_count), (2, 100.0, 1));
+        let usage: Vec<(&str, i64)> = batch.usage.iter().map(|u| (u.model.as_str(), u.tokens)).collect();
+        assert_eq!(usage, [("a", 15), ("b", 10)]);
+    }
+
+    #[test]
+    fn a_trace_told_again_counts_the_difference() {
+        let told = figures("2026-12-01T10", 0, 0.0, None, &[]);
+        let now = figures("2026-12-01T10", 15, 0.003, Some(120), &["m"]);
+        let mut sums = TraceSums::default();
+        sums.add(&told, -1);
+        sums.add(&now, 1);
+        let batch = sums.batch();
+        assert_eq!((batch.count, batch.tokens), (0, 15), "not a new trace: {batch:?}");
+        assert!((batch.cost - 0.003).abs() < 1e-12);
+        let hour = &batch.hours[0];
+        assert_eq!((hour.count, hour.latency_ms_total, hour.latency_count), (0, 120.0, 1));
+        assert_eq!(
+            batch.usage,
+            vec![UsageBucket { bucket: "2026-12-01T10".into(), model: "m".into(), tokens: 15, cost: 0.003 }]
+        );
+
+        // A root span that started an hour earlier moves the trace to that hour.
+        let earlier = figures("2026-12-01T09", 15, 0.003, Some(3_600_120), &["m"]);
+        let mut sums = TraceSums::default();
+        sums.add(&now, -1);
+        sums.add(&earlier, 1);
+        let batch = sums.batch();
+        let counts: Vec<(&str, i64, i64)> = batch.hours.iter().map(|h| (h.hour.as_str(), h.count, h.tokens)).collect();
+        assert_eq!(counts, [("2026-12-01T09", 1, 15), ("2026-12-01T10", -1, -15)]);
+        assert_eq!((batch.count, batch.tokens), (0, 0));
+        let usage: Vec<(&str, i64)> = batch.usage.iter().map(|u| (u.bucket.as_str(), u.tokens)).collect();
+        assert_eq!(usage, [("2026-12-01T09", 15), ("2026-12-01T10", -15)]);
+
+        // Nothing changed: nothing to tell.
+        let mut sums = TraceSums::default();
+        sums.add(&now, -1);
+        sums.add(&now, 1);
+        let batch = sums.batch();
+        assert!(batch.hours.is_empty() && batch.usage.is_empty(), "{batch:?}");
+    }
 }
