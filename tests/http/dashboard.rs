@@ -24,17 +24,7 @@ impl Agent for PricedEcho {
     fn run<'a>(&'a self, input: &'a Value, cx: &'a AgentContext) -> AgentFuture<'a> {
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
-            cx.generation(observ::server::agents::context::Generation {
-                name: "chat".into(),
-                model: "mock-1".into(),
-                input: input.clone(),
-                output: input.clone(),
-                input_tokens: 10,
-                output_tokens: 5,
-                cost_usd: 0.001,
-                started_ms: 0,
-                ended_ms: 1,
-            });
+            crate::runs::record_call(cx, input, input.clone());
             if input.to_string().contains("bad") {
                 return Err(AgentError::Failed("bad input".into()));
             }

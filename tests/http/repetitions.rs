@@ -3,9 +3,8 @@
 //! compare pairing items over all their repetitions (and counting every attempt's
 //! cost, tokens, latency and failure).
 
-use crate::runs::wait_finished;
+use crate::runs::{record_call, wait_finished};
 use crate::server::{read, TestServer};
-use observ::server::agents::context::Generation;
 use observ::server::agents::{Agent, AgentContext, AgentError, AgentFuture, AgentRegistry};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -147,17 +146,7 @@ impl Agent for Stumbling {
                 *n += 1;
                 *n
             };
-            cx.generation(Generation {
-                name: "chat".into(),
-                model: "mock-1".into(),
-                input: input.clone(),
-                output: json!("ok"),
-                input_tokens: 10,
-                output_tokens: 5,
-                cost_usd: 0.001,
-                started_ms: 0,
-                ended_ms: 1,
-            });
+            record_call(cx, input, json!("ok"));
             if times == 2 {
                 return Err(AgentError::Failed("second attempt".into()));
             }

@@ -25,17 +25,7 @@ impl Agent for TestAgent {
         Box::pin(async move {
             self.calls.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(self.delay_ms)).await;
-            cx.generation(observ::server::agents::context::Generation {
-                name: "chat".into(),
-                model: "mock-1".into(),
-                input: input.clone(),
-                output: json!("ok"),
-                input_tokens: 10,
-                output_tokens: 5,
-                cost_usd: 0.001,
-                started_ms: 0,
-                ended_ms: 1,
-            });
+            record_call(cx, input, json!("ok"));
             if input.to_string().contains("bad") && !self.heal.load(Ordering::SeqCst) {
                 return Err(AgentError::Failed("bad input".into()));
             }
@@ -49,6 +39,21 @@ async fn server(delay_ms: u64) -> (TestServer, Arc<TestAgent>) {
     let mut registry = AgentRegistry::builtin();
     registry.register("test", agent.clone());
     (TestServer::start_with(registry).await, agent)
+}
+
+/// Records one model call on `cx`: mock-1, 10 + 5 tokens, $0.001.
+pub fn record_call(cx: &AgentContext, input: &Value, output: Value) {
+    cx.generation(observ::server::agents::context::Generation {
+        name: "chat".into(),
+        model: "mock-1".into(),
+        input: input.clone(),
+        output,
+        input_tokens: 10,
+        output_tokens: 5,
+        cost_usd: 0.001,
+        started_ms: 0,
+        ended_ms: 1,
+    });
 }
 
 pub async fn dataset_with(s: &TestServer, agent: &str, inputs: Vec<Value>) -> i64 {

@@ -104,20 +104,17 @@ pub(super) async fn announce_traces_in(tx: &mut Tx, ids: &[i64]) -> Result<(), A
 
 /// `1,2,3`, in as many payloads as their size needs.
 fn traces_payloads(ids: &[i64]) -> Vec<String> {
-    let mut payloads = vec![String::new()];
+    let mut payloads: Vec<String> = Vec::new();
     for id in ids {
-        let text = id.to_string();
-        let last = payloads.last_mut().expect("one at least");
-        if last.len() + text.len() + 1 > PAYLOAD_BYTES {
-            payloads.push(text);
-        } else {
-            if !last.is_empty() {
+        match payloads.last_mut() {
+            // Room for a comma and the longest id (20 characters).
+            Some(last) if last.len() + 21 <= PAYLOAD_BYTES => {
                 last.push(',');
+                last.push_str(&id.to_string());
             }
-            last.push_str(&text);
+            _ => payloads.push(id.to_string()),
         }
     }
-    payloads.retain(|p| !p.is_empty());
     payloads
 }
 

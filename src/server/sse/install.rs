@@ -4,9 +4,10 @@
 //! tokens, cost per hour, tokens and cost per model, and the latency
 //! percentiles of the hours and days they fell in), also those whose id was
 //! taken before a newer one but committed after it, and the difference spans
-//! arriving later made to a trace already told (for [`LATE_PATIENCE`]). Each event is one `data:` line of
-//! JSON with its `type` and the server's `sent_ms`; the stream opens with
-//! `hello`, and says `resync` when this client fell behind and missed some.
+//! arriving later made to a trace already told (for [`LATE_PATIENCE`]). Each
+//! event is one `data:` line of JSON with its `type` and the server's
+//! `sent_ms`; the stream opens with `hello`, and says `resync` when this client
+//! fell behind and missed some.
 //!
 //! One watcher per process follows the database itself, so runs executing on
 //! other instances and traces any instance ingested arrive too: it looks when
