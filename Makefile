@@ -23,20 +23,20 @@ test: deps
 	scripts/client-tests
 	scripts/with-postgres scripts/client-tests
 	scripts/bundle-size
+	LEPTOS_SITE_ROOT=$${OBSERV_BUNDLE_SITE:-target/site-release} end2end/run.sh tests/hydration.spec.ts
 
-# A release build: optimised server and WASM split into per-page chunks (needs
-# wasm-opt, installed here), each bundle file beside a .gz and a .br that the
-# server sends to browsers that accept them.
+# A release build (scripts/build-release): optimised server and size-optimised
+# WASM split into per-page chunks (needs wasm-opt and rustup's rust-src, installed
+# there), each bundle file beside a .gz and a .br that the server sends to
+# browsers that accept them.
 release: deps
-	@command -v wasm-opt > /dev/null || npm install -g binaryen
-	cargo leptos build --release --split --precompress
+	scripts/build-release --precompress
 
 bench: deps
 	cargo bench --features ssr --bench datasets --bench runs --bench sse --bench import_export --bench resilience --bench ingest
 
 # Per page: the JS + WASM a first visit downloads (gzip) and the time to hydrated.
 bench-first-load: deps
-	@command -v wasm-opt > /dev/null || npm install -g binaryen
 	benches/first_load.sh
 
 # The runs benchmark on PostgreSQL, and several instances on one PostgreSQL (durable settings).
@@ -53,6 +53,7 @@ lint: deps
 
 deps:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@python3 -c 'import venv, ensurepip' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/browser-bench.sh
-cargo leptos build --release --split
+scripts/build-release
 bench_prepare release
 # An admin key for the API calls that set the data up (the browser signs in as the admin).
 OBSERV_API_KEY=$("$observ" keys create --name bench --role admin | python3 -c 'import json, sys; print(json.load(sys.stdin)["secret_key"])')

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/browser-bench.sh
 profile="${OBSERV_BENCH_PROFILE:-release}"
-if [ "$profile" = release ]; then cargo leptos build --release --split; fi
+if [ "$profile" = release ]; then scripts/build-release; fi
 bench_prepare "$profile"
 bench_serve
 bench_run dashboard.mjs

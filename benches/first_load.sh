@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/browser-bench.sh
-[ -n "${OBSERV_BENCH_NO_BUILD:-}" ] || cargo leptos build --release --split --precompress
+[ -n "${OBSERV_BENCH_NO_BUILD:-}" ] || scripts/build-release --precompress
 bench_prepare "${OBSERV_BENCH_PROFILE:-release}"
 bench_serve
 bench_run first_load.mjs
