@@ -25,7 +25,7 @@ async function sendGeneration(request: APIRequestContext, agoMs: number, latency
   return traceId;
 }
 
-test('the dashboard follows a run started elsewhere live, asking nothing but the event stream', async ({ page, request }) => {
+test('the dashboard follows a run started and deleted elsewhere live, asking nothing but the event stream', async ({ page, request }) => {
   const created = await request.post('/api/v1/datasets', {
     data: { name: `live dashboard ${Date.now()}`, agent_class: 'slow-echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
   });
@@ -101,6 +101,18 @@ test('the dashboard follows a run started elsewhere live, asking nothing but the
   await sendGeneration(request, 12 * hour, 10, 7, trace);
   await expect(page.locator('#chart-tokens')).toHaveAttribute('data-total', (tokens + 7).toFixed(4));
   expect(await number('#card-traces .stat-value')).toBe(traces);
+
+  // The run is deleted elsewhere: it leaves the recent runs and the score
+  // trends, and its run and items leave the cards and the runs chart.
+  const runsNow = await number('#card-runs .stat-value');
+  const itemsNow = await number('#card-items .stat-value');
+  const chartNow = await total('#chart-runs');
+  expect((await request.delete(`/api/v1/runs/${run.id}`)).status()).toBe(204);
+  await expect(row).toHaveCount(0);
+  await expect(page.locator('#card-runs .stat-value')).toHaveText(String(runsNow - 1));
+  await expect(page.locator('#card-items .stat-value')).toHaveText(String(itemsNow - 8));
+  await expect(page.locator('#chart-runs')).toHaveAttribute('data-total', (chartNow - 1).toFixed(4));
+  await expect(page.locator(`#chart-scores-${dataset.id}`)).toHaveCount(0);
 
   // Nothing was asked of the server but the one event stream: no server function, no reload.
   expect(all.filter((p) => p.startsWith('/api/'))).toEqual(['/api/v1/events']);

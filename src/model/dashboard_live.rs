@@ -4,6 +4,7 @@
 
 use super::dashboard::{Dashboard, LatencyBucket, LiveRun, RunBucket, ScorePoint, UsageBucket};
 use super::run::RunStatus;
+use super::stats::parse_timestamp_ms;
 use serde::{Deserialize, Serialize};
 
 /// One event: when the server sent it (ms since the epoch) and what changed.
@@ -45,11 +46,24 @@ pub enum Change {
     TracesIngested {
         traces: TraceBatch,
     },
+    /// Runs were deleted (one, or a dataset's): each as it stood, so its items
+    /// and runs come off the cards and charts it counted in.
+    RunsDeleted {
+        runs: Vec<LiveRun>,
+    },
 }
 
 impl Change {
-    pub const NAMES: [&'static str; 7] =
-        ["hello", "resync", "run_started", "run_progress", "run_finished", "run_scored", "traces_ingested"];
+    pub const NAMES: [&'static str; 8] = [
+        "hello",
+        "resync",
+        "run_started",
+        "run_progress",
+        "run_finished",
+        "run_scored",
+        "traces_ingested",
+        "runs_deleted",
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -60,6 +74,7 @@ impl Change {
             Change::RunFinished { .. } => "run_finished",
             Change::RunScored { .. } => "run_scored",
             Change::TracesIngested { .. } => "traces_ingested",
+            Change::RunsDeleted { .. } => "runs_deleted",
         }
     }
 }
@@ -133,6 +148,7 @@ impl Dashboard {
                 self.apply_scores(run, scores);
             }
             Change::RunScored { run_id, scores } => self.replace_scores(*run_id, scores),
+            Change::RunsDeleted { runs } => runs.iter().for_each(|run| self.remove_run(run)),
             Change::TracesIngested { traces } => {
                 for hour in &traces.hours {
                     let key = self.range.bucket_of(&hour.hour);
@@ -192,6 +208,49 @@ impl Dashboard {
             }
         }
         self.scores.sort_by(|a, b| (a.dataset_id, a.run_id, &a.score).cmp(&(b.dataset_id, b.run_id, &b.score)));
+    }
+
+    /// A deleted run leaves the recent runs and the score trends, and what it
+    /// counted leaves the cards and the runs chart: as this page last saw it
+    /// when listed here, else as it stood when deleted. A run of the period
+    /// before comes off the figures the cards compare with.
+    fn remove_run(&mut self, deleted: &LiveRun) {
+        let run = match self.recent_runs.iter().position(|r| r.id == deleted.id) {
+            Some(at) => self.recent_runs.remove(at),
+            None => deleted.clone(),
+        };
+        self.scores.retain(|p| p.run_id != run.id);
+        let (evaluated, succeeded) = (run.finished_items(), run.completed_items);
+        let key = self.range.bucket_of(&run.created_at);
+        let cards = if self.buckets.contains(&key) {
+            if let Some(at) = self.runs.iter().position(|b| b.bucket == key && b.dataset_id == run.dataset_id) {
+                let bucket = &mut self.runs[at];
+                bucket.runs -= 1;
+                bucket.items_evaluated -= evaluated;
+                bucket.items_succeeded -= succeeded;
+                if bucket.runs <= 0 {
+                    self.runs.remove(at);
+                }
+            }
+            &mut self.current
+        } else if self.in_previous_period(&run.created_at) {
+            &mut self.previous
+        } else {
+            return;
+        };
+        cards.runs -= 1;
+        cards.items_evaluated -= evaluated;
+        cards.items_succeeded -= succeeded;
+    }
+
+    /// `ts` falls in the period the cards compare with (as long as the current one, just before it).
+    fn in_previous_period(&self, ts: &str) -> bool {
+        let (Some(at), Some(from), Some(to)) =
+            (parse_timestamp_ms(ts), parse_timestamp_ms(&self.from), parse_timestamp_ms(&self.to))
+        else {
+            return false;
+        };
+        (from - (to - from)..from).contains(&at)
     }
 
     fn apply_run(&mut self, run: &LiveRun, started: bool) {
@@ -263,6 +322,18 @@ mod tests {
         }
     }
 
+    fn point(run_id: i64) -> ScorePoint {
+        ScorePoint {
+            dataset_id: 3,
+            dataset: "qa".into(),
+            run_id,
+            run: format!("Run {run_id}"),
+            created_at: "2026-11-25T09:30:00.000Z".into(),
+            score: "exact".into(),
+            mean: 0.5,
+        }
+    }
+
     fn run(completed: i64, failed: i64, status: RunStatus) -> LiveRun {
         LiveRun {
             id: 7,
@@ -292,6 +363,37 @@ mod tests {
         assert_eq!((d.runs[0].bucket.as_str(), d.runs[0].runs, d.runs[0].items_evaluated), ("2026-11-25T09", 1, 10));
         assert_eq!(d.recent_runs.len(), 1);
         assert_eq!(d.recent_runs[0].status, RunStatus::Completed);
+    }
+
+    #[test]
+    fn a_deleted_run_comes_off_the_cards_charts_and_lists() {
+        let mut d = dashboard();
+        let mut other = run(4, 0, RunStatus::Completed);
+        other.id = 8;
+        d.apply(&Change::RunStarted { run: run(0, 0, RunStatus::Pending) });
+        d.apply(&Change::RunFinished { run: run(9, 1, RunStatus::Completed), scores: vec![point(7)] });
+        d.apply(&Change::RunStarted { run: other.clone() });
+        d.apply(&Change::RunFinished { run: other.clone(), scores: vec![point(8)] });
+        assert_eq!((d.current.runs, d.current.items_evaluated, d.runs[0].runs), (2, 14, 2));
+        // Deleted as it stood in the database: the page's own figures for it count.
+        d.apply(&Change::RunsDeleted { runs: vec![run(0, 0, RunStatus::Completed)] });
+        assert_eq!((d.current.runs, d.current.items_evaluated, d.current.items_succeeded), (1, 4, 4));
+        assert_eq!((d.runs.len(), d.runs[0].runs, d.runs[0].items_evaluated), (1, 1, 4));
+        assert_eq!(d.recent_runs.iter().map(|r| r.id).collect::<Vec<_>>(), vec![8]);
+        assert_eq!(d.scores.iter().map(|p| p.run_id).collect::<Vec<_>>(), vec![8]);
+        d.apply(&Change::RunsDeleted { runs: vec![other] });
+        assert_eq!((d.current.runs, d.current.items_evaluated), (0, 0));
+        assert!(d.runs.is_empty() && d.recent_runs.is_empty() && d.scores.is_empty());
+        // A run of the period before, never listed here: off the figures the cards compare with.
+        d.previous = Cards { runs: 3, items_evaluated: 30, items_succeeded: 20, ..Cards::default() };
+        let mut old = run(5, 5, RunStatus::Completed);
+        old.created_at = "2026-11-24T01:00:00.000Z".into();
+        d.apply(&Change::RunsDeleted { runs: vec![old.clone()] });
+        assert_eq!((d.previous.runs, d.previous.items_evaluated, d.previous.items_succeeded), (2, 20, 15));
+        // Older still: nothing shown counted it.
+        old.created_at = "2026-11-20T01:00:00.000Z".into();
+        d.apply(&Change::RunsDeleted { runs: vec![old] });
+        assert_eq!((d.current.runs, d.previous.runs), (0, 2));
     }
 
     #[test]

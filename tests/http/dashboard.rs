@@ -55,8 +55,12 @@ async fn dataset(s: &TestServer, inputs: &[&str]) -> i64 {
 }
 
 async fn start_run(s: &TestServer, dataset: i64, concurrency: i64) -> i64 {
+    start_named_run(s, dataset, "r1", concurrency).await
+}
+
+async fn start_named_run(s: &TestServer, dataset: i64, name: &str, concurrency: i64) -> i64 {
     let (status, run) = read(
-        s.post(&format!("/api/v1/datasets/{dataset}/runs"), &json!({"name": "r1", "concurrency": concurrency})).await,
+        s.post(&format!("/api/v1/datasets/{dataset}/runs"), &json!({"name": name, "concurrency": concurrency})).await,
     )
     .await;
     assert_eq!(status, 201, "{run}");
@@ -456,5 +460,92 @@ async fn spans_arriving_later_for_a_told_trace_are_told_as_the_difference() {
         }
         assert_eq!((data["traces"]["count"].clone(), data["traces"]["tokens"].clone()), (json!(1), json!(5)), "{data}");
         break;
+    }
+}
+
+/// Deleting a run, then its dataset, tells open dashboards what the runs
+/// counted (once, though on PostgreSQL the instance that deleted hears it
+/// twice; and also when another instance deleted), so that a
+/// dashboard read before the deletions and moved by the stream's events shows
+/// what a dashboard read afterwards shows.
+#[tokio::test]
+async fn deleted_runs_come_off_the_dashboard_as_they_stood() {
+    use observ::model::dashboard::Dashboard;
+    let s = server(0).await;
+    let d = dataset(&s, &["a ok", "b ok", "c", "bad"]).await;
+    let first = start_named_run(&s, d, "first", 2).await;
+    wait_finished(&s, first).await;
+    let second = start_named_run(&s, d, "second", 2).await;
+    wait_finished(&s, second).await;
+    let (_, before) = read(s.get("/api/v1/dashboard?range=24h").await).await;
+    let mut live: Dashboard = serde_json::from_value(before).unwrap();
+    assert_eq!((live.current.runs, live.current.items_evaluated, live.recent_runs.len()), (2, 8, 2));
+    let mut events = Events::open(&s).await;
+    assert_eq!(events.next().await.0, "hello");
+    // On PostgreSQL the dataset's deletion goes through another instance; this one hears of it.
+    let base = if s.db.dialect() == observ::server::db::Dialect::Postgres {
+        s.another_instance().await
+    } else {
+        s.base.clone()
+    };
+    let delete = |path: String| {
+        let (client, url) = (s.client.clone(), format!("{base}{path}"));
+        async move { client.delete(url).send().await.unwrap().status() }
+    };
+
+    assert_eq!(s.delete(&format!("/api/v1/runs/{first}")).await.status(), 204);
+    let data = apply_until(&mut events, &mut live, |name, _| name == "runs_deleted").await;
+    let runs = data["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{data}");
+    assert_eq!((runs[0]["id"].as_i64(), runs[0]["completed_items"].as_i64()), (Some(first), Some(3)));
+    assert_eq!((runs[0]["failed_items"].as_i64(), runs[0]["dataset_id"].as_i64()), (Some(1), Some(d)));
+    assert_eq!((live.current.runs, live.current.items_evaluated, live.recent_runs.len()), (1, 4, 1));
+
+    // A marker: a run started after the deletion. Nothing about the deleted run
+    // comes before it ends (told once, though this instance may hear it twice).
+    let marker = start_named_run(&s, d, "marker", 2).await;
+    wait_finished(&s, marker).await;
+    apply_until(&mut events, &mut live, |name, data| {
+        assert_ne!(name, "runs_deleted", "told twice: {data}");
+        name == "run_finished" && data["run"]["id"] == marker
+    })
+    .await;
+
+    // The dataset goes with its two remaining runs: one event for both.
+    assert_eq!(delete(format!("/api/v1/datasets/{d}")).await, 204);
+    let data = apply_until(&mut events, &mut live, |name, _| name == "runs_deleted").await;
+    let ids: Vec<i64> = data["runs"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![second, marker]);
+
+    let (_, after) = read(s.get("/api/v1/dashboard?range=24h").await).await;
+    let after: Dashboard = serde_json::from_value(after).unwrap();
+    let cards = |d: &Dashboard| {
+        let c = &d.current;
+        (c.runs, c.items_evaluated, c.items_succeeded, c.traces, c.tokens, c.latency_count, (c.cost * 1e9).round())
+    };
+    assert_eq!(cards(&live), cards(&after));
+    assert_eq!((after.current.runs, after.current.traces), (0, 12), "the runs' traces stay, as history");
+    assert_eq!((&live.runs, &live.scores, &live.recent_runs), (&after.runs, &after.scores, &after.recent_runs));
+
+    // Deleting what is not there says which run, and tells nothing.
+    let (status, body) = read(s.delete(&format!("/api/v1/runs/{first}")).await).await;
+    assert_eq!(status, 404, "{body}");
+}
+
+/// Applies the stream's events to `live` up to and with the first that `stop`
+/// picks, and returns that event's data.
+async fn apply_until(
+    events: &mut Events,
+    live: &mut observ::model::dashboard::Dashboard,
+    mut stop: impl FnMut(&str, &Value) -> bool,
+) -> Value {
+    use observ::model::dashboard_live::InstallEvent;
+    loop {
+        let (name, data) = events.next().await;
+        let event: InstallEvent = serde_json::from_value(data.clone()).unwrap();
+        live.apply(&event.change);
+        if stop(&name, &data) {
+            return data;
+        }
     }
 }

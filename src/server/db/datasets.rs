@@ -6,6 +6,7 @@ use super::{like_pattern, Listing, NOW};
 use crate::model::dataset::{Dataset, DatasetDraft};
 use crate::model::item::ItemStatus;
 use crate::model::page::{CursorPage, KeysetPage, PageAt};
+use crate::model::stats::now_ms;
 use crate::server::error::AppError;
 
 const COLUMNS: &str = "d.id, d.name, d.description, d.agent_class, \
@@ -136,10 +137,12 @@ pub async fn update(db: &Db, id: i64, draft: &DatasetDraft) -> Result<(), AppErr
 }
 
 /// Deletes the dataset with its runs, their results, and its items, in one transaction.
+/// Open dashboards take its runs off their figures (`runs_deleted`).
 pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
     ensure_exists_in(&mut tx, id).await?;
+    let deleted = super::stats::runs_being_deleted(&mut tx, super::stats::Deleting::Dataset(id), now_ms()).await?;
     for sql in [
         "DELETE FROM observ_dataset_run_items WHERE dataset_run_id IN (SELECT id FROM observ_dataset_runs WHERE dataset_id = ?)",
         "DELETE FROM observ_dataset_runs WHERE dataset_id = ?",
@@ -148,7 +151,9 @@ pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     ] {
         query(sql).bind(id).execute(&mut tx).await?;
     }
+    super::changes::announce_deleted_in(&mut tx, &deleted).await?;
     tx.commit().await?;
+    db.runs_deleted(deleted);
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use super::NOW;
 use crate::model::item::ItemStatus;
 use crate::model::run::{progress_percentage, DatasetRun, RunDraft, RunStatus, RunSummary};
 use crate::model::run_item::{RunItemStatus, RunProgress};
+use crate::model::stats::now_ms;
 use crate::server::error::AppError;
 
 const RUN_COLUMNS: &str = "r.id, r.dataset_id, r.name, r.description, r.status, r.concurrency, r.repetitions, \
@@ -369,15 +370,19 @@ pub async fn unfinished(db: &Db) -> Result<Vec<i64>, AppError> {
 }
 
 /// Deletes a run with its results (its traces stay, as history).
+/// Open dashboards take it off their figures (`runs_deleted`).
 pub async fn delete(db: &Db, id: i64) -> Result<(), AppError> {
     let pool = &db.write;
     let mut tx = pool.begin().await?;
+    let deleted = super::stats::runs_being_deleted(&mut tx, super::stats::Deleting::Run(id), now_ms()).await?;
     query("DELETE FROM observ_dataset_run_items WHERE dataset_run_id = ?").bind(id).execute(&mut tx).await?;
     let done = query("DELETE FROM observ_dataset_runs WHERE id = ?").bind(id).execute(&mut tx).await?;
     if done == 0 {
         return Err(AppError::not_found("run", id));
     }
+    super::changes::announce_deleted_in(&mut tx, &deleted).await?;
     tx.commit().await?;
+    db.runs_deleted(deleted);
     Ok(())
 }
 

@@ -3,12 +3,13 @@
 //! Buckets are prefixes of the stored timestamp text (`YYYY-MM-DDTHH` or
 //! `YYYY-MM-DD`), which both backends cut the same way.
 
-use super::exec::{query, query_as, query_scalar, Query};
+use super::exec::{query, query_as, query_scalar, Query, Tx};
 use super::Db;
 use crate::model::dashboard::{
     latency_buckets, Cards, Dashboard, LatencyBucket, LiveRun, Range, RunBucket, ScorePoint, UsageBucket, Window,
 };
 use crate::model::run::RunStatus;
+use crate::model::stats::format_timestamp_ms;
 use crate::server::error::AppError;
 
 const LIVE_RUN_COLUMNS: &str = "r.id, r.dataset_id, d.name AS dataset, r.name, r.status, \
@@ -144,6 +145,37 @@ pub async fn recent_runs(db: &Db, limit: i64) -> Result<Vec<LiveRun>, AppError> 
     Ok(query_as(format!("SELECT {LIVE_RUN_COLUMNS} ORDER BY r.id DESC LIMIT ?"))
         .bind(limit)
         .fetch_all(&db.read)
+        .await?)
+}
+
+/// Which runs a deletion takes: one run, or every run of a dataset.
+#[derive(Clone, Copy, Debug)]
+pub enum Deleting {
+    Run(i64),
+    Dataset(i64),
+}
+
+/// A deletion tells dashboards about at most this many runs; above it they
+/// read everything again.
+pub const MAX_DELETED_TOLD: usize = 500;
+/// How far back a deleted run can still count on a dashboard: the widest range
+/// (30 days) and the period before it, with a day to spare.
+const DELETED_TOLD_DAYS: i64 = 61;
+
+/// The runs a deletion is about to take, as they stand, read in its
+/// transaction: those created recently enough to count on a dashboard, at most
+/// one more than [`MAX_DELETED_TOLD`].
+pub async fn runs_being_deleted(tx: &mut Tx, which: Deleting, now_ms: i64) -> Result<Vec<LiveRun>, AppError> {
+    let (column, id) = match which {
+        Deleting::Run(id) => ("r.id", id),
+        Deleting::Dataset(id) => ("r.dataset_id", id),
+    };
+    let since = format_timestamp_ms(now_ms - DELETED_TOLD_DAYS * 86_400_000);
+    Ok(query_as(format!("SELECT {LIVE_RUN_COLUMNS} WHERE {column} = ? AND r.created_at >= ? ORDER BY r.id LIMIT ?"))
+        .bind(id)
+        .bind(since)
+        .bind(MAX_DELETED_TOLD as i64 + 1)
+        .fetch_all(&mut *tx)
         .await?)
 }
 

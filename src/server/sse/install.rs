@@ -4,7 +4,9 @@
 //! tokens, cost per hour, tokens and cost per model, and the latency
 //! percentiles of the hours and days they fell in), also those whose id was
 //! taken before a newer one but committed after it, and the difference spans
-//! arriving later made to a trace already told (for [`LATE_PATIENCE`]). Each
+//! arriving later made to a trace already told (for [`LATE_PATIENCE`]); runs
+//! were deleted (each as it stood, or `resync` above
+//! [`db::stats::MAX_DELETED_TOLD`] at once). Each
 //! event is one `data:` line of JSON with its `type` and the server's
 //! `sent_ms`; the stream opens with `hello`, and says `resync` when this client
 //! fell behind and missed some.
@@ -96,6 +98,13 @@ struct Seen {
     told_order: VecDeque<(Instant, i64)>,
     /// Traces other instances' ingestions wrote to since the last look (PostgreSQL).
     heard_traces: BTreeSet<i64>,
+    /// Runs other instances deleted since the last look (PostgreSQL).
+    heard_deleted: Vec<LiveRun>,
+    /// Deleted runs told lately (this process hears its own deletions twice
+    /// on PostgreSQL: directly and as a notification).
+    deleted_told: HashMap<i64, Instant>,
+    /// Notifications of deleted runs were missed (this instance fell behind).
+    deleted_missed: bool,
 }
 
 impl Seen {
@@ -114,6 +123,9 @@ impl Seen {
             told: HashMap::new(),
             told_order: VecDeque::new(),
             heard_traces: BTreeSet::new(),
+            heard_deleted: Vec::new(),
+            deleted_told: HashMap::new(),
+            deleted_missed: false,
         })
     }
 
@@ -136,6 +148,16 @@ impl Seen {
         }
         // Deleted meanwhile: nothing more to say about them.
         self.unfinished.retain(|id, _| present.contains(id));
+        let mut deleted = db.take_deleted();
+        deleted.extend(std::mem::take(&mut self.heard_deleted));
+        self.deleted_told.retain(|_, at| at.elapsed() < LATE_PATIENCE);
+        let now = Instant::now();
+        deleted.retain(|run| self.deleted_told.insert(run.id, now).is_none());
+        if deleted.len() > db::stats::MAX_DELETED_TOLD || std::mem::take(&mut self.deleted_missed) {
+            changes.push(Change::Resync);
+        } else if !deleted.is_empty() {
+            changes.push(Change::RunsDeleted { runs: deleted });
+        }
         if listening {
             for change in &mut changes {
                 if let Change::RunFinished { run, scores } = change {
@@ -298,6 +320,7 @@ async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
     let mut touches = db.touches();
     let mut remote = db::changes::subscribe(&db);
     let mut remote_traces = db::changes::subscribe_traces(&db);
+    let mut remote_deleted = db::changes::subscribe_deleted(&db);
     let mut next_look = Instant::now();
     loop {
         tokio::select! {
@@ -321,6 +344,14 @@ async fn watch(db: Db, frames: broadcast::Sender<Bytes>, mut seen: Seen) {
                     Ok(ids) => seen.heard_traces.extend(ids),
                     Err(broadcast::error::RecvError::Closed) => remote_traces = None,
                     Err(broadcast::error::RecvError::Lagged(_)) => {}
+                }
+            }
+            note = async { match remote_deleted.as_mut() { Some(r) => r.recv().await, None => std::future::pending().await } } => {
+                match note {
+                    Ok(runs) => seen.heard_deleted.extend(runs),
+                    Err(broadcast::error::RecvError::Closed) => remote_deleted = None,
+                    // Missed deletions: every dashboard reads its figures again.
+                    Err(broadcast::error::RecvError::Lagged(_)) => seen.deleted_missed = true,
                 }
             }
             _ = tokio::time::sleep(TICK) => {}

@@ -18,9 +18,10 @@ pub struct ChartData {
 }
 
 impl ChartData {
-    /// Sum of every value: what a test or a screen reader can compare.
+    /// Sum of every value: what a test or a screen reader can compare. Folded
+    /// from +0.0: `f64`'s `sum` of nothing is −0.0, which prints as "-0.0000".
     pub fn total(&self) -> f64 {
-        self.series.iter().flat_map(|s| s.values.iter().flatten()).sum()
+        self.series.iter().flat_map(|s| s.values.iter().flatten()).fold(0.0, |sum, v| sum + v)
     }
 }
 
@@ -222,6 +223,16 @@ fn tooltip(d: &ChartData, c: usize, at: f64, format: fn(f64) -> String) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_chart_totals_zero_not_minus_zero() {
+        assert_eq!(format!("{:.4}", ChartData::default().total()), "0.0000");
+        let gaps =
+            ChartData { labels: vec!["a".into()], series: vec![Series { name: "s".into(), values: vec![None] }] };
+        assert_eq!(format!("{:.4}", gaps.total()), "0.0000");
+        let some = Series { name: "s".into(), values: vec![Some(1.5), None, Some(2.0)] };
+        assert_eq!(ChartData { labels: Vec::new(), series: vec![some] }.total(), 3.5);
+    }
 
     #[test]
     fn ticks_are_nice_and_reach_the_maximum() {
