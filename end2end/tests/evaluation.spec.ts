@@ -276,4 +276,12 @@ test('repetitions, judge calibration and score means on the Runs tab', async ({ 
   await expect(page.locator('.compare-row td[data-run="0"] .repetitions')).toHaveText(['2 attempts', '2 attempts', '2 attempts']);
   await expect(page.locator('.compare-row td[data-run="1"] .repetitions')).toHaveCount(0);
   await expect(page.locator('.compare-row .failed-repetitions')).toHaveCount(0);
+  // Opening a row lists each attempt of the repeated run, with its own score; the single run has none to list.
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await page.locator('.compare-row').first().click();
+  const attempts = page.locator('.compare-diff .compare-attempts[data-run="0"] tbody tr');
+  await expect(attempts).toHaveCount(2);
+  await expect(attempts.locator('.badge')).toHaveText(['succeeded', 'succeeded']);
+  await expect(attempts.first().locator('.score[data-score="exact"]')).toHaveText(/^exact (0|1)$/);
+  await expect(page.locator('.compare-diff .compare-attempts[data-run="1"]')).toHaveCount(0);
 });

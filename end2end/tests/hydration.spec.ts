@@ -1,10 +1,11 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, APIRequestContext, Page } from '@playwright/test';
 import { open } from './helpers';
 
 // Before hydrating, the bundle loads the opened page's chunk, found with the
-// router's own route table, then hydrates synchronously (src/lib.rs). A page of
-// every chunk, a path with a trailing slash and a path that names no page must
-// all come alive without a panic.
+// router's own route table, then hydrates synchronously (src/lib.rs). Every
+// chunk's page (`page_chunks!` in src/app.rs), a path with a trailing slash and
+// a path that names no page must all come alive without a panic. `make test`
+// also runs this file against the shipped (release) bundle.
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -14,23 +15,59 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-test('a page of every chunk, a trailing slash and an unknown path hydrate', async ({ page }) => {
+/** A dataset with one item, run once by the echo agent: its run, trace and session. */
+async function oneRun(request: APIRequestContext) {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `hydrate ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  expect(created.status()).toBe(201);
+  const dataset = await created.json();
+  const item = await (await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { input: 'hi', expected_output: 'hi' } })).json();
+  const run = await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'hydrate' } })).json();
+  await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run.id}`)).json()).status).toBe('completed');
+  const [runItem] = await (await request.get(`/api/v1/runs/${run.id}/items`)).json();
+  const trace = await (await request.get(`/api/v1/traces/${runItem.trace_id}`)).json();
+  return { dataset: dataset.id, item: item.id, run: run.id, trace: trace.id, session: trace.session_row_id };
+}
+
+test('the page of every chunk, a trailing slash and an unknown path hydrate', async ({ page, request }) => {
   const errors = watchErrors(page);
-  const pages: [string, string][] = [
+  const { dataset, item, run, trace, session } = await oneRun(request);
+  const pages: [string, string | RegExp][] = [
     ['/', 'Dashboard'],
     ['/datasets', 'Datasets'],
     ['/datasets/', 'Datasets'],
+    [`/datasets/${dataset}`, /^hydrate /],
+    [`/datasets/${dataset}?tab=runs`, /^hydrate /],
+    [`/datasets/${dataset}/items/${item}/edit`, 'Edit item'],
     ['/datasets/new', 'New dataset'],
+    [`/datasets/${dataset}/import`, 'Import items'],
+    [`/datasets/${dataset}/runs/new`, 'New run'],
+    [`/datasets/${dataset}/runs/${run}`, /^hydrate/],
+    [`/datasets/${dataset}/runs/${run}/review`, /^Review/],
+    [`/datasets/${dataset}/compare?runs=${run}`, /^Compare/],
     ['/traces', 'Traces'],
+    [`/traces/${trace}`, /\S/],
     ['/sessions', 'Sessions'],
+    [`/sessions/${session}`, /^dataset-run-/],
     ['/settings', 'Settings'],
     ['/no/such/page', 'Page not found'],
   ];
   for (const [path, heading] of pages) {
     await open(page, path);
-    await expect(page.getByRole('heading', { level: 1 }), path).toHaveText(heading);
+    await expect(page.getByRole('heading', { level: 1 }).first(), path).toHaveText(heading);
     expect(errors, path).toEqual([]);
   }
+});
+
+test('the sign-in page hydrates for a visitor', async ({ browser }) => {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await open(page, '/login');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to Observ');
+  expect(errors).toEqual([]);
+  await context.close();
 });
 
 test('from the not-found page, a link loads another chunk without a reload', async ({ page }) => {

@@ -13,6 +13,7 @@ use super::run::DatasetRun;
 use super::run_item::RunItemStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// How many characters of each input, expected output, output and error the page gets.
 pub const PREVIEW_CHARS: usize = 200;
@@ -188,6 +189,26 @@ pub struct CompareTexts {
     /// Each run's output as compared and diffed (`error: …` for a failure),
     /// aligned with the runs; `None` where the item was not in that run.
     pub outputs: Vec<Option<String>>,
+    /// Each run's attempts at the item, first attempt first, aligned with the
+    /// runs: only where the run repeated the item (empty for one attempt, or
+    /// where the item was not in that run).
+    #[serde(default)]
+    pub attempts: Vec<Vec<CompareAttempt>>,
+}
+
+/// One attempt (repetition) of an item in a run, as the opened row lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareAttempt {
+    /// 0 for the first attempt.
+    pub repetition: u32,
+    pub status: RunItemStatus,
+    /// The whole output (`error: …` for a failure).
+    pub output: String,
+    pub scores: BTreeMap<String, f64>,
+    pub latency_ms: Option<i64>,
+    pub cost: f64,
+    pub tokens: i64,
+    pub trace_id: Option<i64>,
 }
 
 #[cfg(test)]
@@ -195,7 +216,6 @@ mod tests {
     use super::*;
     use crate::model::compare::{visible_rows, RowFilter, RowOrder};
     use serde_json::json;
-    use std::collections::BTreeMap;
 
     fn result(output: Value, score: Option<f64>) -> Option<CompareResult> {
         Some(CompareResult {

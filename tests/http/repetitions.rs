@@ -39,6 +39,15 @@ impl Agent for Wavering {
     }
 }
 
+/// The compare page's opened row (`compare_texts`): an item's whole texts and attempts.
+async fn opened_row(s: &TestServer, d: i64, runs: &str, item: i64) -> Value {
+    let form = [("dataset_id", d.to_string()), ("runs", runs.to_string()), ("item_id", item.to_string())];
+    let res = s.client.post(s.url(&crate::auth::server_fn_path("compare_texts"))).form(&form).send().await.unwrap();
+    let (status, text) = (res.status().as_u16(), res.text().await.unwrap());
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 async fn run(s: &TestServer, d: i64, name: &str) -> i64 {
     let body = json!({"name": name, "repetitions": 3, "concurrency": 1});
     let (status, run) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &body).await).await;
@@ -116,9 +125,29 @@ async fn repetitions_give_pass_at_k_pass_all_k_and_the_flaky_items() {
     assert!((c["mean_delta"].as_f64().unwrap() + (1.0 / 3.0) / 4.0).abs() < 1e-9, "{c}");
     assert_eq!(c["mcnemar_p"], 1.0);
 
+    // The opened row lists each attempt: the flaky item was right only the first time.
+    let texts = opened_row(&s, d, &format!("{first},{second}"), ids["flaky"]).await;
+    let attempts = texts["attempts"][0].as_array().unwrap();
+    let seen: Vec<(Value, Value, Value)> =
+        attempts.iter().map(|a| (a["repetition"].clone(), a["output"].clone(), a["scores"]["exact"].clone())).collect();
+    assert_eq!(
+        seen,
+        [
+            (json!(0), json!("flaky"), json!(1.0)),
+            (json!(1), json!("something else"), json!(0.0)),
+            (json!(2), json!("something else"), json!(0.0))
+        ]
+    );
+    assert!(attempts.iter().all(|a| a["status"] == "succeeded" && a["trace_id"].is_i64()), "{texts}");
+    assert_eq!(texts["attempts"][1].as_array().map(Vec::len), Some(3));
+    assert_eq!(texts["outputs"], json!(["flaky", "something else"]));
+
     // A run of one repetition has no flaky count; the report still answers.
     let (_, single) = read(s.post(&format!("/api/v1/datasets/{d}/runs"), &json!({"name": "single"})).await).await;
     let single = wait_finished(&s, single["id"].as_i64().unwrap()).await;
+    // Its column in an opened row has no attempts to list.
+    let texts = opened_row(&s, d, &format!("{first},{}", single["id"]), ids["steady 1"]).await;
+    assert_eq!((texts["attempts"][0].as_array().map(Vec::len), texts["attempts"][1].clone()), (Some(3), json!([])));
     assert_eq!(single["flaky_items"], Value::Null);
     let (status, r) = read(s.get(&format!("/api/v1/runs/{}/repetitions", single["id"])).await).await;
     assert_eq!((status, r["flaky_items"].clone(), r["repetitions"].clone()), (200, json!(0), json!(1)));

@@ -6,7 +6,7 @@
 use super::exec::{query, Query};
 use super::Db;
 use crate::model::compare::{outcome_text, CompareItem, ComparePayload, CompareResult, MAX_RUNS, MIN_RUNS};
-use crate::model::compare_preview::CompareTexts;
+use crate::model::compare_preview::{CompareAttempt, CompareTexts};
 use crate::model::run::DatasetRun;
 use crate::model::run_item::RunItemStatus;
 use crate::server::error::AppError;
@@ -168,28 +168,39 @@ pub async fn load(db: &Db, dataset_id: i64, run_ids: &[i64]) -> Result<ComparePa
 
 #[derive(sqlx::FromRow)]
 struct TextRow {
+    id: i64,
     dataset_run_id: i64,
+    repetition: i64,
+    status: i64,
     input: Option<String>,
     expected_output: Option<String>,
     output: Option<String>,
     error: Option<String>,
+    latency_ms: Option<i64>,
+    cost: f64,
+    tokens: i64,
+    trace_id: Option<i64>,
 }
 
-/// One item's whole texts in the compared runs (the first repetition's, as in [`load`]).
+/// One item's whole texts in the compared runs (the first repetition's, as in
+/// [`load`]), with every attempt where a run repeated the item.
 pub async fn texts(db: &Db, dataset_id: i64, run_ids: &[i64], item_id: i64) -> Result<CompareTexts, AppError> {
     super::datasets::find(db, dataset_id).await?;
     compared_runs(db, dataset_id, run_ids).await?;
     let mut q = query(
-        "SELECT dataset_run_id, CAST(input AS TEXT) AS input, CAST(expected_output AS TEXT) AS expected_output, \
-         CAST(output AS TEXT) AS output, error FROM observ_dataset_run_items WHERE repetition = 0 AND dataset_item_id = ",
+        "SELECT id, dataset_run_id, repetition, status, \
+         CASE WHEN repetition = 0 THEN CAST(input AS TEXT) END AS input, \
+         CASE WHEN repetition = 0 THEN CAST(expected_output AS TEXT) END AS expected_output, \
+         CAST(output AS TEXT) AS output, error, latency_ms, CAST(COALESCE(cost, 0) AS REAL) AS cost, \
+         COALESCE(tokens, 0) AS tokens, trace_id FROM observ_dataset_run_items WHERE dataset_item_id = ",
     );
     q.push_bind(item_id);
     q.push(" AND dataset_run_id");
     in_list(&mut q, run_ids);
-    q.push(" ORDER BY dataset_run_id");
+    q.push(" ORDER BY dataset_run_id, repetition");
     let rows: Vec<TextRow> = q.build_query_as().fetch_all(&db.read).await?;
     // The newest run's snapshot of the item is the one shown (rows come oldest run first).
-    let Some(newest) = rows.last() else {
+    let Some(newest) = rows.iter().rev().find(|r| r.repetition == 0) else {
         return Err(AppError::NotFound(format!("item {item_id} is in none of the compared runs")));
     };
     let mut texts = CompareTexts {
@@ -197,12 +208,47 @@ pub async fn texts(db: &Db, dataset_id: i64, run_ids: &[i64], item_id: i64) -> R
         input: json(newest.input.clone()).unwrap_or(Value::Null),
         expected_output: json(newest.expected_output.clone()),
         outputs: vec![None; run_ids.len()],
+        attempts: vec![Vec::new(); run_ids.len()],
     };
+    let mut scores = attempt_scores(db, &rows).await?;
     for row in rows {
         let Some(col) = run_ids.iter().position(|id| *id == row.dataset_run_id) else { continue };
-        texts.outputs[col] = Some(outcome_text(row.error.as_deref(), json(row.output).as_ref()));
+        let output = outcome_text(row.error.as_deref(), json(row.output).as_ref());
+        if row.repetition == 0 {
+            texts.outputs[col] = Some(output.clone());
+        }
+        texts.attempts[col].push(CompareAttempt {
+            repetition: u32::try_from(row.repetition).unwrap_or_default(),
+            status: RunItemStatus::try_from(row.status).map_err(AppError::Conflict)?,
+            output,
+            scores: scores.remove(&row.id).unwrap_or_default(),
+            latency_ms: row.latency_ms,
+            cost: row.cost,
+            tokens: row.tokens,
+            trace_id: row.trace_id,
+        });
+    }
+    // A run of one attempt says all it has in `outputs`.
+    for attempts in &mut texts.attempts {
+        if attempts.len() < 2 {
+            attempts.clear();
+        }
     }
     Ok(texts)
+}
+
+/// The scores of the given attempts, by run item.
+async fn attempt_scores(db: &Db, rows: &[TextRow]) -> Result<HashMap<i64, BTreeMap<String, f64>>, AppError> {
+    let mut scores: HashMap<i64, BTreeMap<String, f64>> = HashMap::new();
+    if rows.is_empty() {
+        return Ok(scores);
+    }
+    let mut q = query("SELECT observ_dataset_run_item_id, name, value FROM observ_scores WHERE value IS NOT NULL AND observ_dataset_run_item_id");
+    in_list(&mut q, &rows.iter().map(|r| r.id).collect::<Vec<_>>());
+    for (run_item, name, value) in q.build_query_as::<(i64, String, f64)>().fetch_all(&db.read).await? {
+        scores.entry(run_item).or_default().insert(name, value);
+    }
+    Ok(scores)
 }
 
 /// Reads `runs=1,2,3`.

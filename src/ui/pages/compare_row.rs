@@ -2,7 +2,7 @@
 //! scores, with deltas against the baseline that follow a baseline switch in
 //! place. Opening the row fetches the item's whole texts (the payload only has
 //! previews) and shows them as word diffs of each run's output against the
-//! baseline's.
+//! baseline's, and, where a run repeated the item, each of its attempts.
 //!
 //! A row's cells are one HTML string (every text escaped), rebuilt when the
 //! baseline changes: a filter creates up to a page of rows at once, and as Leptos
@@ -12,8 +12,9 @@
 use super::compare::delta_class_and_sign;
 use crate::api::runs::compare_texts;
 use crate::model::compare::{diff_words, score_delta, ComparePayload, DiffPart};
-use crate::model::compare_preview::{CompareTexts, PREVIEW_CHARS};
+use crate::model::compare_preview::{CompareAttempt, CompareTexts, PREVIEW_CHARS};
 use crate::model::json_text::preview;
+use crate::model::run_item::RunItemStatus;
 use crate::model::score::format_score;
 use crate::model::stats::{cost_label, duration_label};
 use crate::ui::components::ErrorNote;
@@ -116,8 +117,8 @@ fn cells_html(payload: &ComparePayload, index: usize, b: usize) -> String {
         if n > 1 {
             let _ = write!(
                 html,
-                "<span class=\"muted repetitions\" title=\"Output and status of attempt 1; scores and latency are \
-                 means over the {n} attempts, cost their sum\">{n} attempts</span>"
+                "<span class=\"muted repetitions\" title=\"Output and status of attempt 1 (open the row for every \
+                 attempt); scores and latency are means over the {n} attempts, cost their sum\">{n} attempts</span>"
             );
         }
         if failed > 0 && n > 1 {
@@ -203,7 +204,51 @@ fn whole_texts(payload: &ComparePayload, texts: &CompareTexts, b: usize) -> impl
                 </div>
             }
         }).collect_view()}
+        {texts.attempts.iter().enumerate().filter(|(_, a)| !a.is_empty()).map(|(r, attempts)| {
+            view! { <div class="compare-attempts" data-run=r inner_html=attempts_html(&payload.runs[r].name, attempts)></div> }
+        }).collect_view()}
     }
+}
+
+/// A run's attempts at the opened item: a table of each attempt's status,
+/// scores, latency, cost, tokens, trace and whole output (every text escaped).
+fn attempts_html(run_name: &str, attempts: &[CompareAttempt]) -> String {
+    let mut html = String::with_capacity(300 + 300 * attempts.len());
+    html.push_str("<p class=\"muted\">");
+    push_text(&mut html, run_name);
+    let failed = attempts.iter().filter(|a| a.status == RunItemStatus::Failed).count();
+    let _ = write!(html, ": {} attempts, {failed} failed</p>", attempts.len());
+    html.push_str(
+        "<table class=\"table attempts-table\"><thead><tr><th>Attempt</th><th>Status</th><th>Scores</th>\
+         <th>Latency</th><th>Cost</th><th>Tokens</th><th>Output</th></tr></thead><tbody>",
+    );
+    for a in attempts {
+        let (n, status) = (a.repetition + 1, a.status.as_str());
+        let _ = write!(html, "<tr data-attempt=\"{n}\"><td>");
+        match a.trace_id {
+            Some(trace) => {
+                let _ = write!(html, "<a href=\"/traces/{trace}\" title=\"This attempt's trace\">#{n}</a>");
+            }
+            None => {
+                let _ = write!(html, "#{n}");
+            }
+        }
+        let _ = write!(html, "</td><td><span class=\"badge badge-{status}\">{status}</span></td><td>");
+        for (name, value) in &a.scores {
+            html.push_str("<span class=\"score\" data-score=\"");
+            push_text(&mut html, name);
+            html.push_str("\">");
+            push_text(&mut html, name);
+            let _ = write!(html, " {}</span> ", format_score(*value));
+        }
+        let latency = a.latency_ms.map(duration_label).unwrap_or_default();
+        let _ = write!(html, "</td><td>{latency}</td><td>{}</td><td>{}</td>", cost_label(a.cost), a.tokens);
+        html.push_str("<td><pre class=\"attempt-output\">");
+        push_text(&mut html, &a.output);
+        html.push_str("</pre></td></tr>");
+    }
+    html.push_str("</tbody></table>");
+    html
 }
 
 #[cfg(test)]
@@ -220,7 +265,6 @@ mod tests {
     #[test]
     fn a_row_escapes_untrusted_texts_and_shows_the_deltas() {
         use crate::model::compare::{CompareItem, CompareResult};
-        use crate::model::run_item::RunItemStatus;
         use std::collections::BTreeMap;
         let result = |score: f64, output: &str| {
             Some(CompareResult {
@@ -264,5 +308,40 @@ mod tests {
         }
         let html = cells_html(&repeated, 0, 0);
         assert!(html.contains(">3 attempts</span>") && html.contains(">1 of 3 failed</span>"), "{html}");
+    }
+
+    #[test]
+    fn attempts_list_each_repetition_escaped() {
+        use std::collections::BTreeMap;
+        let attempt = |repetition: u32, status: RunItemStatus, output: &str, score: f64| CompareAttempt {
+            repetition,
+            status,
+            output: output.into(),
+            scores: BTreeMap::from([("<i>".to_string(), score)]),
+            latency_ms: Some(1500),
+            cost: 0.25,
+            tokens: 12,
+            trace_id: (repetition == 0).then_some(44),
+        };
+        let html = attempts_html(
+            "run <1>",
+            &[
+                attempt(0, RunItemStatus::Succeeded, "<b>yes</b>", 1.0),
+                attempt(1, RunItemStatus::Failed, "error: boom", 0.0),
+            ],
+        );
+        assert!(html.starts_with("<p class=\"muted\">run &lt;1&gt;: 2 attempts, 1 failed</p>"), "{html}");
+        assert!(!html.contains("<b>") && !html.contains("<i>"), "{html}");
+        assert!(html.contains("<tr data-attempt=\"1\"><td><a href=\"/traces/44\""), "{html}");
+        assert!(
+            html.contains("<tr data-attempt=\"2\"><td>#2</td><td><span class=\"badge badge-failed\">failed</span>"),
+            "{html}"
+        );
+        assert!(html.contains("<pre class=\"attempt-output\">&lt;b&gt;yes&lt;/b&gt;</pre>"), "{html}");
+        assert!(html.contains("<span class=\"score\" data-score=\"&lt;i&gt;\">&lt;i&gt; 0</span>"), "{html}");
+        assert!(
+            html.contains(&format!("<td>{}</td><td>{}</td><td>12</td>", duration_label(1500), cost_label(0.25))),
+            "{html}"
+        );
     }
 }
