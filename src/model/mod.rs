@@ -10,6 +10,7 @@ pub mod compare;
 pub mod compare_preview;
 pub mod csv;
 pub mod dashboard;
+mod dashboard_apply;
 pub mod dashboard_live;
 pub mod dataset;
 pub mod evaluator;

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod compare;
 mod dashboard;
+mod dashboard_live;
 mod datasets;
 mod evaluation;
 mod gate_cli;

@@ -12,6 +12,7 @@ pub mod calibration;
 pub mod changes;
 pub mod compare;
 pub mod datasets;
+mod dialect;
 pub mod exec;
 pub mod experiments;
 pub mod explorer;

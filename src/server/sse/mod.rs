@@ -12,6 +12,7 @@
 
 pub mod install;
 mod shared;
+mod trace_sums;
 
 use crate::model::run_item::RunEvent;
 use crate::server::db;
