@@ -15,24 +15,29 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** A dataset with one item, run once by the echo agent: its run, trace and session. */
-async function oneRun(request: APIRequestContext) {
+/** A dataset with one item, run twice by the echo agent: the runs, and the first run's trace and session. */
+async function twoRuns(request: APIRequestContext) {
   const created = await request.post('/api/v1/datasets', {
     data: { name: `hydrate ${Date.now()}`, agent_class: 'echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
   });
   expect(created.status()).toBe(201);
   const dataset = await created.json();
   const item = await (await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { input: 'hi', expected_output: 'hi' } })).json();
-  const run = await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'hydrate' } })).json();
-  await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run.id}`)).json()).status).toBe('completed');
-  const [runItem] = await (await request.get(`/api/v1/runs/${run.id}/items`)).json();
+  const runs: number[] = [];
+  for (const name of ['hydrate', 'hydrate again']) {
+    const run = await (await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name } })).json();
+    await expect.poll(async () => (await (await request.get(`/api/v1/runs/${run.id}`)).json()).status).toBe('completed');
+    runs.push(run.id);
+  }
+  const run = { id: runs[0] };
+  const [runItem] = (await (await request.get(`/api/v1/runs/${run.id}/items`)).json()).data;
   const trace = await (await request.get(`/api/v1/traces/${runItem.trace_id}`)).json();
-  return { dataset: dataset.id, item: item.id, run: run.id, trace: trace.id, session: trace.session_row_id };
+  return { dataset: dataset.id, item: item.id, run: run.id, other: runs[1], trace: trace.id, session: trace.session_row_id };
 }
 
 test('the page of every chunk, a trailing slash and an unknown path hydrate', async ({ page, request }) => {
   const errors = watchErrors(page);
-  const { dataset, item, run, trace, session } = await oneRun(request);
+  const { dataset, item, run, other, trace, session } = await twoRuns(request);
   const pages: [string, string | RegExp][] = [
     ['/', 'Dashboard'],
     ['/datasets', 'Datasets'],
@@ -45,7 +50,7 @@ test('the page of every chunk, a trailing slash and an unknown path hydrate', as
     [`/datasets/${dataset}/runs/new`, 'New run'],
     [`/datasets/${dataset}/runs/${run}`, /^hydrate/],
     [`/datasets/${dataset}/runs/${run}/review`, /^Review/],
-    [`/datasets/${dataset}/compare?runs=${run}`, /^Compare/],
+    [`/datasets/${dataset}/compare?runs=${run},${other}`, /^Compare/],
     ['/traces', 'Traces'],
     [`/traces/${trace}`, /\S/],
     ['/sessions', 'Sessions'],
