@@ -38,9 +38,7 @@ impl Dialect {
             }
         }
     }
-}
 
-impl Dialect {
     /// The smaller of two values, ignoring a NULL one.
     pub fn least(self, a: &str, b: &str) -> String {
         match self {
