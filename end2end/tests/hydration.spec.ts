@@ -85,3 +85,47 @@ test('from the not-found page, a link loads another chunk without a reload', asy
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   expect(errors).toEqual([]);
 });
+
+/** The module names in a pack (scripts/pack-chunks: u32 index length, JSON index, the modules). */
+async function packModules(request: APIRequestContext, pack: string): Promise<string[]> {
+  const body = await (await request.get(`/pkg/${pack}.wasm`)).body();
+  const indexLength = body.readUInt32LE(0);
+  return (JSON.parse(body.subarray(4, 4 + indexLength).toString()) as [string, number][]).map(([name]) => name);
+}
+
+// A release bundle (`scripts/build-release`) is packed: a first visit fetches its
+// page group's modules as one file, the one the server preloads; a page of
+// another group then fetches only the modules it still lacks, one by one. The
+// debug bundle is not packed: there, every module is fetched once.
+test('a first visit fetches its page group in one pack; another group only what it lacks', async ({ page, request }) => {
+  const errors = watchErrors(page);
+  const fetched: string[] = [];
+  page.on('request', (req) => {
+    const match = /\/pkg\/([^/?]+)\.wasm$/.exec(new URL(req.url()).pathname);
+    if (match) fetched.push(match[1]);
+  });
+  const manifest: Record<string, string[]> = await (await request.get('/pkg/__wasm_split_manifest.json')).json();
+  const group = (prefix: string) => Object.keys(manifest).find((key) => key.startsWith(prefix))!;
+  const packed = Object.values(manifest).every((modules) => modules.length === 1 && modules[0].startsWith('pack_'));
+
+  await open(page, '/traces');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Traces');
+  const first = [...fetched];
+  expect(new Set(first).size, `each file once: ${first}`).toBe(first.length);
+  if (packed) {
+    expect(first.sort()).toEqual(['observ', `pack_${group('traces_chunk')}`].sort());
+  }
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Datasets', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Datasets');
+  const later = fetched.slice(first.length);
+  expect(new Set(fetched).size, `no file twice: ${fetched}`).toBe(fetched.length);
+  if (packed) {
+    const traces = await packModules(request, `pack_${group('traces_chunk')}`);
+    const datasets = await packModules(request, `pack_${group('datasets_chunk')}`);
+    expect(later.filter((name) => name.startsWith('pack_'))).toEqual([]);
+    expect(later.filter((name) => traces.includes(name))).toEqual([]);
+    expect(later.sort()).toEqual(datasets.filter((name) => !traces.includes(name)).sort());
+  }
+  expect(errors).toEqual([]);
+});
