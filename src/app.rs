@@ -125,16 +125,18 @@ pub async fn load_page(path: &str) {
     }
 }
 
-/// The pages come in a few WASM chunks, loaded lazily (`cargo leptos build
-/// --split`): a first visit downloads the app's frame (this file, the router,
-/// the top bar) and the chunk of the page it opens; another chunk comes when
-/// one of its pages is first opened. The server names the current page's chunk
-/// in the HTML it renders, so the browser fetches it beside the main bundle.
-/// Pages that are used together share a chunk; one lazy function per chunk
-/// keeps the pieces few (every set of chunks that share code adds a piece;
-/// one chunk per page made 560 of them). `#[lazy]` names a chunk's loader
-/// `__preload_<chunk>`; a route awaits it before hydrating its page, or the
-/// page would be rendered a second time beside the server's HTML.
+/// The pages come in WASM chunks, loaded lazily (`cargo leptos build --split`):
+/// a first visit downloads the app's frame (this file, the router, the top bar)
+/// and the chunk of the page it opens; another chunk comes when one of its pages
+/// is first opened. The server names the current page's chunk in the HTML it
+/// renders, so the browser fetches it beside the main bundle. Each page is a
+/// chunk of its own, so a page loads only its own code, except for the settings
+/// and sign-in pages, which are small and used together. The split leaves the
+/// code that several chunks share in many small modules; a release build packs
+/// each chunk's modules into one file (`scripts/pack-chunks`), so a first visit
+/// still downloads one file. `#[lazy]` names a chunk's loader
+/// `__preload_<chunk>`; a route awaits it before hydrating its page, or the page
+/// would be rendered a second time beside the server's HTML.
 macro_rules! page_chunks {
     ($($chunk:ident($pages:ident, $preload:ident) { $($route:ident => $page:ident,)+ })*) => {$(
         #[allow(clippy::enum_variant_names)]
@@ -176,25 +178,41 @@ page_chunks! {
     }
     datasets_chunk(DatasetsPages, __preload_datasets_chunk) {
         DatasetsRoute => DatasetsPage,
+    }
+    dataset_chunk(DatasetPages, __preload_dataset_chunk) {
         DatasetRoute => DatasetPage,
+    }
+    item_form_chunk(ItemFormPages, __preload_item_form_chunk) {
         ItemFormRoute => ItemFormPage,
     }
-    runs_chunk(RunsPages, __preload_runs_chunk) {
+    run_chunk(RunPages, __preload_run_chunk) {
         RunRoute => RunPage,
+    }
+    run_form_chunk(RunFormPages, __preload_run_form_chunk) {
         RunFormRoute => RunFormPage,
     }
-    dataset_setup_chunk(DatasetSetupPages, __preload_dataset_setup_chunk) {
+    dataset_form_chunk(DatasetFormPages, __preload_dataset_form_chunk) {
         DatasetFormRoute => DatasetFormPage,
+    }
+    import_chunk(ImportPages, __preload_import_chunk) {
         ImportRoute => ImportPage,
     }
-    evaluation_chunk(EvaluationPages, __preload_evaluation_chunk) {
+    compare_chunk(ComparePages, __preload_compare_chunk) {
         CompareRoute => ComparePage,
+    }
+    review_chunk(ReviewPages, __preload_review_chunk) {
         ReviewRoute => ReviewPage,
     }
     traces_chunk(TracesPages, __preload_traces_chunk) {
         TracesRoute => TracesPage,
+    }
+    trace_chunk(TracePages, __preload_trace_chunk) {
         TraceRoute => TracePage,
+    }
+    sessions_chunk(SessionsPages, __preload_sessions_chunk) {
         SessionsRoute => SessionsPage,
+    }
+    session_chunk(SessionPages, __preload_session_chunk) {
         SessionRoute => SessionPage,
     }
     settings_chunk(SettingsPages, __preload_settings_chunk) {
@@ -210,12 +228,12 @@ page_chunks! {
     }
 }
 
-/// Loads the compare and review pages' chunk ahead of a click: the Runs tab
-/// asks for it when a run is first ticked for comparison, so that opening
-/// compare then waits only for its data.
+/// Loads the compare page's chunk ahead of a click: the Runs tab asks for it
+/// when a run is first ticked for comparison, so that opening compare then
+/// waits only for its data.
 #[cfg(feature = "hydrate")]
-pub async fn preload_evaluation_pages() {
-    __preload_evaluation_chunk().await
+pub async fn preload_compare_page() {
+    __preload_compare_chunk().await
 }
 
 #[component]

@@ -180,6 +180,14 @@ test('a trace waterfall folds, selects an observation, and adds it to a dataset'
   await expect(input).toContainText('"Where is order 1234?"');
   await expect(detail.locator('[data-part="Usage"]')).toContainText('42');
 
+  // The trace's own "Add to dataset" form comes on demand as well.
+  const traceForm = page.locator('#add-to-dataset');
+  await traceForm.getByRole('button', { name: 'Add this trace to a dataset…' }).click();
+  await expect(traceForm.getByLabel('Dataset').locator('option', { hasText: name })).toHaveCount(1);
+  await expect(traceForm.getByLabel('Input path')).toBeVisible();
+
+  // The form's code comes on demand: a button fetches it and shows the form.
+  await detail.getByRole('button', { name: 'Add this observation to a dataset…' }).click();
   // Paths pick the question and the answer; the page shows what they pick.
   await detail.getByLabel('Dataset').selectOption({ label: name });
   await detail.getByLabel('Input path').fill('$[0].content');

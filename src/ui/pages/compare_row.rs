@@ -49,8 +49,22 @@ pub fn CompareRow(
                 }
             }
             inner_html=cells></tr>
-        {move || open().then(|| view! { <CompareTextsRow payload=payload.clone() index baseline/> })}
+        {move || open().then(|| {
+            let columns = payload.items[index].results.len() + 1;
+            let fallback = move || view! {
+                <tr class="compare-diff"><td colspan=columns><p class="muted loading compare-loading">"Loading the whole texts…"</p></td></tr>
+            };
+            let opened = compare_texts_row(payload.clone(), index, baseline);
+            view! { <Suspense fallback>{Suspend::new(opened)}</Suspense> }
+        })}
     }
+}
+
+/// An opened row's code (the whole texts, the diffs, the attempts) is a chunk
+/// of its own, fetched when a row is first opened rather than with the page.
+#[lazy]
+fn compare_texts_row(payload: Arc<ComparePayload>, index: usize, baseline: RwSignal<usize>) -> AnyView {
+    view! { <CompareTextsRow payload index baseline/> }.into_any()
 }
 
 /// `text` with `&`, `<`, `>` and quotes escaped, for element text and quoted attribute values.

@@ -6,7 +6,7 @@ use super::add_observation::AddObservationForm;
 use crate::model::score::Score;
 use crate::model::stats::{cost_label, duration_label, parse_timestamp_ms};
 use crate::model::trace::{duration_ms, Observation};
-use crate::ui::components::{level_class, JsonTree, ScoreChip, WriteOnly};
+use crate::ui::components::{level_class, JsonTree, Loading, ScoreChip, WriteOnly};
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -61,8 +61,33 @@ pub fn ObservationDetail(observation: Observation, scores: Vec<Score>) -> impl I
                 </section>
             })}
             <WriteOnly>
-                <AddObservationForm observation_id=o.id input=o.input.clone() output=o.output.clone()/>
+                <AddObservationCard observation_id=o.id input=o.input.clone() output=o.output.clone()/>
             </WriteOnly>
         </section>
     }
+}
+
+/// "Add this observation to a dataset": a button that fetches the form's code
+/// (a chunk of its own, as the trace's form) and shows the form in its place.
+#[component]
+fn AddObservationCard(observation_id: i64, input: Option<Value>, output: Option<Value>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    move || {
+        if open.get() {
+            let form = add_observation_form(observation_id, input.clone(), output.clone());
+            view! { <Suspense fallback=Loading>{Suspend::new(form)}</Suspense> }.into_any()
+        } else {
+            view! {
+                <section class="add-observation" id="add-observation-to-dataset">
+                    <button type="button" class="btn" on:click=move |_| open.set(true)>"Add this observation to a dataset…"</button>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[lazy]
+fn add_observation_form(observation_id: i64, input: Option<Value>, output: Option<Value>) -> AnyView {
+    view! { <AddObservationForm observation_id input output/> }.into_any()
 }

@@ -31,7 +31,7 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
             return preloaded.unwrap_or(false);
         }
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(crate::app::preload_evaluation_pages());
+        leptos::task::spawn_local(crate::app::preload_compare_page());
         true
     });
     view! {

@@ -97,9 +97,36 @@ fn TraceView(trace: Trace) -> impl IntoView {
         </div>
         <section class="card"><h3>"Metadata"</h3><JsonTree value=Some(trace.metadata.clone())/></section>
         <WriteOnly>
-            <AddTraceForm trace_id=trace.id input=trace.input.clone() output=trace.output.clone()/>
+            <AddTraceCard trace_id=trace.id input=trace.input.clone() output=trace.output.clone()/>
         </WriteOnly>
     }
+}
+
+/// "Add to dataset" for the whole trace. The form is used now and then, so its
+/// code is a chunk of its own (with the observation's form), fetched when the
+/// button is pressed rather than with the page.
+#[component]
+fn AddTraceCard(trace_id: i64, input: Option<Value>, output: Option<Value>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    move || {
+        if open.get() {
+            let form = add_trace_form(trace_id, input.clone(), output.clone());
+            view! { <Suspense fallback=Loading>{Suspend::new(form)}</Suspense> }.into_any()
+        } else {
+            view! {
+                <section class="card" id="add-to-dataset">
+                    <h3>"Add to dataset"</h3>
+                    <button type="button" class="btn" on:click=move |_| open.set(true)>"Add this trace to a dataset…"</button>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[lazy]
+fn add_trace_form(trace_id: i64, input: Option<Value>, output: Option<Value>) -> AnyView {
+    view! { <AddTraceForm trace_id input output/> }.into_any()
 }
 
 #[component]
