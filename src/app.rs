@@ -236,6 +236,13 @@ pub async fn preload_compare_page() {
     __preload_compare_chunk().await
 }
 
+/// Loads the run page's chunk while its form is open: starting a run opens the
+/// run page, which should then wait for nothing but its data.
+#[cfg(feature = "hydrate")]
+pub async fn preload_run_page() {
+    __preload_run_chunk().await
+}
+
 #[component]
 fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

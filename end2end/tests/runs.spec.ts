@@ -56,7 +56,7 @@ test('start a run in the UI and watch it complete with passes and failures', asy
 test('a slow run moves the bar and fills rows live, without reload', async ({ page, request }) => {
   const created = await request.post('/api/v1/datasets', { data: { name: `slow ${Date.now()}`, agent_class: 'slow-echo' } });
   const dataset = await created.json();
-  const items = Array.from({ length: 12 }, (_, n) => ({ input: { n } }));
+  const items = Array.from({ length: 30 }, (_, n) => ({ input: { n } }));
   expect((await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { items } })).status()).toBe(201);
 
   await page.goto(`/datasets/${dataset.id}/runs/new`);
@@ -69,16 +69,16 @@ test('a slow run moves the bar and fills rows live, without reload', async ({ pa
   await expect(page.locator('h1 .badge')).toHaveText('running');
 
   // Partway: some rows done, the bar between 0 and 100.
-  await expect(page.locator('#run-counts')).toHaveText(/^([2-9]|1[01])\/12 done/);
+  await expect(page.locator('#run-counts')).toHaveText(/^([2-9]|1\d|2\d)\/30 done/);
   const partway = Number(await page.locator('.progress-wide').getAttribute('aria-valuenow'));
   expect(partway).toBeGreaterThan(0);
   expect(partway).toBeLessThan(100);
   await expect(page.locator('#run-items-table tbody tr[data-status="succeeded"]').first()).toBeVisible();
 
   await expect(page.locator('h1 .badge')).toHaveText('completed', { timeout: 20_000 });
-  await expect(page.locator('#run-counts')).toHaveText('12/12 done (0 failed)');
+  await expect(page.locator('#run-counts')).toHaveText('30/30 done (0 failed)');
   await expect(page.locator('.progress-wide')).toHaveAttribute('aria-valuenow', '100.0');
-  await expect(page.locator('#run-items-table tbody tr[data-status="succeeded"]')).toHaveCount(12);
+  await expect(page.locator('#run-items-table tbody tr[data-status="succeeded"]')).toHaveCount(30);
   expect(navigations).toBe(0);
 });
 

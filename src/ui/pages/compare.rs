@@ -29,6 +29,11 @@ pub fn ComparePage() -> impl IntoView {
     let dataset_id = param_id("id");
     let runs = query_param("runs");
     let payload = Resource::new(move || (dataset_id(), runs()), |(d, r)| compare_runs(d, r));
+    // Once the page is live, the code of an opened row loads ahead of the first click.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(super::compare_row::preload_opened_row());
+    });
     view! {
         <Title text="Compare runs"/>
         <p class="crumbs"><a href=move || format!("/datasets/{}?tab=runs", dataset_id())>"Back to the dataset's runs"</a></p>

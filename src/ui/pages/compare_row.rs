@@ -61,10 +61,17 @@ pub fn CompareRow(
 }
 
 /// An opened row's code (the whole texts, the diffs, the attempts) is a chunk
-/// of its own, fetched when a row is first opened rather than with the page.
+/// of its own: not part of the page's first load, it is prefetched once the
+/// page is live ([`preload_opened_row`]), or fetched when a row is first opened.
 #[lazy]
 fn compare_texts_row(payload: Arc<ComparePayload>, index: usize, baseline: RwSignal<usize>) -> AnyView {
     view! { <CompareTextsRow payload index baseline/> }.into_any()
+}
+
+/// Fetches the code of an opened row ahead of the first click.
+#[cfg(feature = "hydrate")]
+pub async fn preload_opened_row() {
+    __preload_compare_texts_row().await
 }
 
 /// `text` with `&`, `<`, `>` and quotes escaped, for element text and quoted attribute values.

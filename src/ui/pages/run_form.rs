@@ -23,6 +23,11 @@ pub fn RunFormPage() -> impl IntoView {
         .into_any();
     }
     let suggestion = Resource::new(dataset_id, suggest_run_name);
+    // Starting a run opens the run page: its code loads while the form is filled in.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(crate::app::preload_run_page());
+    });
     view! {
         <Title text="New run"/>
         <Suspense fallback=Loading>
