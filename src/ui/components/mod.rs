@@ -4,6 +4,7 @@
 mod chart;
 mod confirm;
 mod evaluators;
+mod get_form;
 mod history;
 mod json;
 mod json_tree;
@@ -18,6 +19,7 @@ mod waterfall;
 pub use chart::{Chart, ChartData, ChartKind, Series};
 pub use confirm::ConfirmButton;
 pub use evaluators::{evaluators_of, EvaluatorRow, EvaluatorsEditor};
+pub use get_form::GetForm;
 pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
 pub use json_tree::JsonTree;

@@ -3,12 +3,11 @@
 use crate::api::datasets::{create_demo, list_datasets};
 use crate::model::dataset::Dataset;
 use crate::model::page::PageAt;
-use crate::ui::components::{Age, EmptyState, ErrorNote, Loading, Pager, StatusBadge, WriteOnly};
+use crate::ui::components::{Age, EmptyState, ErrorNote, GetForm, Loading, Pager, StatusBadge, WriteOnly};
 use crate::ui::query_param;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_navigate;
 
 #[component]
@@ -28,10 +27,10 @@ pub fn DatasetsPage() -> impl IntoView {
                 </WriteOnly>
             </div>
         </div>
-        <Form method="GET" action="/datasets" attr:class="filters">
+        <GetForm action="/datasets" class="filters">
             <input type="search" name="search" placeholder="Search by name" prop:value=search aria-label="Search datasets by name"/>
             <button type="submit" class="btn">"Search"</button>
-        </Form>
+        </GetForm>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match datasets.await {

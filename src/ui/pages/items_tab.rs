@@ -6,12 +6,11 @@ use crate::model::item::{DatasetItem, ItemStatus};
 use crate::model::json_text::preview;
 use crate::model::page::PageAt;
 use crate::ui::components::{
-    can_write, Age, ConfirmButton, EmptyState, ErrorNote, Loading, Pager, StatusBadge, WriteOnly,
+    can_write, Age, ConfirmButton, EmptyState, ErrorNote, GetForm, Loading, Pager, StatusBadge, WriteOnly,
 };
 use crate::ui::{href, query_param};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::Form;
 
 #[component]
 pub fn ItemsTab(dataset_id: i64, on_change: Callback<()>) -> impl IntoView {
@@ -52,12 +51,12 @@ pub fn ItemsTab(dataset_id: i64, on_change: Callback<()>) -> impl IntoView {
                 {filter_link("active", "Active")}
                 {filter_link("archived", "Archived")}
             </div>
-            <Form method="GET" action=path.clone() attr:class="search-form">
+            <GetForm action=path.clone() class="search-form">
                 <input type="hidden" name="tab" value="items"/>
                 <input type="hidden" name="status" prop:value=status/>
                 <input type="search" name="search" placeholder="Search input and expected output" prop:value=search aria-label="Search items"/>
                 <button type="submit" class="btn">"Search"</button>
-            </Form>
+            </GetForm>
             <div class="actions export-links">
                 <a href=format!("/api/v1/datasets/{dataset_id}/items/export?format=csv") class="btn btn-small" rel="external">"Export CSV"</a>
                 <a href=format!("/api/v1/datasets/{dataset_id}/items/export?format=jsonl") class="btn btn-small" rel="external">"Export JSONL"</a>

@@ -4,9 +4,9 @@
 
 use crate::model::explorer::{TraceQuery, TraceSort};
 use crate::model::stats::{format_timestamp_ms, parse_timestamp_ms};
+use crate::ui::components::GetForm;
 use crate::ui::href;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 
 /// Time range presets: (URL value, label, milliseconds back from now).
 pub const RANGES: [(&str, &str, i64); 4] = [
@@ -191,7 +191,7 @@ pub fn FilterBar(filters: Memo<TraceFilters>) -> impl IntoView {
     let ranges = [("", "Any time")].into_iter().chain(RANGES.iter().map(|(v, l, _)| (*v, *l))).collect();
     let time = move |pick: fn(&TraceFilters) -> String| Signal::derive(move || local_input(&filters.with(pick)));
     view! {
-        <Form method="GET" action="/traces" attr:class="card trace-filters" attr:id="trace-filters">
+        <GetForm action="/traces" class="card trace-filters" id="trace-filters">
             <div class="filter-main">
                 <input type="search" name="search" id="filter-search" aria-label="Search inputs and outputs"
                     placeholder="Search inputs and outputs" prop:value=f(|f| f.search.clone())/>
@@ -236,7 +236,7 @@ pub fn FilterBar(filters: Memo<TraceFilters>) -> impl IntoView {
                 </div>
             </div>
             <input type="hidden" name="run_id" prop:value=f(|f| f.run_id.clone())/>
-        </Form>
+        </GetForm>
     }
 }
 
