@@ -7,7 +7,7 @@ use crate::app::{shell, App};
 use crate::model::user::CurrentViewer;
 use crate::server::auth::guard::{guard, CspNonce};
 use crate::server::auth::{forms, Principal};
-use crate::server::{health, openapi, otlp, public, rest, AppState};
+use crate::server::{health, modules, openapi, otlp, public, rest, AppState};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", rest::router())
         .nest("/api/public", public::router())
         .route("/api/openapi.json", axum::routing::get(openapi::serve_document))
+        .route("/pkg/modules", axum::routing::get(modules::serve))
         .route(
             "/v1/traces",
             axum::routing::post(otlp::export)

@@ -4,7 +4,7 @@ use crate::model::agent::AgentInfo;
 use crate::model::dashboard::{Dashboard, Range};
 use crate::model::dataset::{Dataset, DatasetForm};
 use crate::model::page::{KeysetPage, PageAt};
-use crate::model::run::RunSummary;
+use crate::model::run::DatasetRuns;
 use crate::model::FieldErrors;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -50,17 +50,14 @@ pub async fn delete_dataset(id: i64) -> Result<(), ServerFnError> {
     Ok(crate::server::db::datasets::delete(&state.db, id).await?)
 }
 
+/// The Runs tab's data in one request: the dataset's latest runs and its
+/// baseline run, if one is marked.
 #[server(output = crate::api::JsonOut)]
-pub async fn list_dataset_runs(id: i64) -> Result<Vec<RunSummary>, ServerFnError> {
+pub async fn list_dataset_runs(id: i64) -> Result<DatasetRuns, ServerFnError> {
     let state = crate::server::state()?;
-    Ok(crate::server::db::runs::for_dataset(&state.db, id, 200).await?)
-}
-
-/// The dataset's baseline run, if one is marked.
-#[server(output = crate::api::JsonOut)]
-pub async fn dataset_baseline(id: i64) -> Result<Option<i64>, ServerFnError> {
-    let state = crate::server::state()?;
-    Ok(crate::server::db::datasets::find(&state.db, id).await?.baseline_run_id)
+    let baseline_run_id = crate::server::db::datasets::find(&state.db, id).await?.baseline_run_id;
+    let runs = crate::server::db::runs::for_dataset(&state.db, id, 200).await?;
+    Ok(DatasetRuns { runs, baseline_run_id })
 }
 
 /// Marks a run as its dataset's baseline (`None` clears it).

@@ -49,6 +49,13 @@ impl TryFrom<i64> for RunStatus {
 }
 
 /// A run as listed on a dataset's Runs tab and as a dataset's `last_run`.
+/// A dataset's Runs tab: its latest runs, newest first, and its baseline run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRuns {
+    pub runs: Vec<RunSummary>,
+    pub baseline_run_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -15,6 +15,7 @@ pub mod health;
 pub mod import;
 pub mod limits;
 pub mod llm;
+pub mod modules;
 pub mod openapi;
 pub mod otlp;
 pub mod public;

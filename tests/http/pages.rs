@@ -62,3 +62,63 @@ async fn bundle_files_are_sent_precompressed_when_the_build_made_them() {
     let (status, encoding, _, body) = fetch(Some("gzip"), "/pkg/observ.js").await;
     assert_eq!((status, encoding, body.as_slice()), (200, None, b"export default 1;".as_slice()));
 }
+
+/// `GET /pkg/modules?m=…`: the modules a later page lacks, in one response
+/// (the layout of the release bundle's packs), gzip when accepted; a bad or
+/// unknown name is an error that names it.
+#[tokio::test]
+async fn the_modules_a_page_lacks_come_in_one_response() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("chunk_1.wasm"), b"\0asm one").unwrap();
+    std::fs::write(pkg.join("split_trace_chunk_7.wasm"), b"\0asm the trace page").unwrap();
+    std::fs::write(site.path().join("secret.wasm"), b"outside pkg").unwrap();
+    let s =
+        TestServer::start_with_site(observ::server::agents::AgentRegistry::builtin(), site.path().to_str().unwrap())
+            .await;
+    let unpack = |body: &[u8]| {
+        let n = u32::from_le_bytes(body[..4].try_into().unwrap()) as usize;
+        let index: Vec<(String, usize)> = serde_json::from_slice(&body[4..4 + n]).unwrap();
+        let mut at = 4 + n;
+        let parts: Vec<(String, Vec<u8>)> = index
+            .into_iter()
+            .map(|(name, len)| {
+                at += len;
+                (name, body[at - len..at].to_vec())
+            })
+            .collect();
+        assert_eq!(at, body.len(), "nothing after the last module");
+        parts
+    };
+    let expected = vec![
+        ("split_trace_chunk_7".to_string(), b"\0asm the trace page".to_vec()),
+        ("chunk_1".to_string(), b"\0asm one".to_vec()),
+    ];
+
+    // Signed out, like every bundle file; gzip when the browser accepts it.
+    let url = s.url("/pkg/modules?m=split_trace_chunk_7,chunk_1");
+    let res = s.anon.get(&url).header("accept-encoding", "gzip, deflate, br").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&res.bytes().await.unwrap()[..]), &mut body).unwrap();
+    assert_eq!(unpack(&body), expected);
+    let res = s.anon.get(&url).send().await.unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(unpack(&res.bytes().await.unwrap()), expected);
+
+    // Bad input names the module; only names of files in pkg/ are read.
+    for (m, status, message) in [
+        ("chunk_1,..%2Fsecret", 400, "m: `../secret` (position 2) is not a module name: letters, digits and _ only"),
+        ("chunk_1,chunk_2", 404, "m: module `chunk_2` not found"),
+        ("chunk_1,chunk_1", 400, "m: `chunk_1` is listed twice"),
+        ("", 400, "m: list the modules, comma-separated"),
+    ] {
+        let res = s.anon.get(s.url(&format!("/pkg/modules?m={m}"))).send().await.unwrap();
+        assert_eq!(res.status(), status, "{m}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["message"], message, "{m}");
+    }
+}

@@ -1,7 +1,7 @@
 //! The Runs tab of a dataset: each run with its status and a progress bar that
 //! moves live while the run goes.
 
-use crate::api::datasets::{dataset_baseline, list_dataset_runs, set_dataset_baseline};
+use crate::api::datasets::{list_dataset_runs, set_dataset_baseline};
 use crate::model::compare::{MAX_RUNS, MIN_RUNS};
 use crate::model::run::RunSummary;
 use crate::model::run_item::RunEvent;
@@ -13,10 +13,9 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn RunsTab(dataset_id: i64) -> impl IntoView {
+    // The runs, and the dataset's baseline run: compare's and the gate's reference.
     let runs = Resource::new(move || dataset_id, list_dataset_runs);
-    // The dataset's baseline run: compare's and the gate's reference.
     let baseline = RwSignal::new(None::<i64>);
-    let loaded = Resource::new(move || dataset_id, dataset_baseline);
     // Runs ticked for comparison, oldest first (the first is the baseline).
     let selected = RwSignal::new(Vec::<i64>::new());
     let navigate = use_navigate();
@@ -44,10 +43,11 @@ pub fn RunsTab(dataset_id: i64) -> impl IntoView {
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                if let Ok(marked) = loaded.await {
-                    baseline.set(marked);
-                }
-                match runs.await {
+                let runs = runs.await.map(|answer| {
+                    baseline.set(answer.baseline_run_id);
+                    answer.runs
+                });
+                match runs {
                     Err(error) => view! { <ErrorNote error/> }.into_any(),
                     Ok(runs) if runs.is_empty() => view! {
                         <EmptyState title="No runs yet">
