@@ -20,8 +20,11 @@ export const ADMIN_STATE = '.auth/admin.json';
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  // Every wait is for a state (a locator, an event), never for a time. The limits
+  // are generous because a cold or busy machine is slow to fetch and compile the
+  // debug bundle's page chunks (one per page, a few hundred modules each).
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
   fullyParallel: false,
   workers: 1,
   retries: 0,
