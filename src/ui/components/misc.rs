@@ -65,3 +65,34 @@ pub fn ErrorNote(error: ServerFnError) -> impl IntoView {
 pub fn FieldError(errors: RwSignal<crate::model::FieldErrors>, field: &'static str) -> impl IntoView {
     move || errors.read().get(field).map(|e| view! { <p class="field-error" data-field=field role="alert">{e}</p> })
 }
+
+/// A part of a page used now and then (a `#[lazy]` function's view): a card with
+/// a button in its place, which fetches the part's code and shows it.
+#[component]
+pub fn OnDemand<L, F>(
+    id: &'static str,
+    class: &'static str,
+    #[prop(optional)] heading: Option<&'static str>,
+    button: &'static str,
+    load: L,
+) -> impl IntoView
+where
+    L: Fn() -> F + Send + Sync + 'static,
+    F: std::future::Future<Output = AnyView> + Send + 'static,
+{
+    let open = RwSignal::new(false);
+    move || {
+        if open.get() {
+            let part = load();
+            view! { <Suspense fallback=Loading>{Suspend::new(part)}</Suspense> }.into_any()
+        } else {
+            view! {
+                <section class=class id=id>
+                    {heading.map(|h| view! { <h3>{h}</h3> })}
+                    <button type="button" class="btn" on:click=move |_| open.set(true)>{button}</button>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}

@@ -24,7 +24,7 @@ pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
 pub use json_tree::JsonTree;
 pub use live::{follow_install, watch_run};
-pub use misc::{Age, EmptyState, ErrorNote, FieldError, Loading, ProgressBar, ReadOnlyNotice, StatusBadge};
+pub use misc::{Age, EmptyState, ErrorNote, FieldError, Loading, OnDemand, ProgressBar, ReadOnlyNotice, StatusBadge};
 pub use pager::Pager;
 pub use scores::{percent, ItemScores, ScoreChip, ScoreSummaryTable};
 pub use viewer::{can_write, current_viewer, provide_viewer, AccountMenu, AdminOnly, WriteOnly};

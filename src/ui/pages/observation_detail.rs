@@ -6,7 +6,7 @@ use super::add_observation::AddObservationForm;
 use crate::model::score::Score;
 use crate::model::stats::{cost_label, duration_label, parse_timestamp_ms};
 use crate::model::trace::{duration_ms, Observation};
-use crate::ui::components::{level_class, JsonTree, Loading, ScoreChip, WriteOnly};
+use crate::ui::components::{level_class, JsonTree, OnDemand, ScoreChip, WriteOnly};
 use leptos::prelude::*;
 use serde_json::Value;
 
@@ -71,20 +71,8 @@ pub fn ObservationDetail(observation: Observation, scores: Vec<Score>) -> impl I
 /// (a chunk of its own, as the trace's form) and shows the form in its place.
 #[component]
 fn AddObservationCard(observation_id: i64, input: Option<Value>, output: Option<Value>) -> impl IntoView {
-    let open = RwSignal::new(false);
-    move || {
-        if open.get() {
-            let form = add_observation_form(observation_id, input.clone(), output.clone());
-            view! { <Suspense fallback=Loading>{Suspend::new(form)}</Suspense> }.into_any()
-        } else {
-            view! {
-                <section class="add-observation" id="add-observation-to-dataset">
-                    <button type="button" class="btn" on:click=move |_| open.set(true)>"Add this observation to a dataset…"</button>
-                </section>
-            }
-            .into_any()
-        }
-    }
+    let load = move || add_observation_form(observation_id, input.clone(), output.clone());
+    view! { <OnDemand id="add-observation-to-dataset" class="add-observation" button="Add this observation to a dataset…" load/> }
 }
 
 #[lazy]

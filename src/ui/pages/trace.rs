@@ -8,7 +8,7 @@ use crate::api::traces::get_trace;
 use crate::model::score::Score;
 use crate::model::stats::{cost_label, duration_label};
 use crate::model::trace::{duration_ms, Trace};
-use crate::ui::components::{level_class, Age, ErrorNote, JsonTree, Loading, Waterfall, WriteOnly};
+use crate::ui::components::{level_class, Age, ErrorNote, JsonTree, Loading, OnDemand, Waterfall, WriteOnly};
 use crate::ui::{href, param_id};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -107,21 +107,8 @@ fn TraceView(trace: Trace) -> impl IntoView {
 /// button is pressed rather than with the page.
 #[component]
 fn AddTraceCard(trace_id: i64, input: Option<Value>, output: Option<Value>) -> impl IntoView {
-    let open = RwSignal::new(false);
-    move || {
-        if open.get() {
-            let form = add_trace_form(trace_id, input.clone(), output.clone());
-            view! { <Suspense fallback=Loading>{Suspend::new(form)}</Suspense> }.into_any()
-        } else {
-            view! {
-                <section class="card" id="add-to-dataset">
-                    <h3>"Add to dataset"</h3>
-                    <button type="button" class="btn" on:click=move |_| open.set(true)>"Add this trace to a dataset…"</button>
-                </section>
-            }
-            .into_any()
-        }
-    }
+    let load = move || add_trace_form(trace_id, input.clone(), output.clone());
+    view! { <OnDemand id="add-to-dataset" class="card" heading="Add to dataset" button="Add this trace to a dataset…" load/> }
 }
 
 #[lazy]
