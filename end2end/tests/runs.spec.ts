@@ -82,6 +82,47 @@ test('a slow run moves the bar and fills rows live, without reload', async ({ pa
   expect(navigations).toBe(0);
 });
 
+test('the Runs tab moves a running run\'s row live, and shows where it stopped', async ({ page, request }) => {
+  const created = await request.post('/api/v1/datasets', {
+    data: { name: `runs tab ${Date.now()}`, agent_class: 'slow-echo', evaluators: [{ name: 'exact', type: 'exact_match' }] },
+  });
+  const dataset = await created.json();
+  // slow-echo answers each input with itself: every item passes.
+  const items = Array.from({ length: 100 }, (_, n) => ({ input: { n }, expected_output: { n } }));
+  expect((await request.post(`/api/v1/datasets/${dataset.id}/items`, { data: { items } })).status()).toBe(201);
+  const started = await request.post(`/api/v1/datasets/${dataset.id}/runs`, { data: { name: 'watched', concurrency: 1 } });
+  expect(started.status()).toBe(201);
+  const run = await started.json();
+
+  let navigations = 0;
+  await page.goto(`/datasets/${dataset.id}?tab=runs`);
+  page.on('framenavigated', () => navigations++);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  const row = page.locator(`#runs-table tr[data-run-id="${run.id}"]`);
+  const counts = row.locator('.run-counts');
+  const status = row.locator('td').nth(2).locator('.badge');
+  await expect(status).toHaveText('running');
+  // The row's count moves after the page is live: the run's event stream.
+  const seen = (await counts.textContent()) ?? '';
+  await expect(counts).not.toHaveText(seen);
+  await expect(counts).toHaveText(/^\d+\/100 \(0 failed\)$/);
+
+  // Stopped elsewhere, the row says so, with the counts and the scores of the
+  // run's last event: those the API gives once the run has stopped.
+  expect((await request.post(`/api/v1/runs/${run.id}/cancel`)).status()).toBe(200);
+  await expect(status).toHaveText('cancelled');
+  const exact = row.locator('.score[data-score="exact"]');
+  await expect(exact.locator('.score-value')).toHaveText('100%');
+  await expect
+    .poll(async () => {
+      const r = await (await request.get(`/api/v1/runs/${run.id}`)).json();
+      const want = [`${r.completed_items + r.failed_items}/100 (${r.failed_items} failed)`, `exact: ${r.completed_items} scored, 0 errors`];
+      return JSON.stringify([await counts.textContent(), await exact.getAttribute('title')]) === JSON.stringify(want);
+    })
+    .toBe(true);
+  expect(navigations).toBe(0);
+});
+
 test('a newcomer creates the demo dataset and sees its first run finish', async ({ page }) => {
   await page.goto('/datasets');
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);

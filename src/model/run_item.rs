@@ -124,6 +124,23 @@ impl From<&DatasetRun> for RunProgress {
     }
 }
 
+/// What a list of runs needs of a run's events: the counters that `snapshot`,
+/// `progress` and `done` all carry, and the score summary that the first and
+/// the last add. Reading only these keeps a page that lists runs from carrying
+/// the code that reads whole runs and run items.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RunCounters {
+    pub status: super::run::RunStatus,
+    pub total_items: i64,
+    pub completed_items: i64,
+    pub failed_items: i64,
+    pub total_cost: f64,
+    pub total_tokens: i64,
+    /// `None` on a `progress` event, which has no scores.
+    #[serde(default)]
+    pub scores_summary: Option<Vec<super::score::ScoreSummary>>,
+}
+
 /// What a run's event stream carries (`GET /api/v1/runs/{id}/events`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data", rename_all = "lowercase")]
@@ -146,5 +163,60 @@ impl RunEvent {
             RunEvent::Progress(_) => "progress",
             RunEvent::Done(_) => "done",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::run::RunStatus;
+    use crate::model::score::ScoreSummary;
+
+    fn run() -> DatasetRun {
+        let scores =
+            vec![ScoreSummary { name: "exact".into(), count: 3, mean: Some(0.5), pass_rate: Some(0.5), errors: 1 }];
+        DatasetRun {
+            id: 7,
+            dataset_id: 2,
+            name: "Run 1".into(),
+            description: None,
+            status: RunStatus::Completed,
+            concurrency: 2,
+            repetitions: 1,
+            metadata: serde_json::json!({"model": "m"}),
+            total_items: 4,
+            completed_items: 3,
+            failed_items: 1,
+            total_cost: 0.25,
+            total_tokens: 120,
+            progress_percentage: 100.0,
+            event_seq: 4,
+            latency_ms_p50: Some(10),
+            latency_ms_p95: Some(20),
+            scores_summary: scores,
+            success_rate: Some(0.75),
+            flaky_items: None,
+            created_at: "2026-12-01T00:00:00Z".into(),
+            started_at: None,
+            finished_at: None,
+            origin: "server".into(),
+        }
+    }
+
+    #[test]
+    fn counters_read_a_whole_run_and_a_progress_event_alike() {
+        let whole = run();
+        let counters: RunCounters = serde_json::from_str(&serde_json::to_string(&whole).unwrap()).unwrap();
+        assert_eq!(counters.status, RunStatus::Completed);
+        assert_eq!((counters.total_items, counters.completed_items, counters.failed_items), (4, 3, 1));
+        assert_eq!((counters.total_cost, counters.total_tokens), (0.25, 120));
+        assert_eq!(counters.scores_summary, Some(whole.scores_summary.clone()));
+
+        let mut running = whole;
+        (running.status, running.completed_items) = (RunStatus::Running, 1);
+        let progress = RunProgress::from(&running);
+        let counters: RunCounters = serde_json::from_str(&serde_json::to_string(&progress).unwrap()).unwrap();
+        assert_eq!((counters.status, counters.completed_items), (RunStatus::Running, 1));
+        assert_eq!(counters.scores_summary, None, "a progress event leaves the scores as they were");
     }
 }

@@ -23,7 +23,7 @@ pub use get_form::GetForm;
 pub use history::ItemHistory;
 pub use json::{JsonEditor, JsonView};
 pub use json_tree::JsonTree;
-pub use live::{follow_install, watch_run};
+pub use live::{follow_install, watch_run, watch_run_counters};
 pub use misc::{Age, EmptyState, ErrorNote, FieldError, Loading, OnDemand, ProgressBar, ReadOnlyNotice, StatusBadge};
 pub use pager::Pager;
 pub use scores::{percent, ItemScores, ScoreChip, ScoreSummaryTable};

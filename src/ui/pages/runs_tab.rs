@@ -4,10 +4,11 @@
 use crate::api::datasets::{list_dataset_runs, set_dataset_baseline};
 use crate::model::compare::{MAX_RUNS, MIN_RUNS};
 use crate::model::run::RunSummary;
-use crate::model::run_item::RunEvent;
 use crate::model::score::{format_score, ScoreSummary};
 use crate::model::stats::cost_label;
-use crate::ui::components::{can_write, watch_run, Age, EmptyState, ErrorNote, Loading, StatusBadge, WriteOnly};
+use crate::ui::components::{
+    can_write, watch_run_counters, Age, EmptyState, ErrorNote, Loading, StatusBadge, WriteOnly,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -126,18 +127,13 @@ fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>, baseline: RwSignal<Opti
     let finished = run.status.is_finished();
     let current = RwSignal::new(run);
     if !finished {
-        watch_run(current.get_untracked().id, move |event| {
-            current.update(|r| match event {
-                RunEvent::Snapshot(run) | RunEvent::Done(run) => {
-                    (r.status, r.completed_items, r.failed_items) = (run.status, run.completed_items, run.failed_items);
-                    (r.total_items, r.total_cost, r.total_tokens) = (run.total_items, run.total_cost, run.total_tokens);
-                    r.scores_summary = run.scores_summary;
+        watch_run_counters(id, move |c| {
+            current.update(|r| {
+                (r.status, r.completed_items, r.failed_items) = (c.status, c.completed_items, c.failed_items);
+                (r.total_items, r.total_cost, r.total_tokens) = (c.total_items, c.total_cost, c.total_tokens);
+                if let Some(scores) = c.scores_summary {
+                    r.scores_summary = scores;
                 }
-                RunEvent::Progress(p) => {
-                    (r.status, r.completed_items, r.failed_items) = (p.status, p.completed_items, p.failed_items);
-                    (r.total_cost, r.total_tokens) = (p.total_cost, p.total_tokens);
-                }
-                RunEvent::Item(_) => {}
             })
         });
     }
@@ -159,7 +155,7 @@ fn RunRow(run: RunSummary, selected: RwSignal<Vec<i64>>, baseline: RwSignal<Opti
                     <div class="progress-fill" style=move || format!("width: {:.1}%", current.read().progress_percentage())></div>
                 </div>
                 " "
-                <span class="small muted">{move || {
+                <span class="small muted run-counts">{move || {
                     let r = current.read();
                     format!("{}/{} ({} failed)", r.completed_items + r.failed_items, r.total_items, r.failed_items)
                 }}</span>
