@@ -11,8 +11,9 @@ use crate::server::{health, modules, openapi, otlp, public, rest, AppState};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 /// Serves the app on `listener` until `shutdown` resolves: small responses and
 /// events go out at once (no delayed ACK), and handlers see the client address.
@@ -40,9 +41,21 @@ fn request_context() {
     }
 }
 
+/// The pages' routes, generated once per process. Generating them renders the
+/// app with resource loading suppressed through a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`): a resource that a page rendering
+/// meanwhile on another server of the same process first polls then waits
+/// forever (leptos#4773), and its response never ends. The HTTP tests start
+/// many servers in one process, so the routes are made by the first `app()`,
+/// before any server serves; later calls copy them.
+fn route_listing() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP app: `/api/v1`, server functions, pages and static files.
 pub fn app(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_listing();
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", rest::router())

@@ -22,6 +22,45 @@ async fn pages_render_on_the_server() {
     assert_eq!(res.status(), 404);
 }
 
+/// Another server starting in the same process leaves this one's pages alone.
+/// Making the pages' route list renders the app with resource loading switched
+/// off process-wide (leptos#4773): a page whose data started loading meanwhile
+/// never finished, and its response never ended. The suite starts many servers
+/// in one process, and one CI run hung so. Now the list is made once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_servers_start() {
+    use observ::server::{agents::AgentRegistry, AppState};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let s = TestServer::start().await;
+    let d = s.dataset("while others start").await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let starting = tokio::spawn({
+        let (db, stop) = (s.db.clone(), stop.clone());
+        async move {
+            let mut started = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let options =
+                    leptos::prelude::LeptosOptions::builder().output_name("observ").site_root("target/site").build();
+                drop(observ::serve::app(AppState::new(db.clone(), AgentRegistry::builtin(), options)));
+                started += 1;
+                tokio::task::yield_now().await;
+            }
+            started
+        }
+    });
+    for n in 0..40 {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            s.get(&format!("/datasets/{d}?n={n}")).await.text().await.unwrap()
+        })
+        .await
+        .unwrap_or_else(|_| panic!("render {n}: the page's response never ended"));
+        assert!(page.contains("while others start"), "render {n}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(starting.await.unwrap() > 0, "other servers started meanwhile");
+}
+
 /// A release build made with `--precompress` (`make release`) has a `.gz` and a
 /// `.br` beside each bundle file: the server sends the one the browser accepts.
 #[tokio::test]
